@@ -1,0 +1,148 @@
+/*
+ * The skiff guest/tender ABI: ELF notes an image carries, and the boot info
+ * the tender hands to the guest entry point. Shared by the host tender and
+ * the freestanding guest: C11 and <stdint.h> only, layout pinned below.
+ *
+ * Guest addresses ("gpa") are offsets into guest memory. On spt guest memory
+ * is mapped at host virtual address == gpa; on hvt gpa is guest-physical.
+ */
+#ifndef SKIFF_ABI_H
+#define SKIFF_ABI_H
+
+#include <stdint.h>
+
+#define SKIFF_ABI_VERSION 1u
+
+/* Targets, as carried in the ABI note. */
+#define SKIFF_TARGET_SPT 1u
+#define SKIFF_TARGET_HVT 2u
+
+/* ELF note owner name and types. */
+#define SKIFF_NOTE_NAME "Skiff" /* namesz 6 including NUL */
+#define SKIFF_NOTE_ABI 0x534b0001u
+#define SKIFF_NOTE_MANIFEST 0x534b0002u
+
+/* Guest memory layout constants. */
+#define SKIFF_GUEST_LOAD_MIN 0x100000ull /* lowest address an image may use */
+#define SKIFF_PAGE_SIZE 4096ull
+
+struct skiff_abi_note {
+    uint32_t target;      /* SKIFF_TARGET_* */
+    uint32_t abi_version; /* SKIFF_ABI_VERSION */
+};
+_Static_assert(sizeof(struct skiff_abi_note) == 8, "abi");
+
+#define SKIFF_MAX_NICS 8u
+#define SKIFF_NAME_MAX 32u /* bytes including the terminating NUL */
+
+#define SKIFF_MANIFEST_VERSION 1u
+
+struct skiff_manifest_nic {
+    char name[SKIFF_NAME_MAX]; /* [A-Za-z0-9_], NUL-terminated */
+    uint32_t flags;            /* reserved, 0 */
+    uint32_t reserved;
+};
+_Static_assert(sizeof(struct skiff_manifest_nic) == 40, "abi");
+
+struct skiff_manifest {
+    uint32_t version; /* SKIFF_MANIFEST_VERSION */
+    uint32_t nic_count;
+    struct skiff_manifest_nic nics[SKIFF_MAX_NICS];
+};
+_Static_assert(sizeof(struct skiff_manifest) == 8 + 40 * SKIFF_MAX_NICS, "abi");
+
+/* I/O modes, as chosen by --io. */
+#define SKIFF_IO_EVENT 0u
+#define SKIFF_IO_POLL 1u
+#define SKIFF_IO_DIRECT 2u
+
+/* Per-NIC boot information. */
+struct skiff_boot_nic {
+    char name[SKIFF_NAME_MAX];
+    uint8_t mac[6];
+    uint16_t mtu;
+    uint32_t flags;     /* reserved, 0 */
+    uint32_t slot_size; /* SHMStream slot bytes (both directions) */
+    uint32_t slot_count;
+    uint32_t reserved0;
+    /* Rings (ring modes only; 0 in direct mode). Each ctrl block is a
+     * struct shms_ctrl; each channel is header + slots, chan_bytes long. */
+    uint64_t rx_ctrl, rx_chan; /* tender writes, guest reads */
+    uint64_t tx_ctrl, tx_chan; /* guest writes, tender reads */
+    uint64_t chan_bytes;
+    uint64_t rx_epoch; /* epoch the tender activated the RX channel with */
+    /* spt only (-1 elsewhere): */
+    int32_t spt_rx_wake_fd; /* eventfd the tender signals; guest reads it */
+    int32_t spt_tx_kick_fd; /* eventfd the guest writes to kick the tender */
+    int32_t spt_direct_fd;  /* --io=direct: the packet fd itself */
+    int32_t reserved1;
+    uint64_t reserved2;
+};
+_Static_assert(sizeof(struct skiff_boot_nic) == 128, "abi");
+
+#define SKIFF_BOOT_MAGIC 0x746f6f62666b6973ull /* "skifboot" */
+#define SKIFF_CMDLINE_MAX 8192u
+
+struct skiff_boot_info {
+    uint64_t magic; /* SKIFF_BOOT_MAGIC */
+    uint32_t abi_version;
+    uint32_t target;
+    uint64_t mem_size;   /* guest memory is [0, mem_size) */
+    uint64_t heap_start; /* first free byte after image and boot info */
+    uint64_t heap_end;   /* end of heap (start of stack reserve) */
+    uint64_t stack_top;  /* initial stack pointer */
+    uint64_t cmdline;    /* gpa of NUL-terminated guest command line */
+    uint64_t tsc_freq;   /* hvt: TSC Hz; spt: 0 */
+    uint32_t io_mode;    /* SKIFF_IO_* */
+    uint32_t nic_count;
+    int32_t spt_epoll_fd;   /* spt: epoll set of RX wake fds (or packet fds) */
+    int32_t spt_timer_fd;   /* spt: timerfd in the epoll set for deadlines */
+    int32_t spt_console_fd; /* spt: console output fd */
+    int32_t spt_exit_fd;    /* spt: eventfd; guest writes exit status + 1 */
+    struct skiff_boot_nic nics[SKIFF_MAX_NICS];
+};
+_Static_assert(__builtin_offsetof(struct skiff_boot_info, nics) == 88, "abi");
+_Static_assert(sizeof(struct skiff_boot_info) == 88 + 128 * SKIFF_MAX_NICS, "abi");
+
+/* ----------------------------------------------------------- hvt hypercalls
+ * A hypercall is a 32-bit OUT to SKIFF_HVT_PIO_BASE + number, carrying the
+ * gpa of its argument block. Kicks are an OUT of the NIC index to
+ * SKIFF_HVT_PIO_KICK and are absorbed by an ioeventfd (no exit to user space).
+ */
+#define SKIFF_HVT_PIO_BASE 0x500u
+#define SKIFF_HVT_PIO_KICK 0x4ffu
+
+enum skiff_hvt_hc {
+    SKIFF_HC_WALLTIME = 1,
+    SKIFF_HC_PUTS = 2,
+    SKIFF_HC_POLL = 3,
+    SKIFF_HC_NETWRITE = 4,
+    SKIFF_HC_NETREAD = 5,
+    SKIFF_HC_HALT = 6,
+    SKIFF_HC_MAX = 7
+};
+
+struct skiff_hc_walltime {
+    uint64_t nsecs; /* OUT */
+};
+struct skiff_hc_puts {
+    uint64_t data; /* IN gpa */
+    uint64_t len;  /* IN */
+};
+struct skiff_hc_poll {
+    uint64_t timeout_nsecs; /* IN */
+    uint64_t ready_set;     /* OUT: bit i = NIC i has input */
+    int64_t ret;            /* OUT: 0 or -1 */
+};
+struct skiff_hc_net {
+    uint64_t handle; /* IN: NIC index */
+    uint64_t data;   /* IN gpa */
+    uint64_t len;    /* IN: buffer length; OUT (read): frame length */
+    int64_t ret;     /* OUT: 0 ok, 1 again, 2 closed, -1 error */
+};
+struct skiff_hc_halt {
+    uint64_t exit_status; /* IN */
+    uint64_t cookie;      /* IN: gpa of abort message or 0 */
+};
+
+#endif /* SKIFF_ABI_H */

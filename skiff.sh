@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# skiff entry script: install dependencies, build, test, run the demo.
+#   ./skiff.sh demo    main job: guest bridging two network namespaces, with traffic
+#   ./skiff.sh test    the whole test suite (gcc, clang, ASan+UBSan, fuzzers)
+#   ./skiff.sh build   configure and build only (build/)
+#   ./skiff.sh bench   benchmarks (see docs/benchmarks.md)
+#   ./skiff.sh deps    install build and test dependencies (Debian/Ubuntu, root)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+need_root() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "skiff.sh: error: '$1' needs root (TAP devices, network namespaces): run it with sudo" >&2
+        exit 1
+    fi
+}
+
+deps() {
+    local pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
+        liburcu-dev libev-dev libcmocka-dev libseccomp-dev
+        iperf3 iputils-ping iproute2 procps jq gnuplot-nox)
+    local missing=()
+    for p in "${pkgs[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        need_root deps
+        echo "skiff.sh: installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}
+
+configure_build() { # dir [cmake args...]
+    local dir=$1
+    shift
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+    cmake --build "$dir" -j"$JOBS"
+}
+
+cmd_build() {
+    deps
+    configure_build build
+}
+
+cmd_test() {
+    need_root test
+    deps
+    echo "== gcc build and tests"
+    configure_build build
+    ctest --test-dir build --output-on-failure -j1
+    echo "== clang build with ASan+UBSan, fuzzers, and the same tests"
+    configure_build build-asan -DCMAKE_C_COMPILER=clang -DSKIFF_SANITIZE=ON -DSKIFF_FUZZ=ON
+    ctest --test-dir build-asan --output-on-failure -j1
+}
+
+cmd_demo() {
+    need_root demo
+    deps
+    configure_build build
+    exec tests/integration/demo.sh build
+}
+
+cmd_bench() {
+    need_root bench
+    deps
+    configure_build build-release -DCMAKE_BUILD_TYPE=Release
+    shift || true
+    exec bench/run --build build-release "$@"
+}
+
+case "${1:-}" in
+deps) deps ;;
+build) cmd_build ;;
+test) cmd_test ;;
+demo) cmd_demo ;;
+bench) cmd_bench "$@" ;;
+*)
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac

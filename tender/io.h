@@ -1,0 +1,28 @@
+/*
+ * The I/O thread: bridges every NIC's SHMStream channels to its packet fd,
+ * event-driven (libev/epoll) or busy-polling with adaptive backoff.
+ */
+#ifndef SKIFF_IO_H
+#define SKIFF_IO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nic.h"
+
+struct skiff_io;
+
+struct skiff_io_config {
+    unsigned mode;          /* SKIFF_IO_EVENT or SKIFF_IO_POLL */
+    uint64_t spin_ns;       /* poll mode: spin this long idle before sleeping */
+    struct skiff_nic *nics; /* array shared with main; rings already set up */
+    unsigned nic_count;
+};
+
+/* Start the I/O thread. Returns NULL and prints a one-line error on failure. */
+struct skiff_io *skiff_io_start(const struct skiff_io_config *cfg);
+
+/* Stop and join the I/O thread, releasing everything it owns. */
+void skiff_io_stop(struct skiff_io *io);
+
+#endif /* SKIFF_IO_H */

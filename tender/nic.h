@@ -1,0 +1,58 @@
+/*
+ * One network device as the tender sees it: the packet fd behind it, the two
+ * SHMStream channels in guest memory, the notification fds, and its counters.
+ * Owned by main (set up before the guest runs), driven by the I/O thread.
+ */
+#ifndef SKIFF_NIC_H
+#define SKIFF_NIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#include "shmstream/shmstream.h"
+#include "skiff/abi.h"
+
+/* Drop reasons, counted per NIC and direction. */
+enum skiff_drop {
+    SKIFF_DROP_TOO_BIG,   /* frame larger than MTU + header / slot */
+    SKIFF_DROP_BAD_SLOT,  /* guest wrote an invalid slot header */
+    SKIFF_DROP_OVERRUN,   /* guest ring counters were inconsistent */
+    SKIFF_DROP_TAP_ERROR, /* write(2) to the packet fd failed */
+    SKIFF_DROP_MAX
+};
+
+/* Counters written only by the I/O thread (or the vcpu thread in direct
+ * mode) and read by the stats reporter with CMM_LOAD_SHARED. */
+struct skiff_nic_stats {
+    uint64_t rx_frames, rx_bytes; /* packet fd -> guest */
+    uint64_t tx_frames, tx_bytes; /* guest -> packet fd */
+    uint64_t rx_drops[SKIFF_DROP_MAX];
+    uint64_t tx_drops[SKIFF_DROP_MAX];
+    uint64_t guest_kicks;    /* guest notified the tender (kick fd fired) */
+    uint64_t guest_wakeups;  /* tender woke a sleeping guest */
+    uint64_t io_wakeups;     /* I/O thread woke from sleep for this NIC */
+    uint64_t rx_ring_full;   /* RX ring full: packet fd unwatched */
+    uint64_t tx_waiter_wakeups; /* tender woke a guest waiting for TX space */
+};
+
+struct skiff_nic {
+    char name[SKIFF_NAME_MAX];  /* manifest name */
+    unsigned index;             /* position in manifest / boot info */
+    char ifname[IF_NAMESIZE];   /* TAP name, "" for an inherited fd */
+    int fd;                     /* packet fd, O_NONBLOCK */
+    bool inherited;             /* came from --net:NAME=@FD */
+    bool closed;                /* EOF / hang-up seen on fd */
+    uint16_t mtu;
+    uint8_t mac[6];
+
+    /* Ring modes only. */
+    struct shms_writer rx; /* tender -> guest */
+    struct shms_reader tx; /* guest -> tender */
+    int rx_wake_fd;        /* eventfd the tender writes to wake the guest */
+    int tx_kick_fd;        /* eventfd the guest kicks (ioeventfd on hvt) */
+
+    struct skiff_nic_stats stats;
+};
+
+#endif /* SKIFF_NIC_H */

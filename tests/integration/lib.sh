@@ -1,0 +1,134 @@
+# Shared helpers for skiff's namespace-based integration tests (sourced).
+# Every test creates its own uniquely named TAPs and network namespaces and
+# removes them on exit, whatever happened: nothing is left behind.
+set -euo pipefail
+
+SKIFF_BUILD=${SKIFF_BUILD:?SKIFF_BUILD must name the build directory}
+SKIFF=${SKIFF:-$SKIFF_BUILD/tender/skiff}
+GUESTS=${GUESTS:-$SKIFF_BUILD/guest}
+TAG=${TAG:-sk$$}   # unique per test process; interface names <= 15 chars
+
+_NETNS=()
+_TAPS=()
+_PIDS=()
+
+log() { echo "[$(basename "$0")] $*" >&2; }
+die() { log "FAIL: $*"; exit 1; }
+
+skip_unless_root() {
+    if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
+        echo "SKIP: needs root and /dev/net/tun"
+        exit 77
+    fi
+}
+
+cleanup() {
+    local rc=$?
+    local p n t
+    for p in "${_PIDS[@]:-}"; do
+        [ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true
+    done
+    for n in "${_NETNS[@]:-}"; do
+        [ -n "$n" ] && ip netns del "$n" 2>/dev/null || true
+    done
+    for t in "${_TAPS[@]:-}"; do
+        [ -n "$t" ] && ip link del "$t" 2>/dev/null || true
+    done
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# make_tap NAME: a persistent, up TAP in the root namespace for skiff to open.
+make_tap() {
+    ip tuntap add dev "$1" mode tap
+    _TAPS+=("$1")
+    ip link set "$1" up
+}
+
+make_netns() {
+    ip netns add "$1"
+    _NETNS+=("$1")
+    ip -n "$1" link set lo up
+}
+
+# wait_attached TAP: wait until a process holds the TAP (carrier comes up).
+wait_attached() {
+    local i
+    for i in $(seq 1 100); do
+        [ "$(cat "/sys/class/net/$1/carrier" 2>/dev/null || echo 0)" = 1 ] && return 0
+        sleep 0.05
+    done
+    die "TAP $1 was never attached"
+}
+
+# move_tap TAP NETNS ADDR/PREFIX: hand an attached TAP to a namespace host.
+# The tender keeps its fd; the device simply lives in the namespace now.
+move_tap() {
+    ip link set "$1" netns "$2"
+    ip -n "$2" addr add "$3" dev "$1"
+    ip -n "$2" link set "$1" up
+}
+
+# start_bg VAR CMD...: run CMD in the background, remember its pid in VAR.
+start_bg() {
+    local var=$1
+    shift
+    "$@" &
+    _PIDS+=($!)
+    printf -v "$var" '%s' $!
+}
+
+# wait_exit PID SECONDS: wait for PID; fail if it outlives the deadline.
+wait_exit() {
+    local pid=$1 t=$2 i
+    for i in $(seq 1 $((t * 10))); do
+        kill -0 "$pid" 2>/dev/null || { wait "$pid"; return $?; }
+        sleep 0.1
+    done
+    die "process $pid still running after ${t}s"
+}
+
+# json_get FILE JQ-EXPR
+json_get() { jq -r "$2" "$1"; }
+
+# bridge_topology OUTDIR SKIFF-ARGS...: two namespace hosts, h1 (10.78.0.1)
+# and h2 (10.78.0.2), joined only through a skiff `bridge` guest whose `wan`
+# NIC faces h1 and `lan` NIC faces h2. Sets NS1 NS2 TAP1 TAP2 SKIFF_PID.
+bridge_topology() {
+    local out=$1
+    shift
+    TAP1=${TAG}a TAP2=${TAG}b NS1=${TAG}1 NS2=${TAG}2
+    make_tap "$TAP1"
+    make_tap "$TAP2"
+    make_netns "$NS1"
+    make_netns "$NS2"
+    start_bg SKIFF_PID "$SKIFF" --net:wan="$TAP1" --net:lan="$TAP2" --stats="$out/stats.json" \
+        "$@" "$GUESTS/bridge.spt" >"$out/skiff.log" 2>&1
+    wait_attached "$TAP1"
+    wait_attached "$TAP2"
+    move_tap "$TAP1" "$NS1" 10.78.0.1/24
+    move_tap "$TAP2" "$NS2" 10.78.0.2/24
+}
+
+# iperf3_run OUTFILE CLIENT-ARGS...: one iperf3 client run h1 -> h2 (JSON).
+iperf3_run() {
+    local outf=$1 spid
+    shift
+    ip netns exec "$NS2" iperf3 -s -1 -B 10.78.0.2 >/dev/null 2>&1 &
+    spid=$!
+    _PIDS+=("$spid")
+    local i
+    for i in $(seq 1 50); do
+        ip netns exec "$NS2" ss -ltn 2>/dev/null | grep -q ':5201 ' && break
+        sleep 0.1
+    done
+    timeout 60 ip netns exec "$NS1" iperf3 -c 10.78.0.2 -J "$@" >"$outf" 2>&1 ||
+        die "iperf3 $* failed: $(jq -r '.error // empty' "$outf" 2>/dev/null || tail -3 "$outf")"
+    wait "$spid" 2>/dev/null || true
+}
+
+# tap_stat NS TAP COUNTER: a kernel counter of a TAP inside a namespace.
+tap_stat() {
+    ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
+}
