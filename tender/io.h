@@ -17,9 +17,16 @@ struct skiff_io_config {
     uint64_t spin_ns;       /* poll mode: spin this long idle before sleeping */
     struct skiff_nic *nics; /* array shared with main; rings already set up */
     unsigned nic_count;
+    bool no_seccomp;        /* debugging only: run the thread unconfined */
 };
 
-/* Start the I/O thread. Returns NULL and prints a one-line error on failure. */
+/*
+ * Start the I/O thread. Every NIC needs its packet fd (skiff_tap_attach), the
+ * RX writer initialised and activated, the TX reader bound with
+ * shms_reader_init (it syncs once the guest activates TX), and its eventfds;
+ * the kick fd is made non-blocking. spin_ns 0 means the default (50 us).
+ * Returns NULL and prints a one-line error on failure.
+ */
 struct skiff_io *skiff_io_start(const struct skiff_io_config *cfg);
 
 /* Stop and join the I/O thread, releasing everything it owns. */

@@ -131,6 +131,26 @@ static int slot_view(const struct shms_reader *r, uint64_t counter, struct shms_
     return SHMS_OK;
 }
 
+/*
+ * true if the writer has begun to overwrite the slot of counter r->rc, given
+ * its write start counter. Normally that is counter rc + elements; for the
+ * last k counters before 2^64 of a ring whose slot count is not a power of
+ * two it is already counter rc + k (see shms_wrap_gap).
+ */
+static bool slot_overwritten(const struct shms_reader *r, uint64_t wsc)
+{
+    uint64_t ahead = wsc - r->rc;
+    uint64_t left = 0 - r->rc; /* counters before the wrap, rc included */
+    uint64_t k;
+
+    if (ahead > r->elements)
+        return true;
+    if (r->mask != 0 || left == 0 || left > r->elements)
+        return false;
+    k = shms_wrap_gap(r->elements);
+    return left <= k && ahead > k;
+}
+
 int shms_read(struct shms_reader *r, void *buf, uint32_t buf_len, uint32_t *len)
 {
     struct shms_rslot rs;
@@ -153,7 +173,7 @@ int shms_read(struct shms_reader *r, void *buf, uint32_t buf_len, uint32_t *len)
     }
     cmm_smp_rmb(); /* copy before the wsc check that validates it */
     wsc = CMM_LOAD_SHARED(r->hdr->wsc);
-    if (wsc - r->rc > r->elements) {
+    if (slot_overwritten(r, wsc)) {
         /* The writer began overwriting this slot while we copied it. */
         r->rc = CMM_LOAD_SHARED(r->hdr->wc);
         r->wc_cache = r->rc;

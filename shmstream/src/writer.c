@@ -101,18 +101,42 @@ static void refresh_rc(struct shms_writer *w)
     w->rc_cache = rc;
 }
 
+/*
+ * Free slots given the cached read counter. Near the 2^64 wrap of a ring
+ * whose slot count is not a power of two, counters 0..k-1 reuse the slots of
+ * the last k counters before the wrap (shms_wrap_gap): the writer stops at
+ * the wrap and writes those counters only once the reader has released
+ * everything before it, i.e. the ring drains once per 2^64 frames. Without
+ * this an unread frame just before the wrap would be overwritten.
+ */
+static uint64_t free_slots(const struct shms_writer *w)
+{
+    uint64_t next = claimed(w);
+    uint64_t used = next - w->rc_cache;
+    uint64_t free;
+
+    if (used >= w->elements)
+        return 0;
+    free = w->elements - used;
+    if (w->mask != 0 || (next >= w->elements && 0 - next >= free))
+        return free; /* power of two, or not near the wrap */
+    if (next < shms_wrap_gap(w->elements))
+        return w->rc_cache > next ? 0 : free; /* rc still before the wrap */
+    return 0 - next < free ? 0 - next : free; /* stop at the wrap */
+}
+
 uint64_t shms_writer_space(struct shms_writer *w)
 {
-    uint64_t used;
+    uint64_t free;
 
     if (w->mode == SHMS_MODE_LOSSY)
         return w->elements - w->reserved_slot;
-    used = claimed(w) - w->rc_cache;
-    if (used >= w->elements) {
+    free = free_slots(w);
+    if (free == 0) {
         refresh_rc(w);
-        used = claimed(w) - w->rc_cache;
+        free = free_slots(w);
     }
-    return used >= w->elements ? 0 : w->elements - used;
+    return free;
 }
 
 int shms_writer_reserve(struct shms_writer *w, struct shms_wslot *ws)

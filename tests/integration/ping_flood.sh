@@ -12,8 +12,8 @@ _CLEAN_DIR=$out
 
 make_tap "$tap"
 make_netns "$ns"
-small=10000
-big=2000
+small=${SMALL:-10000}
+big=${BIG:-2000}
 start_bg pid "$SKIFF" --io="$mode" --net:service="$tap" --stats="$out/stats.json" \
     "$GUESTS/ping.spt" -- 10.77.0.2 limit $((small + big)) >"$out/skiff.log" 2>&1
 wait_attached "$tap"
@@ -34,8 +34,9 @@ check_ping "$out/ping2.log" $big
 rc=0
 wait_exit "$pid" 20 || rc=$?
 [ $rc -eq 0 ] || die "skiff exited $rc: $(tail -5 "$out/skiff.log")"
-rxf=$(json_get "$out/stats.json" '.nics[] | select(.name=="service") | .rx_frames')
-txf=$(json_get "$out/stats.json" '.nics[] | select(.name=="service") | .tx_frames')
+if [ "$mode" = direct ]; then log "ok: direct: $small + $big echoes, 0 loss"; exit 0; fi
+rxf=$(json_get "$out/stats.json" '.nics[] | select(.name=="service") | .rx.frames')
+txf=$(json_get "$out/stats.json" '.nics[] | select(.name=="service") | .tx.frames')
 # Every echo request reached the guest and every reply left it (plus ARP).
 [ "$rxf" -ge $((small + big)) ] || die "tender saw $rxf frames in, expected >= $((small + big))"
 [ "$txf" -ge $((small + big)) ] || die "tender saw $txf frames out, expected >= $((small + big))"

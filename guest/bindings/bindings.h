@@ -1,0 +1,47 @@
+/*
+ * State shared by the Solo5 bindings: the boot info and one record per NIC
+ * with its two SHMStream endpoints. The guest is single-threaded, so nothing
+ * here needs locking.
+ */
+#ifndef SKIFF_GUEST_BINDINGS_H
+#define SKIFF_GUEST_BINDINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "shmstream/shmstream.h"
+#include "skiff/abi.h"
+#include "solo5.h"
+
+/* Epoch the guest activates its TX channels with (any non-zero value; the
+ * guest initialises each TX channel exactly once). */
+#define SKIFF_GUEST_TX_EPOCH 1u
+
+struct gnic {
+    const struct skiff_boot_nic *boot;
+    unsigned index;
+    bool acquired;
+    bool closed;        /* RX end of file seen; sticky */
+    size_t max_frame;   /* largest frame accepted for TX: mtu + header */
+    struct shms_writer tx; /* ring modes: guest -> tender */
+    struct shms_reader rx; /* ring modes: tender -> guest */
+};
+
+extern const struct skiff_boot_info *skiff_boot;
+extern bool skiff_direct; /* --io=direct: no rings */
+extern struct gnic skiff_nics[SKIFF_MAX_NICS];
+
+/* Set up every NIC's rings from the boot info; aborts on failure. */
+void skiff_bindings_init(const struct skiff_boot_info *bi);
+
+/* The NIC behind an acquired handle, or NULL. */
+struct gnic *skiff_nic_get(solo5_handle_t handle);
+
+/* Ring modes: true if reading the NIC now would not give AGAIN (frames are
+ * waiting, or the channel closed / changed epoch). No system calls. */
+bool skiff_nic_rx_ready(struct gnic *n);
+
+/* Print a message and abort (for broken invariants the tender guarantees). */
+_Noreturn void skiff_fatal(const char *what);
+
+#endif /* SKIFF_GUEST_BINDINGS_H */

@@ -1,0 +1,63 @@
+/*
+ * The hypercall layer: everything a guest asks of its tender, one function
+ * per request. Implemented twice, with identical semantics:
+ *   spt/ - raw Linux system calls on fds the tender handed over in the boot
+ *          info (the guest is a thread of the tender's process);
+ *   hvt/ - port I/O (KVM exits or ioeventfds).
+ * Only the bindings call these; applications use <solo5.h>.
+ */
+#ifndef SKIFF_GUEST_HC_H
+#define SKIFF_GUEST_HC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "skiff/abi.h"
+
+/* Results of the direct-mode network calls. */
+enum hc_net_result {
+    HC_NET_OK = 0,
+    HC_NET_AGAIN,  /* nothing to read / no room to write now */
+    HC_NET_CLOSED, /* end of file on the packet fd */
+    HC_NET_ERROR,
+};
+
+/* Remember what the calls below need from the boot info (fds, TSC rate).
+ * Runs first; the console works once it returns. Returns NULL, or why the
+ * boot info is unusable on this target. */
+const char *hc_init(const struct skiff_boot_info *bi);
+
+/* Best-effort console output. */
+void hc_console_write(const char *buf, size_t len);
+
+/* Nanoseconds: monotonic since an arbitrary origin, wall since the epoch. */
+uint64_t hc_clock_monotonic(void);
+uint64_t hc_clock_wall(void);
+
+/*
+ * Block until monotonic time reaches `deadline` or a NIC's notification fd
+ * (ring modes: its RX wake fd; direct mode: its packet fd) is readable.
+ * Returns the set of NIC indexes reported readable (bit i = NIC i). In ring
+ * modes the wake notifications are consumed before returning. A deadline in
+ * the past polls without blocking.
+ */
+uint64_t hc_poll(uint64_t deadline);
+
+/* Notify the tender about NIC `nic`'s rings (TX published or RX space). */
+void hc_kick(unsigned nic);
+
+/* Direct mode: one frame per call on the NIC's packet fd. */
+enum hc_net_result hc_net_write(unsigned nic, const void *buf, size_t len);
+enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size,
+                               size_t *len);
+
+/* Set the TLS base; 0 on success, -1 if the target cannot. */
+int hc_set_tls_base(uintptr_t base);
+
+/* End the guest with `status`; `msg` (or NULL) says why, for aborts. */
+_Noreturn void hc_exit(int status, const char *msg);
+
+/* The boot info could not be trusted: end without using any of it. */
+_Noreturn void hc_early_fail(void);
+
+#endif /* SKIFF_GUEST_HC_H */

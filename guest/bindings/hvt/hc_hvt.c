@@ -1,0 +1,138 @@
+/*
+ * hvt hypercall layer: a hypercall is a 32-bit OUT of the guest-physical
+ * address of its argument block to SKIFF_HVT_PIO_BASE + number; the tender
+ * handles the VM exit and writes results back into the block. Guest memory
+ * is identity-mapped, so a pointer is its gpa (it must lie below 4 GiB).
+ * Kicks go to SKIFF_HVT_PIO_KICK, which an ioeventfd absorbs in the kernel.
+ */
+#include "../hc.h"
+#include "pio.h"
+
+#define NSEC_PER_SEC 1000000000ull
+#define MSR_FS_BASE 0xc0000100u
+
+static struct {
+    uint64_t tsc_freq; /* Hz */
+    uint64_t tsc_base; /* TSC at hc_init: monotonic time 0 */
+    unsigned nic_count;
+} hvt;
+
+static void hypercall(enum skiff_hvt_hc nr, volatile void *arg)
+{
+    pio_outl((uint16_t)(SKIFF_HVT_PIO_BASE + (unsigned)nr),
+             (uint32_t)(uintptr_t)arg);
+}
+
+const char *hc_init(const struct skiff_boot_info *bi)
+{
+    hvt.tsc_freq = bi->tsc_freq;
+    hvt.tsc_base = cpu_rdtsc();
+    hvt.nic_count = bi->nic_count <= SKIFF_MAX_NICS ? bi->nic_count : 0;
+    /* The clock's scaling (below) needs 0 < freq < UINT64_MAX / 1e9. */
+    if (hvt.tsc_freq == 0 || hvt.tsc_freq >= UINT64_MAX / NSEC_PER_SEC) {
+        hvt.tsc_freq = 1; /* keep the clock from dividing by zero */
+        return "boot info: unusable TSC frequency";
+    }
+    return NULL;
+}
+
+void hc_console_write(const char *buf, size_t len)
+{
+    volatile struct skiff_hc_puts a = {.data = (uintptr_t)buf, .len = len};
+    hypercall(SKIFF_HC_PUTS, &a);
+}
+
+/*
+ * ns = ticks * 1e9 / freq without 128-bit arithmetic: split ticks into whole
+ * seconds and a remainder below freq. remainder * 1e9 < freq * 1e9 fits in 64
+ * bits for any freq below 18.4 GHz (checked by hc_init).
+ */
+uint64_t hc_clock_monotonic(void)
+{
+    uint64_t ticks = cpu_rdtsc() - hvt.tsc_base;
+    uint64_t secs = ticks / hvt.tsc_freq, rem = ticks % hvt.tsc_freq;
+
+    return secs * NSEC_PER_SEC + rem * NSEC_PER_SEC / hvt.tsc_freq;
+}
+
+uint64_t hc_clock_wall(void)
+{
+    volatile struct skiff_hc_walltime a = {.nsecs = 0};
+    hypercall(SKIFF_HC_WALLTIME, &a);
+    return a.nsecs;
+}
+
+uint64_t hc_poll(uint64_t deadline)
+{
+    uint64_t now = hc_clock_monotonic();
+    volatile struct skiff_hc_poll a = {
+        .timeout_nsecs = deadline > now ? deadline - now : 0,
+    };
+    /* The tender waits on the same epoll set as spt and consumes the wake
+     * notifications itself (the guest cannot read host fds). */
+    hypercall(SKIFF_HC_POLL, &a);
+    if (a.ret != 0)
+        return 0;
+    return a.ready_set & ((1ull << hvt.nic_count) - 1);
+}
+
+void hc_kick(unsigned nic)
+{
+    pio_outl(SKIFF_HVT_PIO_KICK, nic);
+}
+
+static enum hc_net_result net_result(int64_t ret)
+{
+    switch (ret) {
+    case 0: return HC_NET_OK;
+    case 1: return HC_NET_AGAIN;
+    case 2: return HC_NET_CLOSED;
+    default: return HC_NET_ERROR;
+    }
+}
+
+enum hc_net_result hc_net_write(unsigned nic, const void *buf, size_t len)
+{
+    volatile struct skiff_hc_net a = {
+        .handle = nic, .data = (uintptr_t)buf, .len = len, .ret = -1};
+    hypercall(SKIFF_HC_NETWRITE, &a);
+    return net_result(a.ret);
+}
+
+enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size,
+                               size_t *len)
+{
+    volatile struct skiff_hc_net a = {
+        .handle = nic, .data = (uintptr_t)buf, .len = size, .ret = -1};
+    hypercall(SKIFF_HC_NETREAD, &a);
+    enum hc_net_result r = net_result(a.ret);
+    if (r == HC_NET_OK) {
+        if (a.len > size) /* the tender is trusted; this is a bug guard */
+            return HC_NET_ERROR;
+        *len = a.len;
+    }
+    return r;
+}
+
+int hc_set_tls_base(uintptr_t base)
+{
+    cpu_wrmsr(MSR_FS_BASE, base);
+    return 0;
+}
+
+_Noreturn void hc_exit(int status, const char *msg)
+{
+    volatile struct skiff_hc_halt a = {
+        .exit_status = (uint64_t)(status & 0xff), .cookie = (uintptr_t)msg};
+    hypercall(SKIFF_HC_HALT, &a);
+    cpu_halt_forever(); /* the tender never resumes a halted guest */
+    __builtin_unreachable();
+}
+
+_Noreturn void hc_early_fail(void)
+{
+    volatile struct skiff_hc_halt a = {.exit_status = 255, .cookie = 0};
+    hypercall(SKIFF_HC_HALT, &a);
+    cpu_halt_forever();
+    __builtin_unreachable();
+}

@@ -1,0 +1,141 @@
+/*
+ * Receive: frames are copied out of the NIC's RX ring and the slots given back
+ * to the tender with one counter update per call (per batch for
+ * solo5_net_read_batch). Direct mode reads each frame from the packet fd.
+ *
+ * End of file: once the tender has seen EOF on the packet fd and the guest
+ * has consumed every RX frame, the tender deactivates the RX channel (epoch
+ * 0) and wakes the guest. A reader that was synced and then finds the
+ * channel inactive marks the NIC closed: reads return SOLO5_R_CLOSED from
+ * then on. In direct mode a read() of 0 bytes (NETREAD ret 2 on hvt) is EOF.
+ */
+#include "skiff/rt.h"
+
+#include "bindings.h"
+#include "hc.h"
+
+/* Upper bound on skipped slots / resyncs handled within one read. */
+#define RX_RETRIES 16
+
+bool skiff_nic_rx_ready(struct gnic *n)
+{
+    /* has_work: frames waiting, or the epoch moved (EOF or re-init). */
+    return n->closed || shms_reader_has_work(&n->rx);
+}
+
+/* The channel's epoch moved: follow a re-initialisation, or note EOF. */
+static bool rx_resync(struct gnic *n)
+{
+    int r, tries = 0;
+
+    do
+        r = shms_reader_sync(&n->rx);
+    while (r == SHMS_EPOCH_CHANGED && ++tries < RX_RETRIES);
+    if (r == SHMS_OK)
+        return true;
+    if (r != SHMS_INACTIVE)
+        skiff_printf("skiff: NIC %s: RX channel unusable (%s), closing\n",
+                     n->boot->name, shms_result_str(r));
+    n->closed = true;
+    return false;
+}
+
+/* Copy one frame out of the ring; *consumed notes whether slots were used
+ * up (so the caller publishes). Oversized and invalid slots are skipped. */
+static solo5_result_t ring_read(struct gnic *n, uint8_t *buf, size_t size,
+                                size_t *len, bool *consumed)
+{
+    uint32_t cap = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+
+    for (int i = 0; i < RX_RETRIES && !n->closed; i++) {
+        uint32_t got = 0;
+        switch (shms_read(&n->rx, buf, cap, &got)) {
+        case SHMS_OK:
+            *len = got;
+            *consumed = true;
+            return SOLO5_R_OK;
+        case SHMS_NO_DATA: /* checked against the current epoch */
+            return SOLO5_R_AGAIN;
+        case SHMS_INACTIVE:
+        case SHMS_EPOCH_CHANGED:
+            if (!rx_resync(n))
+                return SOLO5_R_CLOSED;
+            break;
+        case SHMS_TOO_BIG: /* buffer smaller than the frame: frame lost */
+            *consumed = true;
+            return SOLO5_R_EINVAL;
+        case SHMS_OVERRUN:  /* cannot happen losslessly; reader resynced */
+        case SHMS_BAD_SLOT: /* tender bug; slot skipped */
+            *consumed = true;
+            break;
+        default:
+            return SOLO5_R_EUNSPEC;
+        }
+    }
+    return n->closed ? SOLO5_R_CLOSED : SOLO5_R_AGAIN;
+}
+
+/* Give consumed slots back; kick the tender if it waits for RX space. */
+static void rx_release(struct gnic *n)
+{
+    if (!n->closed && shms_reader_publish(&n->rx))
+        hc_kick(n->index);
+}
+
+static solo5_result_t direct_read(struct gnic *n, uint8_t *buf, size_t size,
+                                  size_t *len)
+{
+    if (n->closed)
+        return SOLO5_R_CLOSED;
+    switch (hc_net_read(n->index, buf, size, len)) {
+    case HC_NET_OK: return SOLO5_R_OK;
+    case HC_NET_AGAIN: return SOLO5_R_AGAIN;
+    case HC_NET_CLOSED: n->closed = true; return SOLO5_R_CLOSED;
+    default: return SOLO5_R_EUNSPEC;
+    }
+}
+
+solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
+                              size_t *read_size)
+{
+    struct gnic *n = skiff_nic_get(handle);
+
+    if (n == NULL || buf == NULL || read_size == NULL)
+        return SOLO5_R_EINVAL;
+    if (skiff_direct)
+        return direct_read(n, buf, size, read_size);
+
+    bool consumed = false;
+    solo5_result_t r = ring_read(n, buf, size, read_size, &consumed);
+    if (consumed)
+        rx_release(n);
+    return r;
+}
+
+solo5_result_t solo5_net_read_batch(solo5_handle_t handle,
+                                    struct solo5_net_frame *frames, size_t n_max,
+                                    size_t *count)
+{
+    struct gnic *n = skiff_nic_get(handle);
+    solo5_result_t r = SOLO5_R_AGAIN;
+    bool consumed = false;
+    size_t got = 0;
+
+    if (n == NULL || count == NULL || (frames == NULL && n_max > 0))
+        return SOLO5_R_EINVAL;
+    while (got < n_max) {
+        struct solo5_net_frame *f = &frames[got];
+        r = skiff_direct ? direct_read(n, f->buf, f->size, &f->len)
+                         : ring_read(n, f->buf, f->size, &f->len, &consumed);
+        if (r == SOLO5_R_OK)
+            got++;
+        else if (r != SOLO5_R_EINVAL) /* an oversized frame is just lost */
+            break;
+    }
+    if (consumed)
+        rx_release(n);
+    *count = got;
+    if (got > 0)
+        return SOLO5_R_OK; /* a CLOSED after these frames shows next call */
+    return n_max == 0 ? SOLO5_R_OK : r;
+}

@@ -1,0 +1,56 @@
+/*
+ * Transmit: frames are copied into the NIC's TX ring (queue) and made visible
+ * to the tender with one counter update per batch (flush). The tender is only
+ * notified when it has announced that it sleeps, so a busy tender costs the
+ * guest no system call at all. Direct mode writes each frame to the packet fd.
+ */
+#include "bindings.h"
+#include "hc.h"
+
+solo5_result_t solo5_net_queue(solo5_handle_t handle, const uint8_t *buf,
+                               size_t size)
+{
+    struct gnic *n = skiff_nic_get(handle);
+
+    if (n == NULL || buf == NULL || size == 0 || size > n->max_frame)
+        return SOLO5_R_EINVAL;
+    if (skiff_direct) {
+        switch (hc_net_write(n->index, buf, size)) {
+        case HC_NET_OK: return SOLO5_R_OK;
+        case HC_NET_AGAIN: return SOLO5_R_AGAIN;
+        default: return SOLO5_R_EUNSPEC;
+        }
+    }
+    switch (shms_writer_put(&n->tx, buf, (uint32_t)size)) {
+    case SHMS_OK: return SOLO5_R_OK;
+    case SHMS_FULL: return SOLO5_R_AGAIN;
+    case SHMS_TOO_BIG: return SOLO5_R_EINVAL;
+    default: return SOLO5_R_EUNSPEC;
+    }
+}
+
+solo5_result_t solo5_net_flush(solo5_handle_t handle)
+{
+    struct gnic *n = skiff_nic_get(handle);
+
+    if (n == NULL)
+        return SOLO5_R_EINVAL;
+    if (skiff_direct || shms_writer_pending(&n->tx) == 0)
+        return SOLO5_R_OK;
+    if (shms_writer_publish(&n->tx))
+        hc_kick(n->index);
+    return SOLO5_R_OK;
+}
+
+solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
+                               size_t size)
+{
+    solo5_result_t r = solo5_net_queue(handle, buf, size);
+
+    /* Solo5 semantics: no room means the frame is dropped, not an error. */
+    if (r == SOLO5_R_AGAIN)
+        r = SOLO5_R_OK;
+    if (r != SOLO5_R_OK)
+        return r;
+    return solo5_net_flush(handle);
+}

@@ -1,0 +1,197 @@
+/*
+ * spt hypercall layer: each request is one or two raw system calls on fds the
+ * tender created and listed in the boot info. The tender's seccomp filter on
+ * this thread admits exactly these calls.
+ */
+#include <stdbool.h>
+
+#include "../hc.h"
+#include "syscall.h"
+
+#define NSEC_PER_SEC 1000000000ull
+
+/* What the calls need from the boot info, copied once at start. */
+static struct {
+    int console_fd, epoll_fd, timer_fd, exit_fd;
+    unsigned nic_count;
+    bool direct;
+    int rx_wake_fd[SKIFF_MAX_NICS];
+    int tx_kick_fd[SKIFF_MAX_NICS];
+    int direct_fd[SKIFF_MAX_NICS];
+} spt;
+
+const char *hc_init(const struct skiff_boot_info *bi)
+{
+    spt.console_fd = bi->spt_console_fd;
+    spt.epoll_fd = bi->spt_epoll_fd;
+    spt.timer_fd = bi->spt_timer_fd;
+    spt.exit_fd = bi->spt_exit_fd;
+    spt.direct = bi->io_mode == SKIFF_IO_DIRECT;
+    spt.nic_count = bi->nic_count <= SKIFF_MAX_NICS ? bi->nic_count : 0;
+    for (unsigned i = 0; i < spt.nic_count; i++) {
+        spt.rx_wake_fd[i] = bi->nics[i].spt_rx_wake_fd;
+        spt.tx_kick_fd[i] = bi->nics[i].spt_tx_kick_fd;
+        spt.direct_fd[i] = bi->nics[i].spt_direct_fd;
+    }
+    return NULL;
+}
+
+static long sys_read(int fd, void *buf, size_t len)
+{
+    return spt_syscall3(SPT_SYS_read, fd, (long)buf, (long)len);
+}
+
+static long sys_write(int fd, const void *buf, size_t len)
+{
+    return spt_syscall3(SPT_SYS_write, fd, (long)buf, (long)len);
+}
+
+void hc_console_write(const char *buf, size_t len)
+{
+    /* Best effort: finish partial writes, give up on any error. */
+    while (len > 0) {
+        long n = sys_write(spt.console_fd, buf, len);
+        if (n == -SPT_EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+static uint64_t clock_ns(long clock)
+{
+    struct spt_timespec ts;
+
+    if (spt_syscall3(SPT_SYS_clock_gettime, clock, (long)&ts, 0) != 0)
+        hc_exit(255, "skiff: clock_gettime failed"); /* seccomp bug */
+    return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t hc_clock_monotonic(void)
+{
+    return clock_ns(SPT_CLOCK_MONOTONIC);
+}
+
+uint64_t hc_clock_wall(void)
+{
+    return clock_ns(SPT_CLOCK_REALTIME);
+}
+
+/* Arm the timerfd to fire at `deadline` on CLOCK_MONOTONIC, the clock
+ * solo5_clock_monotonic() reads, so no conversion is needed. Re-arming also
+ * resets any stale expiry count from an earlier deadline. */
+static void arm_timer(uint64_t deadline)
+{
+    struct spt_itimerspec its = {
+        .it_interval = {0, 0},
+        .it_value = {(int64_t)(deadline / NSEC_PER_SEC),
+                     (int64_t)(deadline % NSEC_PER_SEC)},
+    };
+    spt_syscall4(SPT_SYS_timerfd_settime, spt.timer_fd, SPT_TFD_TIMER_ABSTIME,
+                 (long)&its, 0);
+}
+
+uint64_t hc_poll(uint64_t deadline)
+{
+    struct spt_epoll_event ev[SKIFF_MAX_NICS + 1];
+    uint64_t ready = 0, value;
+    long timeout_ms = -1;
+
+    /* A zero it_value would disarm the timer and sleep forever, so a due
+     * deadline polls instead of arming. */
+    if (deadline <= hc_clock_monotonic())
+        timeout_ms = 0;
+    else
+        arm_timer(deadline);
+
+    long n = spt_syscall6(SPT_SYS_epoll_pwait, spt.epoll_fd, (long)ev,
+                          SKIFF_MAX_NICS + 1, timeout_ms, 0, 8);
+    for (long i = 0; i < n; i++) {
+        uint64_t data = ev[i].data;
+        if (data == UINT64_MAX) {
+            /* Timer expired: consume it so it stops being readable. */
+            sys_read(spt.timer_fd, &value, sizeof value);
+        } else if (data < spt.nic_count) {
+            ready |= 1ull << data;
+            /* Ring modes: drain the RX wake eventfd (non-blocking, counter
+             * mode, so one read resets it). Direct mode: the readable fd is
+             * the packet fd; the frame stays for hc_net_read(). */
+            if (!spt.direct)
+                sys_read(spt.rx_wake_fd[data], &value, sizeof value);
+        }
+    }
+    /* n < 0 (EINTR): report nothing; the caller treats it as a timeout. */
+    return ready;
+}
+
+void hc_kick(unsigned nic)
+{
+    uint64_t one = 1;
+
+    if (nic < spt.nic_count)
+        sys_write(spt.tx_kick_fd[nic], &one, sizeof one);
+}
+
+enum hc_net_result hc_net_write(unsigned nic, const void *buf, size_t len)
+{
+    long n;
+
+    do
+        n = sys_write(spt.direct_fd[nic], buf, len);
+    while (n == -SPT_EINTR);
+    if (n == -SPT_EAGAIN)
+        return HC_NET_AGAIN;
+    return n == (long)len ? HC_NET_OK : HC_NET_ERROR;
+}
+
+enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size,
+                               size_t *len)
+{
+    long n;
+
+    do
+        n = sys_read(spt.direct_fd[nic], buf, size);
+    while (n == -SPT_EINTR);
+    if (n == -SPT_EAGAIN)
+        return HC_NET_AGAIN;
+    if (n == 0)
+        return HC_NET_CLOSED;
+    if (n < 0)
+        return HC_NET_ERROR;
+    *len = (size_t)n;
+    return HC_NET_OK;
+}
+
+int hc_set_tls_base(uintptr_t base)
+{
+    /* %fs belongs to the tender's C library on this thread (its signal
+     * handlers run here), so the guest may not move it. */
+    (void)base;
+    return -1;
+}
+
+_Noreturn void hc_exit(int status, const char *msg)
+{
+    /* The tender reads status + 1 from the exit eventfd (0 would not be a
+     * valid eventfd write), then joins this thread. SYS_exit ends only this
+     * thread; exit_group would take the tender down with it. */
+    uint64_t code = (uint64_t)(status & 0xff) + 1;
+
+    if (msg != NULL) {
+        hc_console_write(msg, __builtin_strlen(msg));
+        hc_console_write("\n", 1);
+    }
+    sys_write(spt.exit_fd, &code, sizeof code);
+    for (;;)
+        spt_syscall3(SPT_SYS_exit, status, 0, 0);
+}
+
+_Noreturn void hc_early_fail(void)
+{
+    /* No trustworthy exit fd: just end the thread. The tender sees the
+     * thread gone without an exit status and fails the run. */
+    for (;;)
+        spt_syscall3(SPT_SYS_exit, 255, 0, 0);
+}

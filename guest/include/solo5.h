@@ -1,0 +1,158 @@
+/*
+ * skiff's implementation of the Solo5 public API for unikernels, plus a few
+ * clearly named extensions (batching, device close) that Solo5 lacks.
+ *
+ * Applications written against Solo5's <solo5.h> build unchanged: the names,
+ * types, constants and documented semantics below follow Solo5. Block devices
+ * and the TLS helpers other than solo5_set_tls_base() are not provided.
+ */
+#ifndef SOLO5_H_INCLUDED
+#define SOLO5_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ----------------------------------------------------------------- results
+ * Calls returning solo5_result_t return SOLO5_R_OK on success. As in Solo5,
+ * applications must not rely on getting EINVAL/EUNSPEC: an implementation may
+ * abort instead.
+ */
+typedef enum {
+    SOLO5_R_OK = 0,  /* done */
+    SOLO5_R_AGAIN,   /* not possible now; an identical retry later may work */
+    SOLO5_R_EINVAL,  /* bad argument */
+    SOLO5_R_EUNSPEC, /* failed for another reason */
+    /* skiff extension: the device reached end of file and will never again
+     * deliver input. Kept well clear of values Solo5 may add. */
+    SOLO5_R_CLOSED = 0x100
+} solo5_result_t;
+
+/* ------------------------------------------------------------ entry, exit */
+
+/* Start-of-day information; read-only for the application. The heap is one
+ * contiguous read/write region the application may use as it likes. */
+struct solo5_start_info {
+    const char *cmdline;
+    uintptr_t heap_start;
+    size_t heap_size;
+};
+
+/* The application's entry point. Returning is the same as solo5_exit(ret). */
+int solo5_app_main(const struct solo5_start_info *info);
+
+/* Exit status values; 255 and above are reserved for the platform. */
+#define SOLO5_EXIT_SUCCESS 0
+#define SOLO5_EXIT_FAILURE 1
+#define SOLO5_EXIT_ABORT 255
+
+/* End the application, handing (status) to the host. */
+_Noreturn void solo5_exit(int status);
+
+/* End the application abnormally (status SOLO5_EXIT_ABORT). */
+_Noreturn void solo5_abort(void);
+
+/* ------------------------------------------------------------------- time */
+
+/* Nanoseconds. */
+typedef uint64_t solo5_time_t;
+
+/* Monotonic time since an unspecified point in the past. */
+solo5_time_t solo5_clock_monotonic(void);
+
+/* Host wall clock: nanoseconds since 1970-01-01 UTC. */
+solo5_time_t solo5_clock_wall(void);
+
+/* ------------------------------------------------------------ I/O handles */
+
+typedef uint64_t solo5_handle_t;     /* a device */
+typedef uint64_t solo5_handle_set_t; /* bit h set = handle h (h < 64) */
+
+/*
+ * Wait until monotonic time reaches (deadline) or at least one acquired
+ * network device has input. If (ready_set) is not NULL it receives the
+ * handles ready for input (possibly none). A device that has been closed
+ * counts as ready, so that the next read reports SOLO5_R_CLOSED.
+ */
+void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set);
+
+/* ---------------------------------------------------------------- console */
+
+/* Write (size) bytes to the console; best effort, never fails. */
+void solo5_console_write(const char *buf, size_t size);
+
+/* ---------------------------------------------------------------- network */
+
+#define SOLO5_NET_ALEN 6  /* Ethernet address bytes */
+#define SOLO5_NET_HLEN 14 /* Ethernet header bytes (dst, src, type) */
+
+struct solo5_net_info {
+    uint8_t mac_address[SOLO5_NET_ALEN];
+    size_t mtu; /* excluding the Ethernet header */
+};
+
+/*
+ * Acquire the network device named (name) in the image manifest: its handle
+ * goes to (*handle), its properties to (*info). Each device may be acquired
+ * once; later calls, and unknown names, give SOLO5_R_EINVAL.
+ */
+solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle,
+                                 struct solo5_net_info *info);
+
+/*
+ * Send one frame (Ethernet header included, at most mtu + SOLO5_NET_HLEN
+ * bytes) without blocking. A frame that cannot be sent for lack of resources
+ * is dropped silently, as in Solo5.
+ */
+solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
+                               size_t size);
+
+/*
+ * Receive one frame into (buf) without blocking; (size) must be at least
+ * mtu + SOLO5_NET_HLEN. SOLO5_R_OK with the frame length in (*read_size), or
+ * SOLO5_R_AGAIN if nothing is waiting, or SOLO5_R_CLOSED (extension) once
+ * the device has closed and all its input has been read.
+ */
+solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
+                              size_t *read_size);
+
+/* --------------------------------------------------- extensions (skiff) */
+
+/*
+ * Put one frame on the device's transmit queue without telling the host.
+ * SOLO5_R_AGAIN if the queue is full (the frame was not taken). Frames are
+ * sent once solo5_net_flush() is called; queue a batch, then flush once.
+ * solo5_net_write() is queue + flush (and drops instead of AGAIN).
+ */
+solo5_result_t solo5_net_queue(solo5_handle_t handle, const uint8_t *buf,
+                               size_t size);
+
+/* Hand every queued frame to the host; notifies it only if it is idle. */
+solo5_result_t solo5_net_flush(solo5_handle_t handle);
+
+/* One receive buffer for solo5_net_read_batch(). */
+struct solo5_net_frame {
+    uint8_t *buf; /* IN: where the frame goes */
+    size_t size;  /* IN: bytes at buf, at least mtu + SOLO5_NET_HLEN */
+    size_t len;   /* OUT: frame length */
+};
+
+/*
+ * Receive up to (n) frames into (frames[0..n)); (*count) gets how many were
+ * filled. SOLO5_R_OK if at least one was, SOLO5_R_AGAIN if none was waiting,
+ * SOLO5_R_CLOSED once the device has closed and all input has been read.
+ * Cheaper than repeated solo5_net_read(): slots go back to the host once.
+ */
+solo5_result_t solo5_net_read_batch(solo5_handle_t handle,
+                                    struct solo5_net_frame *frames, size_t n,
+                                    size_t *count);
+
+/* ----------------------------------------------------------------- TLS */
+
+/* Set the TLS base register (%fs on x86_64) to (base). SOLO5_R_EINVAL for a
+ * base the architecture rejects; SOLO5_R_EUNSPEC where the target cannot do
+ * it (spt: the guest thread also runs the tender's C library, whose %fs must
+ * stay intact). */
+solo5_result_t solo5_set_tls_base(uintptr_t base);
+
+#endif /* SOLO5_H_INCLUDED */

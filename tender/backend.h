@@ -1,0 +1,55 @@
+/*
+ * The seam between the tender core and a way of running a guest (spt: a
+ * seccomp-confined thread; hvt: a KVM vCPU, later). A backend launches the
+ * guest on memory guest_mem.c prepared, and ends it; everything else (CLI,
+ * loader, rings, I/O thread, stats) is shared.
+ */
+#ifndef SKIFF_BACKEND_H
+#define SKIFF_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vm.h"
+
+/* How a guest run ended. */
+enum skiff_end_kind {
+    SKIFF_END_EXIT,      /* guest exited with `status` */
+    SKIFF_END_SYSCALL,   /* killed: forbidden system call `detail` */
+    SKIFF_END_FAULT,     /* killed: signal `signo` at `addr`, rip `detail` */
+    SKIFF_END_CANCELLED, /* stopped by the tender (signal, shutdown) */
+    SKIFF_END_VANISHED,  /* ended without reporting a status */
+    SKIFF_END_FAILED,    /* could not be started */
+};
+
+struct skiff_end {
+    enum skiff_end_kind kind;
+    int status;      /* EXIT: 0..255 */
+    int signo;       /* FAULT */
+    uint64_t addr;   /* FAULT: faulting address */
+    uint64_t detail; /* SYSCALL: number; FAULT: instruction pointer */
+    uint32_t arch;   /* SYSCALL: audit arch of the call */
+};
+
+struct skiff_backend {
+    const char *name;
+    uint32_t target;  /* SKIFF_TARGET_*: the ABI note must match */
+    bool mem_at_gpa;  /* guest memory must sit at host address == gpa */
+
+    /* Start the guest. When it ends (any way), vm->exit_fd becomes readable
+     * or running() turns false. Prints a one-line error and returns -1 if
+     * the guest could not be started (nothing is left running). */
+    int (*start)(struct skiff_vm *vm);
+
+    /* true while the guest may still execute. */
+    bool (*running)(struct skiff_vm *vm);
+
+    /* End the guest (forcibly if `cancel` or if it lingers after reporting
+     * exit) and describe how it ended. Returns -1 if it could not be
+     * stopped: guest memory must then stay mapped. */
+    int (*stop)(struct skiff_vm *vm, bool cancel, struct skiff_end *end);
+};
+
+extern const struct skiff_backend skiff_backend_spt;
+
+#endif /* SKIFF_BACKEND_H */

@@ -1,0 +1,382 @@
+/*
+ * skiff command line parsing. Option names follow Solo5's tenders (--mem,
+ * --net:NAME=, --net-mac:NAME=) so existing scripts carry over. Every error
+ * names the offending argument and how to fix it, on one line.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <net/if.h>
+
+#include "layout.h"
+#include "names.h"
+
+#ifndef SKIFF_VERSION
+#error "SKIFF_VERSION must be defined by the build"
+#endif
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"usage: skiff [OPTIONS] IMAGE [-- GUEST ARGS]\n"
+"\n"
+"Run the unikernel IMAGE (spt target), bridging its NICs to TAP devices\n"
+"through shared-memory rings.\n"
+"\n"
+"  --mem=MB              guest memory in MiB (default %u, %u..%u)\n"
+"  --net:NAME=IFACE      attach the image's NIC NAME to TAP device IFACE\n"
+"  --net:NAME=@FD        ... or to the already open packet fd FD (>= 3)\n"
+"  --net-mac:NAME=MAC    MAC address of NIC NAME (default: locally\n"
+"                        administered 02:xx:xx:xx:xx:xx derived from NAME\n"
+"                        and its --net value, stable across runs)\n"
+"  --io=event|poll|direct\n"
+"                        event: I/O thread sleeps in epoll (default)\n"
+"                        poll: I/O thread busy-polls, sleeps when idle\n"
+"                        direct: no rings, one system call per frame\n"
+"  --spin-us=N           poll mode: spin N us idle before sleeping (default %u)\n"
+"  --stats[=FILE]        print per-NIC statistics at exit (SIGUSR1 prints\n"
+"                        them any time); with FILE also write them as JSON\n"
+"  --help                show this help\n"
+"  --version             show the version\n"
+"\n"
+"Every NIC the image declares needs exactly one --net option.\n"
+"\n"
+"Exit status: the guest's; 1 for usage and set-up errors; 255 if the guest\n"
+"was killed (forbidden system call, fault); 128+N after signal N.\n",
+            SKIFF_MEM_DEFAULT_MB, SKIFF_MEM_MIN_MB, SKIFF_MEM_MAX_MB,
+            SKIFF_SPIN_US_DEFAULT);
+}
+
+__attribute__((format(printf, 2, 3)))
+static enum skiff_cli_result fail(FILE *err, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("skiff: error: ", err);
+    va_start(ap, fmt);
+    vfprintf(err, fmt, ap);
+    va_end(ap);
+    fputc('\n', err);
+    return SKIFF_CLI_ERROR;
+}
+
+/* Strict unsigned decimal: digits only, no sign, no overflow. */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (*s == '\0')
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* xx:xx:xx:xx:xx:xx, exactly two hex digits per octet. */
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+    for (int i = 0; i < 6; i++) {
+        int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        mac[i] = (uint8_t)(hi << 4 | lo);
+        s += 2;
+        if (i < 5 && *s++ != ':')
+            return false;
+    }
+    return *s == '\0';
+}
+
+/*
+ * Split "--PREFIX:NAME=VALUE" (arg points after "--PREFIX:"). Copies NAME
+ * into name, returns VALUE or NULL if there is no '='.
+ */
+static const char *split_name(const char *arg, char name[SKIFF_NAME_MAX],
+                              bool *name_ok)
+{
+    const char *eq = strchr(arg, '=');
+    size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+    *name_ok = n > 0 && n < SKIFF_NAME_MAX;
+    if (*name_ok) {
+        memcpy(name, arg, n);
+        name[n] = '\0';
+        *name_ok = skiff_name_valid(name, SKIFF_NAME_MAX);
+    }
+    return eq ? eq + 1 : NULL;
+}
+
+static int net_index(const struct skiff_cli *cli, const char *name)
+{
+    for (unsigned i = 0; i < cli->net_count; i++)
+        if (strcmp(cli->nets[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static struct skiff_cli_net *find_net(struct skiff_cli *cli, const char *name)
+{
+    int i = net_index(cli, name);
+    return i < 0 ? NULL : &cli->nets[i];
+}
+
+const struct skiff_cli_net *skiff_cli_find_net(const struct skiff_cli *cli,
+                                               const char *name)
+{
+    int i = net_index(cli, name);
+    return i < 0 ? NULL : &cli->nets[i];
+}
+
+/* Pending --net-mac options, matched to --net after the whole line is read
+ * so the two may come in any order. */
+struct pending_mac {
+    char name[SKIFF_NAME_MAX];
+    uint8_t mac[6];
+};
+
+static enum skiff_cli_result opt_net(struct skiff_cli *cli, const char *arg,
+                                     const char *rest, FILE *err)
+{
+    char name[SKIFF_NAME_MAX];
+    bool name_ok;
+    const char *spec = split_name(rest, name, &name_ok);
+
+    if (!name_ok)
+        return fail(err, "%s: NIC name must be 1-%u characters of [A-Za-z0-9_] "
+                    "(e.g. --net:service=tap0)", arg, SKIFF_NAME_MAX - 1);
+    if (!spec || *spec == '\0')
+        return fail(err, "%s: missing TAP device (use --net:%s=IFACE or "
+                    "--net:%s=@FD)", arg, name, name);
+    if (find_net(cli, name))
+        return fail(err, "%s: NIC '%s' given twice (use one --net per NIC)",
+                    arg, name);
+    if (cli->net_count == SKIFF_MAX_NICS)
+        return fail(err, "%s: too many --net options (at most %u NICs)", arg,
+                    SKIFF_MAX_NICS);
+    if (spec[0] == '@') {
+        uint64_t fd;
+        if (!parse_u64(spec + 1, &fd) || fd > INT_MAX)
+            return fail(err, "%s: '%s' is not a file descriptor number "
+                        "(use @FD, e.g. @3)", arg, spec);
+        if (fd < 3)
+            return fail(err, "%s: fd %s is stdin/stdout/stderr (pass the "
+                        "packet fd as 3 or above)", arg, spec + 1);
+    } else if (strlen(spec) >= IF_NAMESIZE) {
+        return fail(err, "%s: interface name '%s' is longer than %d characters",
+                    arg, spec, IF_NAMESIZE - 1);
+    } else if (strchr(spec, '/') || strchr(spec, ' ')) {
+        return fail(err, "%s: '%s' is not a valid interface name", arg, spec);
+    }
+    struct skiff_cli_net *n = &cli->nets[cli->net_count++];
+    memset(n, 0, sizeof *n);
+    strcpy(n->name, name);
+    n->spec = spec;
+    return SKIFF_CLI_RUN;
+}
+
+static enum skiff_cli_result opt_net_mac(struct pending_mac *macs, unsigned *count,
+                                         const char *arg, const char *rest,
+                                         FILE *err)
+{
+    char name[SKIFF_NAME_MAX];
+    bool name_ok;
+    const char *val = split_name(rest, name, &name_ok);
+    uint8_t mac[6];
+
+    if (!name_ok)
+        return fail(err, "%s: NIC name must be 1-%u characters of [A-Za-z0-9_]",
+                    arg, SKIFF_NAME_MAX - 1);
+    if (!val || !parse_mac(val, mac))
+        return fail(err, "%s: bad MAC address (use six hex octets, e.g. "
+                    "--net-mac:%s=02:00:00:00:00:01)", arg, name);
+    if (mac[0] & 1)
+        return fail(err, "%s: %s is a multicast address (the first octet must "
+                    "be even, e.g. 02:...)", arg, val);
+    if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+        return fail(err, "%s: the all-zero MAC address is not usable", arg);
+    for (unsigned i = 0; i < *count; i++)
+        if (strcmp(macs[i].name, name) == 0)
+            return fail(err, "%s: MAC of NIC '%s' given twice", arg, name);
+    if (*count == SKIFF_MAX_NICS)
+        return fail(err, "%s: too many --net-mac options (at most %u NICs)",
+                    arg, SKIFF_MAX_NICS);
+    strcpy(macs[*count].name, name);
+    memcpy(macs[*count].mac, mac, 6);
+    (*count)++;
+    return SKIFF_CLI_RUN;
+}
+
+static enum skiff_cli_result opt_mem(struct skiff_cli *cli, const char *arg,
+                                     const char *val, FILE *err)
+{
+    uint64_t mb;
+    if (!parse_u64(val, &mb))
+        return fail(err, "%s: not a whole number of MiB (e.g. --mem=64)", arg);
+    if (mb < SKIFF_MEM_MIN_MB || mb > SKIFF_MEM_MAX_MB)
+        return fail(err, "%s: guest memory must be %u..%u MiB", arg,
+                    SKIFF_MEM_MIN_MB, SKIFF_MEM_MAX_MB);
+    cli->mem_bytes = mb << 20;
+    return SKIFF_CLI_RUN;
+}
+
+enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *cli,
+                                      FILE *out, FILE *err)
+{
+    struct pending_mac macs[SKIFF_MAX_NICS];
+    unsigned mac_count = 0;
+    bool have_spin = false;
+    enum skiff_cli_result r;
+
+    memset(cli, 0, sizeof *cli);
+    cli->mem_bytes = (uint64_t)SKIFF_MEM_DEFAULT_MB << 20;
+    cli->io_mode = SKIFF_IO_EVENT;
+    cli->spin_ns = (uint64_t)SKIFF_SPIN_US_DEFAULT * 1000;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v;
+
+        if (strcmp(a, "--") == 0) {
+            cli->guest_argv = argv + i + 1;
+            cli->guest_argc = argc - i - 1;
+            break;
+        }
+        if (a[0] != '-' || a[1] == '\0') {
+            if (cli->image)
+                return fail(err, "unexpected argument '%s' after image '%s' "
+                            "(put guest arguments after '--')", a, cli->image);
+            cli->image = a;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(out);
+            return SKIFF_CLI_EXIT;
+        }
+        if (strcmp(a, "--version") == 0) {
+            fprintf(out, "skiff %s\n", SKIFF_VERSION);
+            return SKIFF_CLI_EXIT;
+        }
+        if (strncmp(a, "--mem=", 6) == 0) {
+            r = opt_mem(cli, a, a + 6, err);
+        } else if (strncmp(a, "--net:", 6) == 0) {
+            r = opt_net(cli, a, a + 6, err);
+        } else if (strncmp(a, "--net-mac:", 10) == 0) {
+            r = opt_net_mac(macs, &mac_count, a, a + 10, err);
+        } else if (strncmp(a, "--io=", 5) == 0) {
+            v = a + 5;
+            if (strcmp(v, "event") == 0)
+                cli->io_mode = SKIFF_IO_EVENT;
+            else if (strcmp(v, "poll") == 0)
+                cli->io_mode = SKIFF_IO_POLL;
+            else if (strcmp(v, "direct") == 0)
+                cli->io_mode = SKIFF_IO_DIRECT;
+            else
+                return fail(err, "%s: unknown I/O mode (use --io=event, "
+                            "--io=poll or --io=direct)", a);
+            r = SKIFF_CLI_RUN;
+        } else if (strncmp(a, "--spin-us=", 10) == 0) {
+            uint64_t us;
+            /* 0 is refused: the I/O side reads spin 0 as "default" */
+            if (!parse_u64(a + 10, &us) || us < 1 || us > SKIFF_SPIN_US_MAX)
+                return fail(err, "%s: spin time must be 1..%u microseconds", a,
+                            SKIFF_SPIN_US_MAX);
+            cli->spin_ns = us * 1000;
+            have_spin = true;
+            r = SKIFF_CLI_RUN;
+        } else if (strcmp(a, "--stats") == 0) {
+            cli->stats = true;
+            r = SKIFF_CLI_RUN;
+        } else if (strncmp(a, "--stats=", 8) == 0) {
+            if (a[8] == '\0')
+                return fail(err, "--stats=: missing file name (use --stats or "
+                            "--stats=FILE)");
+            cli->stats = true;
+            cli->stats_file = a + 8;
+            r = SKIFF_CLI_RUN;
+        } else if (strcmp(a, "--mem") == 0 || strcmp(a, "--io") == 0 ||
+                   strcmp(a, "--spin-us") == 0) {
+            return fail(err, "%s needs a value joined with '=' (e.g. %s=...)",
+                        a, a);
+        } else if (strncmp(a, "--net=", 6) == 0 || strcmp(a, "--net") == 0) {
+            return fail(err, "%s: name the NIC (use --net:NAME=IFACE)", a);
+        } else {
+            return fail(err, "unknown option '%s' (see skiff --help)", a);
+        }
+        if (r != SKIFF_CLI_RUN)
+            return r;
+    }
+
+    if (!cli->image)
+        return fail(err, "missing IMAGE (usage: skiff [OPTIONS] IMAGE "
+                    "[-- GUEST ARGS]; see skiff --help)");
+    if (have_spin && cli->io_mode != SKIFF_IO_POLL)
+        return fail(err, "--spin-us only applies to --io=poll (drop it or add "
+                    "--io=poll)");
+    for (unsigned i = 0; i < mac_count; i++) {
+        struct skiff_cli_net *n = find_net(cli, macs[i].name);
+        if (!n)
+            return fail(err, "--net-mac:%s: no --net:%s=... option for that NIC",
+                        macs[i].name, macs[i].name);
+        n->has_mac = true;
+        memcpy(n->mac, macs[i].mac, 6);
+    }
+    return SKIFF_CLI_RUN;
+}
+
+void skiff_cli_default_mac(const char *name, const char *spec, uint8_t mac[6])
+{
+    /* FNV-1a (64 bit) over "name\0spec": stable, and spread enough that two
+     * NICs of one command line get different addresses. */
+    uint64_t h = 0xcbf29ce484222325ull;
+    const char *parts[2] = { name, spec };
+    for (int p = 0; p < 2; p++) {
+        for (const char *s = parts[p]; *s; s++) {
+            h ^= (uint8_t)*s;
+            h *= 0x100000001b3ull;
+        }
+        h *= 0x100000001b3ull; /* the separator byte (0) */
+    }
+    mac[0] = 0x02; /* locally administered, unicast */
+    for (int i = 1; i < 6; i++)
+        mac[i] = (uint8_t)(h >> (8 * (i - 1)));
+}
+
+int skiff_cli_cmdline(const struct skiff_cli *cli, char *buf, size_t len)
+{
+    size_t used = 0;
+    if (len == 0)
+        return -1;
+    buf[0] = '\0';
+    for (int i = 0; i < cli->guest_argc; i++) {
+        size_t n = strlen(cli->guest_argv[i]);
+        size_t need = n + (i > 0);
+        if (used + need + 1 > len)
+            return -1;
+        if (i > 0)
+            buf[used++] = ' ';
+        memcpy(buf + used, cli->guest_argv[i], n);
+        used += n;
+        buf[used] = '\0';
+    }
+    return 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * Command line of the skiff program. Parsing is pure (no fds opened, no
+ * images read) so it can be unit-tested; errors are one line on `err`.
+ */
+#ifndef SKIFF_CLI_H
+#define SKIFF_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "skiff/abi.h"
+
+struct skiff_cli_net {
+    char name[SKIFF_NAME_MAX]; /* manifest NIC name */
+    const char *spec;          /* IFACE or @FD, as given (points into argv) */
+    bool has_mac;              /* --net-mac given */
+    uint8_t mac[6];
+};
+
+struct skiff_cli {
+    uint64_t mem_bytes;  /* --mem, in bytes */
+    unsigned io_mode;    /* SKIFF_IO_* */
+    uint64_t spin_ns;    /* --spin-us, poll mode */
+    bool stats;          /* --stats or --stats=FILE */
+    const char *stats_file; /* --stats=FILE, else NULL */
+    const char *image;
+    struct skiff_cli_net nets[SKIFF_MAX_NICS];
+    unsigned net_count;
+    char **guest_argv;   /* after "--" (points into argv) */
+    int guest_argc;
+};
+
+enum skiff_cli_result {
+    SKIFF_CLI_RUN,   /* parsed: run the image */
+    SKIFF_CLI_EXIT,  /* --help / --version printed: exit 0 */
+    SKIFF_CLI_ERROR, /* error printed: exit 1 */
+};
+
+#define SKIFF_SPIN_US_DEFAULT 50u
+#define SKIFF_SPIN_US_MAX 1000000u
+
+/* Parse argv. Help/version go to `out`, errors to `err`. */
+enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *cli,
+                                      FILE *out, FILE *err);
+
+/* Find a --net by NIC name, NULL if none. */
+const struct skiff_cli_net *skiff_cli_find_net(const struct skiff_cli *cli,
+                                               const char *name);
+
+/*
+ * Default MAC for a NIC without --net-mac: locally administered unicast
+ * (02:xx:xx:xx:xx:xx), a hash of the NIC name and its --net spec, so the same
+ * command line always gets the same address.
+ */
+void skiff_cli_default_mac(const char *name, const char *spec, uint8_t mac[6]);
+
+/* Join guest arguments with spaces into buf. -1 if it does not fit. */
+int skiff_cli_cmdline(const struct skiff_cli *cli, char *buf, size_t len);
+
+#endif /* SKIFF_CLI_H */

@@ -1,0 +1,383 @@
+/*
+ * The datapath shared by both I/O modes: packet fd -> RX ring (read(2)
+ * straight into reserved slots) and TX ring -> packet fd (write(2) straight
+ * from the guest's slots), with the flow control and notifications the ring
+ * library asks for. Nothing here blocks; the caller's loop decides when to
+ * sleep and which fd events to watch (skiff_dp_want_read/want_write).
+ *
+ * Everything in guest memory is hostile. The ring library validates counters
+ * and slot headers; the only shared words this file reads itself are the RX
+ * ctrl counters while draining after EOF, and a lie there only delays the
+ * guest's own "closed" notice.
+ *
+ * Closed protocol (EOF on the packet fd, or an error that means it is gone):
+ * the NIC is marked closed and the fd no longer read. Frames already
+ * published stay readable: once the guest has released all of them (or after
+ * SKIFF_DP_DRAIN_NS if it never does), the RX channel is deactivated
+ * (epoch 0) and the guest is woken. The guest bindings report
+ * SOLO5_R_CLOSED when a synced RX channel goes inactive. Guest TX frames on a
+ * closed NIC are consumed and counted as TAP errors so the guest never
+ * blocks on a dead link.
+ */
+#include "datapath.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Longest we keep published frames readable after EOF for a silent guest. */
+#define SKIFF_DP_DRAIN_NS (2ull * 1000 * 1000 * 1000)
+
+/* Re-sync attempts per call when the guest keeps moving its TX epoch. */
+#define SKIFF_DP_SYNC_TRIES 4
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Signal an eventfd. EAGAIN means the counter is saturated: already signalled. */
+static void notify(int fd)
+{
+    uint64_t one = 1;
+    ssize_t r;
+    do
+        r = write(fd, &one, sizeof(one));
+    while (r < 0 && errno == EINTR);
+}
+
+int skiff_dp_init(struct skiff_dp *dp, struct skiff_nic *nic)
+{
+    memset(dp, 0, sizeof(*dp));
+    dp->nic = nic;
+    dp->frame_max = skiff_frame_max(nic->mtu);
+    dp->stash = malloc(dp->frame_max);
+    if (dp->stash == NULL) {
+        fprintf(stderr, "skiff: error: net %s: out of memory\n", nic->name);
+        return -1;
+    }
+    return 0;
+}
+
+void skiff_dp_fini(struct skiff_dp *dp)
+{
+    free(dp->stash);
+    dp->stash = NULL;
+}
+
+/* ---------------------------------------------------------------- RX side */
+
+/* Publish committed RX slots; wake the guest if it sleeps. */
+static void rx_publish(struct skiff_dp *dp)
+{
+    struct skiff_nic *nic = dp->nic;
+    if (shms_writer_publish(&nic->rx)) {
+        notify(nic->rx_wake_fd);
+        SKIFF_STAT_ADD(nic->stats.guest_wakeups, 1);
+    }
+}
+
+/* The packet fd is gone: stop reading it and start draining (see top). */
+static void rx_close(struct skiff_dp *dp)
+{
+    struct skiff_nic *nic = dp->nic;
+    CMM_STORE_SHARED(nic->closed, true);
+    if (dp->rx_full) {
+        shms_writer_finish_wait(&nic->rx);
+        dp->rx_full = false;
+    }
+    /* A stashed TX frame has nowhere to go any more. */
+    if (dp->tx_blocked) {
+        dp->tx_blocked = false;
+        SKIFF_STAT_ADD(nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
+    }
+    dp->rx_draining = true;
+    dp->drain_start = now_ns();
+    skiff_dp_rx_drain(dp);
+}
+
+bool skiff_dp_rx_drain(struct skiff_dp *dp)
+{
+    struct skiff_nic *nic = dp->nic;
+    if (!dp->rx_draining)
+        return false;
+
+    /* Own read of the guest's counters: only equality matters, so a lying
+     * guest can only hasten or (bounded by the deadline) delay its notice. */
+    struct shms_ctrl *ctrl = nic->rx.ctrl;
+    uint64_t r_epoch = CMM_LOAD_SHARED(ctrl->r_epoch);
+    uint64_t rc = CMM_LOAD_SHARED(ctrl->rc);
+    bool done = (r_epoch == nic->rx.epoch && rc == nic->rx.wc) || nic->rx.wc == 0;
+    if (!done && now_ns() - dp->drain_start < SKIFF_DP_DRAIN_NS)
+        return true;
+
+    shms_writer_deactivate(&nic->rx);
+    dp->rx_draining = false;
+    /* Unconditional: deactivation is not covered by publish's wake logic. */
+    notify(nic->rx_wake_fd);
+    SKIFF_STAT_ADD(nic->stats.guest_wakeups, 1);
+    return false;
+}
+
+/* Ring full: announce the wait. Returns true if we must stop reading. */
+static bool rx_ring_full(struct skiff_dp *dp)
+{
+    struct skiff_nic *nic = dp->nic;
+    /* Committed frames must be visible before the guest can free anything. */
+    rx_publish(dp);
+    if (!shms_writer_prepare_wait(&nic->rx))
+        return false; /* space appeared meanwhile */
+    dp->rx_full = true;
+    SKIFF_STAT_ADD(nic->stats.rx_ring_full, 1);
+    return true;
+}
+
+bool skiff_dp_rx_resume(struct skiff_dp *dp)
+{
+    if (!dp->rx_full)
+        return false;
+    if (shms_writer_space(&dp->nic->rx) == 0)
+        return false;
+    shms_writer_finish_wait(&dp->nic->rx);
+    dp->rx_full = false;
+    return true;
+}
+
+/* A readiness report with nothing to read: hang-up or error on the fd? */
+static bool fd_hung_up(int fd)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    if (poll(&p, 1, 0) != 1)
+        return false;
+    return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0 && !(p.revents & POLLIN);
+}
+
+unsigned skiff_dp_rx(struct skiff_dp *dp, bool ready)
+{
+    struct skiff_nic *nic = dp->nic;
+    unsigned handled = 0;
+    bool closing = false;
+
+    if (nic->closed || dp->rx_full)
+        return 0;
+
+    while (handled < SKIFF_DP_BATCH) {
+        if (!dp->rx_reserved) {
+            if (shms_writer_reserve(&nic->rx, &dp->rx_ws) != SHMS_OK) {
+                if (rx_ring_full(dp))
+                    break;
+                continue;
+            }
+            dp->rx_reserved = true;
+        }
+
+        /* Read straight into the slot. The scratch byte behind it turns a
+         * frame longer than the limit into a read longer than the limit,
+         * whether the fd truncates (sockets) or reports the full length. */
+        uint32_t limit = dp->rx_ws.cap < dp->frame_max ? dp->rx_ws.cap : dp->frame_max;
+        struct iovec iov[2] = {
+            { .iov_base = dp->rx_ws.data, .iov_len = limit },
+            { .iov_base = &dp->rx_scratch, .iov_len = 1 },
+        };
+        ssize_t n = readv(nic->fd, iov, 2);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if (ready && handled == 0 && fd_hung_up(nic->fd))
+                    closing = true;
+                break;
+            }
+            if (errno == ENOBUFS || errno == ENOMEM)
+                break; /* transient: try again on the next readiness */
+            /* EBADFD (TAP detached), ECONNRESET, EIO...: the link is gone. */
+            closing = true;
+            break;
+        }
+        if (n == 0) {
+            closing = true; /* EOF */
+            break;
+        }
+        handled++;
+        if ((size_t)n > limit) {
+            /* Keep the reservation: the next frame reuses the slot. */
+            SKIFF_STAT_ADD(nic->stats.rx_drops[SKIFF_DROP_TOO_BIG], 1);
+            continue;
+        }
+        dp->rx_reserved = false;
+        if (shms_writer_commit(&nic->rx, &dp->rx_ws, (uint32_t)n, 0) != SHMS_OK) {
+            SKIFF_STAT_ADD(nic->stats.rx_drops[SKIFF_DROP_TOO_BIG], 1);
+            continue;
+        }
+        SKIFF_STAT_ADD(nic->stats.rx_frames, 1);
+        SKIFF_STAT_ADD(nic->stats.rx_bytes, (uint64_t)n);
+    }
+
+    rx_publish(dp);
+    if (closing)
+        rx_close(dp);
+    return handled;
+}
+
+/* ---------------------------------------------------------------- TX side */
+
+/* Make sure the TX reader follows the guest's current epoch. */
+static bool tx_sync(struct skiff_dp *dp)
+{
+    struct skiff_nic *nic = dp->nic;
+    for (int i = 0; i < SKIFF_DP_SYNC_TRIES; i++) {
+        int rv = shms_reader_sync(&nic->tx);
+        if (rv == SHMS_OK)
+            return true;
+        if (rv == SHMS_EPOCH_CHANGED)
+            continue;
+        if (rv == SHMS_INCOMPATIBLE) {
+            uint64_t epoch = CMM_LOAD_SHARED(nic->tx.hdr->epoch);
+            if (epoch != dp->tx_bad_epoch) {
+                dp->tx_bad_epoch = epoch;
+                fprintf(stderr, "skiff: warning: net %s: guest TX channel is "
+                        "incompatible; its frames are ignored\n", nic->name);
+            }
+        }
+        return false;
+    }
+    return false;
+}
+
+/* Release everything consumed; wake a guest that waits for TX space. */
+static void tx_publish(struct skiff_dp *dp)
+{
+    struct skiff_nic *nic = dp->nic;
+    shms_reader_release(&nic->tx);
+    if (shms_reader_publish(&nic->tx)) {
+        notify(nic->rx_wake_fd);
+        SKIFF_STAT_ADD(nic->stats.tx_waiter_wakeups, 1);
+    }
+}
+
+/*
+ * Write one frame. Returns 1 written/dropped, 0 if the fd would block.
+ * Frames that hit EAGAIN are the caller's to keep.
+ */
+static int tx_write(struct skiff_dp *dp, const void *data, uint32_t len)
+{
+    struct skiff_nic *nic = dp->nic;
+    for (;;) {
+        ssize_t n = write(nic->fd, data, len);
+        if (n == (ssize_t)len) {
+            SKIFF_STAT_ADD(nic->stats.tx_frames, 1);
+            SKIFF_STAT_ADD(nic->stats.tx_bytes, len);
+            return 1;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        /* EIO (TAP down), EPIPE, EMSGSIZE, a short write...: this frame is
+         * lost, the next one may fare better. */
+        SKIFF_STAT_ADD(nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
+        return 1;
+    }
+}
+
+unsigned skiff_dp_tx(struct skiff_dp *dp)
+{
+    struct skiff_nic *nic = dp->nic;
+    struct skiff_nic_stats *st = &nic->stats;
+    unsigned handled = 0;
+    int resyncs = 0;
+
+    if (dp->tx_blocked)
+        return 0;
+    if (!nic->tx.synced && !tx_sync(dp))
+        return 0;
+
+    while (handled < SKIFF_DP_BATCH) {
+        struct shms_rslot rs;
+        int rv = shms_reader_peek(&nic->tx, &rs);
+        if (rv == SHMS_NO_DATA)
+            break;
+        if (rv == SHMS_INACTIVE || rv == SHMS_EPOCH_CHANGED) {
+            /* Guest re-initialised (or dropped) its TX channel. */
+            if (++resyncs > SKIFF_DP_SYNC_TRIES || !tx_sync(dp))
+                break;
+            continue;
+        }
+        handled++;
+        if (rv == SHMS_OVERRUN) {
+            SKIFF_STAT_ADD(st->tx_drops[SKIFF_DROP_OVERRUN], 1);
+            continue;
+        }
+        if (rv != SHMS_OK || rs.len == 0) {
+            SKIFF_STAT_ADD(st->tx_drops[SKIFF_DROP_BAD_SLOT], 1);
+            continue;
+        }
+        if (rs.len > dp->frame_max) {
+            SKIFF_STAT_ADD(st->tx_drops[SKIFF_DROP_TOO_BIG], 1);
+            continue;
+        }
+        if (nic->closed) {
+            SKIFF_STAT_ADD(st->tx_drops[SKIFF_DROP_TAP_ERROR], 1);
+            continue;
+        }
+        if (tx_write(dp, rs.data, rs.len) == 0) {
+            /* Keep the frame but not the slot: copying it (rare path) lets
+             * the guest have every slot back while the fd is congested. */
+            memcpy(dp->stash, rs.data, rs.len);
+            dp->stash_len = rs.len;
+            dp->tx_blocked = true;
+            break;
+        }
+    }
+
+    tx_publish(dp);
+    return handled;
+}
+
+unsigned skiff_dp_tx_writable(struct skiff_dp *dp)
+{
+    if (dp->tx_blocked) {
+        if (tx_write(dp, dp->stash, dp->stash_len) == 0)
+            return 0;
+        dp->tx_blocked = false;
+    }
+    return 1 + skiff_dp_tx(dp);
+}
+
+bool skiff_dp_tx_prepare_sleep(struct skiff_dp *dp)
+{
+    if (dp->tx_blocked)
+        return true; /* the fd's writability wakes us, not the guest */
+    if (!shms_reader_prepare_sleep(&dp->nic->tx))
+        return false;
+    dp->tx_asleep = true;
+    return true;
+}
+
+void skiff_dp_tx_finish_sleep(struct skiff_dp *dp)
+{
+    if (dp->tx_asleep) {
+        shms_reader_finish_sleep(&dp->nic->tx);
+        dp->tx_asleep = false;
+    }
+}
+
+bool skiff_dp_kick(struct skiff_dp *dp)
+{
+    uint64_t v;
+    ssize_t n;
+    do
+        n = read(dp->nic->tx_kick_fd, &v, sizeof(v));
+    while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof(v))
+        return false;
+    SKIFF_STAT_ADD(dp->nic->stats.guest_kicks, 1);
+    return true;
+}

@@ -1,0 +1,50 @@
+/*
+ * ELF loader for skiff images. The image is untrusted: skiff_elf_parse()
+ * validates everything from a byte buffer (so it can be fuzzed) before any
+ * of it is copied into guest memory.
+ */
+#ifndef SKIFF_ELF_LOAD_H
+#define SKIFF_ELF_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "skiff/abi.h"
+
+#define SKIFF_ELF_MAX_PHDRS 32u  /* more program headers than this: refused */
+#define SKIFF_ELF_MAX_LOAD 16u   /* PT_LOAD segments kept */
+#define SKIFF_IMAGE_MAX_BYTES (256ull << 20) /* files larger are refused */
+
+/* p_flags bits (same values as PF_X/PF_W/PF_R). */
+#define SKIFF_SEG_X 1u
+#define SKIFF_SEG_W 2u
+#define SKIFF_SEG_R 4u
+
+struct skiff_elf_segment {
+    uint64_t vaddr, memsz; /* gpa range */
+    uint64_t offset, filesz; /* file bytes copied to vaddr; the rest is zero */
+    uint32_t flags;          /* SKIFF_SEG_* */
+};
+
+struct skiff_image {
+    uint64_t entry;
+    uint64_t lo, hi; /* gpa range covered by segments (hi exclusive) */
+    struct skiff_elf_segment segs[SKIFF_ELF_MAX_LOAD];
+    unsigned seg_count;
+    struct skiff_abi_note abi;
+    struct skiff_manifest manifest; /* validated: names unique and well formed */
+};
+
+/*
+ * Validate an image for `target` (SKIFF_TARGET_*) that must fit in guest
+ * memory of mem_size bytes together with the layout's top area. Returns 0,
+ * or -1 with a one-line reason (no prefix, no newline) in err.
+ */
+int skiff_elf_parse(const void *buf, size_t len, uint64_t mem_size,
+                    uint32_t target, struct skiff_image *img, char *err,
+                    size_t err_len);
+
+/* "spt", "hvt" or "unknown". */
+const char *skiff_target_name(uint32_t target);
+
+#endif /* SKIFF_ELF_LOAD_H */

@@ -1,0 +1,290 @@
+/*
+ * Guest memory setup. Memory is one anonymous mapping of
+ * [SKIFF_GUEST_LOAD_MIN, mem_size); nothing is mapped below, so a guest null
+ * pointer faults. On spt it sits at host address == gpa (MAP_FIXED_NOREPLACE,
+ * so an existing mapping in the tender is never clobbered).
+ */
+#include "guest_mem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/timerfd.h>
+
+#include <fcntl.h>
+
+#include "backend.h"
+#include "layout.h"
+
+#define ERR(...) \
+    do { \
+        fprintf(stderr, "skiff: error: " __VA_ARGS__); \
+        fputc('\n', stderr); \
+    } while (0)
+
+static uint64_t map_len(const struct skiff_vm *vm)
+{
+    return vm->mem_size - SKIFF_GUEST_LOAD_MIN;
+}
+
+void *skiff_gpa_ptr(const struct skiff_vm *vm, uint64_t gpa, uint64_t len)
+{
+    if (!vm->mem || gpa < SKIFF_GUEST_LOAD_MIN || gpa > vm->mem_size ||
+        len > vm->mem_size - gpa)
+        return NULL;
+    return (uint8_t *)vm->mem + (gpa - SKIFF_GUEST_LOAD_MIN);
+}
+
+static int map_memory(struct skiff_vm *vm)
+{
+    void *want = vm->mem_at_gpa ? (void *)(uintptr_t)SKIFF_GUEST_LOAD_MIN : NULL;
+    int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+    if (vm->mem_at_gpa)
+        flags |= MAP_FIXED_NOREPLACE;
+
+    void *p = mmap(want, map_len(vm), PROT_READ | PROT_WRITE, flags, -1, 0);
+    if (p == MAP_FAILED) {
+        ERR("cannot map %llu MiB of guest memory at 0x%llx: %s (try a smaller "
+            "--mem)", (unsigned long long)(vm->mem_size >> 20),
+            SKIFF_GUEST_LOAD_MIN, strerror(errno));
+        return -1;
+    }
+    /* Kernels before 4.17 treat MAP_FIXED_NOREPLACE as a hint. */
+    if (vm->mem_at_gpa && p != want) {
+        munmap(p, map_len(vm));
+        ERR("cannot map guest memory at 0x%llx: address range in use (try a "
+            "smaller --mem)", SKIFF_GUEST_LOAD_MIN);
+        return -1;
+    }
+    vm->mem = p;
+    return 0;
+}
+
+/* Copy PT_LOAD segments in and apply their protections (W^X holds: the
+ * loader refused writable+executable segments and shared pages). */
+static int load_image(struct skiff_vm *vm)
+{
+    const struct skiff_image *img = vm->img;
+
+    for (unsigned i = 0; i < img->seg_count; i++) {
+        const struct skiff_elf_segment *s = &img->segs[i];
+        uint8_t *dst = skiff_gpa_ptr(vm, s->vaddr, s->memsz);
+        if (!dst) {
+            ERR("image segment at 0x%llx does not fit guest memory",
+                (unsigned long long)s->vaddr);
+            return -1;
+        }
+        memcpy(dst, vm->image_buf + s->offset, s->filesz);
+        memset(dst + s->filesz, 0, s->memsz - s->filesz);
+    }
+    for (unsigned i = 0; i < img->seg_count; i++) {
+        const struct skiff_elf_segment *s = &img->segs[i];
+        uint64_t lo = s->vaddr & ~(SKIFF_PAGE_SIZE - 1);
+        uint64_t hi = skiff_page_up(s->vaddr + s->memsz);
+        int prot = 0;
+        if (s->flags & (SKIFF_SEG_R | SKIFF_SEG_W))
+            prot |= PROT_READ; /* x86 has no write-only pages */
+        if (s->flags & SKIFF_SEG_W)
+            prot |= PROT_WRITE;
+        if (s->flags & SKIFF_SEG_X)
+            prot |= PROT_EXEC | PROT_READ;
+        if (mprotect(skiff_gpa_ptr(vm, lo, hi - lo), hi - lo, prot) < 0) {
+            ERR("cannot protect image segment at 0x%llx: %s",
+                (unsigned long long)s->vaddr, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A channel epoch: non-zero and unlikely to repeat, so a stale guest-side
+ * reader from an earlier run can never mistake the channel for its own. */
+static uint64_t new_epoch(void)
+{
+    uint64_t e = 0;
+    if (getrandom(&e, sizeof e, GRND_NONBLOCK) != (ssize_t)sizeof e) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        e = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    }
+    return e ? e : 1;
+}
+
+static int setup_rings(struct skiff_vm *vm, uint64_t base, struct skiff_boot_nic *bn,
+                       struct skiff_nic *nic)
+{
+    const struct shms_geometry g = {
+        .protocol = SHMS_PROTOCOL_ETH,
+        .size = SKIFF_RING_SLOT_SIZE,
+        .elements = SKIFF_RING_SLOT_COUNT,
+    };
+    uint64_t chan = shms_channel_bytes(&g);
+    uint64_t ctrl_area = skiff_page_up(sizeof(struct shms_ctrl));
+    uint64_t chan_area = skiff_page_up(chan);
+
+    if (chan == 0 || chan > chan_area || chan != SKIFF_RING_CHAN_BYTES) {
+        ERR("ring geometry %ux%u rejected by the ring library",
+            SKIFF_RING_SLOT_COUNT, SKIFF_RING_SLOT_SIZE);
+        return -1;
+    }
+    bn->slot_size = SKIFF_RING_SLOT_SIZE;
+    bn->slot_count = SKIFF_RING_SLOT_COUNT;
+    bn->chan_bytes = chan;
+    bn->rx_ctrl = base;
+    bn->rx_chan = bn->rx_ctrl + ctrl_area;
+    bn->tx_ctrl = bn->rx_chan + chan_area;
+    bn->tx_chan = bn->tx_ctrl + ctrl_area;
+    bn->rx_epoch = new_epoch();
+
+    int r = shms_writer_init(&nic->rx, skiff_gpa_ptr(vm, bn->rx_chan, chan), chan,
+                             skiff_gpa_ptr(vm, bn->rx_ctrl, sizeof(struct shms_ctrl)),
+                             &g, bn->rx_epoch, SHMS_MODE_LOSSLESS);
+    if (r != SHMS_OK) {
+        ERR("cannot initialise RX ring of NIC '%s': %s", nic->name,
+            shms_result_str(r));
+        return -1;
+    }
+    shms_reader_init(&nic->tx, skiff_gpa_ptr(vm, bn->tx_chan, chan), chan,
+                     skiff_gpa_ptr(vm, bn->tx_ctrl, sizeof(struct shms_ctrl)),
+                     &g, SHMS_MODE_LOSSLESS);
+
+    nic->rx_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    nic->tx_kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (nic->rx_wake_fd < 0 || nic->tx_kick_fd < 0) {
+        ERR("eventfd: %s", strerror(errno));
+        return -1;
+    }
+    bn->spt_rx_wake_fd = nic->rx_wake_fd;
+    bn->spt_tx_kick_fd = nic->tx_kick_fd;
+    return 0;
+}
+
+static int epoll_add(int epfd, int fd, uint64_t tag)
+{
+    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        ERR("epoll_ctl: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* The fds the guest is allowed to use (seccomp rules name them). */
+static int setup_fds(struct skiff_vm *vm)
+{
+    vm->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    vm->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    vm->exit_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    vm->console_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (vm->epoll_fd < 0 || vm->timer_fd < 0 || vm->exit_fd < 0 ||
+        vm->console_fd < 0) {
+        ERR("cannot create guest fds: %s", strerror(errno));
+        return -1;
+    }
+    if (epoll_add(vm->epoll_fd, vm->timer_fd, UINT64_MAX) < 0)
+        return -1;
+    for (unsigned i = 0; i < vm->nic_count; i++) {
+        const struct skiff_nic *n = &vm->nics[i];
+        int fd = vm->io_mode == SKIFF_IO_DIRECT ? n->fd : n->rx_wake_fd;
+        if (epoll_add(vm->epoll_fd, fd, i) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
+{
+    const struct skiff_image *img = vm->img;
+    size_t cmd_len = strlen(cmdline) + 1;
+    uint64_t nic_bytes = skiff_layout_nic_bytes();
+    uint64_t reserve = skiff_layout_reserve(vm->nic_count);
+
+    if (cmd_len > SKIFF_CMDLINE_MAX) {
+        ERR("guest command line is %zu bytes (at most %u)", cmd_len - 1,
+            SKIFF_CMDLINE_MAX - 1);
+        return -1;
+    }
+    /* The loader checked this already; re-check what the layout relies on. */
+    if (vm->mem_size < reserve || img->hi > vm->mem_size - reserve ||
+        vm->mem_size % SKIFF_PAGE_SIZE) {
+        ERR("image does not fit in --mem=%llu (raise --mem)",
+            (unsigned long long)(vm->mem_size >> 20));
+        return -1;
+    }
+    if (map_memory(vm) < 0 || load_image(vm) < 0)
+        return -1;
+
+    uint64_t ring_base = vm->mem_size - vm->nic_count * nic_bytes;
+    vm->boot_gpa = img->hi;
+    vm->boot = skiff_gpa_ptr(vm, vm->boot_gpa, sizeof *vm->boot);
+    uint64_t cmd_gpa = vm->boot_gpa + sizeof *vm->boot;
+    memcpy(skiff_gpa_ptr(vm, cmd_gpa, cmd_len), cmdline, cmd_len);
+
+    struct skiff_boot_info *bi = vm->boot;
+    memset(bi, 0, sizeof *bi);
+    bi->magic = SKIFF_BOOT_MAGIC;
+    bi->abi_version = SKIFF_ABI_VERSION;
+    bi->target = vm->backend->target;
+    bi->mem_size = vm->mem_size;
+    bi->heap_start = skiff_page_up(cmd_gpa + cmd_len);
+    bi->stack_top = ring_base;
+    bi->heap_end = bi->stack_top - SKIFF_STACK_RESERVE;
+    bi->cmdline = cmd_gpa;
+    bi->tsc_freq = 0;
+    bi->io_mode = vm->io_mode;
+    bi->nic_count = vm->nic_count;
+    bi->spt_epoll_fd = bi->spt_timer_fd = bi->spt_console_fd = bi->spt_exit_fd = -1;
+
+    for (unsigned i = 0; i < vm->nic_count; i++) {
+        struct skiff_nic *n = &vm->nics[i];
+        struct skiff_boot_nic *bn = &bi->nics[i];
+        memcpy(bn->name, n->name, sizeof bn->name);
+        memcpy(bn->mac, n->mac, sizeof bn->mac);
+        bn->mtu = n->mtu;
+        bn->spt_rx_wake_fd = bn->spt_tx_kick_fd = bn->spt_direct_fd = -1;
+        if (vm->io_mode == SKIFF_IO_DIRECT)
+            bn->spt_direct_fd = n->fd;
+        else if (setup_rings(vm, ring_base + i * nic_bytes, bn, n) < 0)
+            return -1;
+    }
+    if (setup_fds(vm) < 0)
+        return -1;
+    if (vm->backend->target == SKIFF_TARGET_SPT) {
+        bi->spt_epoll_fd = vm->epoll_fd;
+        bi->spt_timer_fd = vm->timer_fd;
+        bi->spt_console_fd = vm->console_fd;
+        bi->spt_exit_fd = vm->exit_fd;
+    }
+    return 0;
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+void skiff_mem_teardown(struct skiff_vm *vm, bool unmap)
+{
+    for (unsigned i = 0; i < vm->nic_count; i++) {
+        close_fd(&vm->nics[i].rx_wake_fd);
+        close_fd(&vm->nics[i].tx_kick_fd);
+    }
+    close_fd(&vm->epoll_fd);
+    close_fd(&vm->timer_fd);
+    close_fd(&vm->exit_fd);
+    close_fd(&vm->console_fd);
+    if (unmap && vm->mem) {
+        munmap(vm->mem, map_len(vm));
+        vm->mem = NULL;
+        vm->boot = NULL;
+    }
+}

@@ -1,0 +1,58 @@
+/*
+ * Guest memory geometry: every size and constant of the guest memory layout
+ * lives here, so the loader (which must know how much room the top of memory
+ * needs) and the memory setup agree. See docs/architecture.md "Guest memory".
+ */
+#ifndef SKIFF_LAYOUT_H
+#define SKIFF_LAYOUT_H
+
+#include <stdint.h>
+
+#include "shmstream/abi.h"
+#include "skiff/abi.h"
+
+#define SKIFF_MEM_DEFAULT_MB 64u   /* --mem default */
+#define SKIFF_MEM_MIN_MB 4u        /* image + boot info + stack + a little heap */
+#define SKIFF_MEM_MAX_MB 4096u     /* spt maps at gpa == hva: keep it modest */
+
+#define SKIFF_RING_SLOT_SIZE 2048u /* room for a 1500-byte frame + headers */
+#define SKIFF_RING_SLOT_COUNT 256u
+
+#define SKIFF_STACK_RESERVE (1024ull * 1024ull)
+#define SKIFF_MIN_HEAP SKIFF_PAGE_SIZE /* refuse layouts with no heap at all */
+
+static inline uint64_t skiff_page_up(uint64_t x)
+{
+    return (x + SKIFF_PAGE_SIZE - 1) & ~(SKIFF_PAGE_SIZE - 1);
+}
+
+/* Bytes of one channel (header + slots), computed like shms_channel_bytes(). */
+#define SKIFF_RING_CHAN_BYTES \
+    ((uint64_t)sizeof(struct shms_header) + \
+     (uint64_t)SKIFF_RING_SLOT_SIZE * SKIFF_RING_SLOT_COUNT)
+
+/* Each ctrl block and each channel starts on its own page. */
+static inline uint64_t skiff_layout_nic_bytes(void)
+{
+    return 2 * (skiff_page_up(sizeof(struct shms_ctrl)) +
+                skiff_page_up(SKIFF_RING_CHAN_BYTES));
+}
+
+/* Boot info + the largest command line, rounded to pages. */
+static inline uint64_t skiff_layout_boot_bytes(void)
+{
+    return skiff_page_up(sizeof(struct skiff_boot_info) + SKIFF_CMDLINE_MAX);
+}
+
+/*
+ * Room the layout needs above the image: boot info page(s), minimum heap,
+ * stack reserve and the NIC areas. Ring areas are reserved even in direct
+ * mode so an image's fit does not depend on --io.
+ */
+static inline uint64_t skiff_layout_reserve(unsigned nic_count)
+{
+    return skiff_layout_boot_bytes() + SKIFF_MIN_HEAP + SKIFF_STACK_RESERVE +
+           (uint64_t)nic_count * skiff_layout_nic_bytes();
+}
+
+#endif /* SKIFF_LAYOUT_H */

@@ -1,0 +1,347 @@
+/*
+ * skiff: parse the command line, validate and load the image, attach its
+ * NICs, start the I/O thread and the guest, wait for the guest to end (or a
+ * signal), then undo everything in reverse order. Every failure path goes
+ * through the same teardown so nothing is left running or half-configured.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+
+#include <seccomp.h>
+
+#include "backend.h"
+#include "cli.h"
+#include "elf_load.h"
+#include "guest_mem.h"
+#include "io.h"
+#include "stats.h"
+#include "tap.h"
+#include "vm.h"
+
+#define EXIT_TENDER_ERROR 1 /* usage or set-up error */
+#define EXIT_GUEST_KILLED 255
+#define LIVENESS_MS 200 /* how often main checks the guest did not just vanish */
+
+/* Read the whole image file; it is validated later, from the buffer. */
+static int read_image(const char *path, uint8_t **buf, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) {
+        fprintf(stderr, "skiff: error: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "skiff: error: %s: not a regular file\n", path);
+        close(fd);
+        return -1;
+    }
+    if ((uint64_t)st.st_size > SKIFF_IMAGE_MAX_BYTES) {
+        fprintf(stderr, "skiff: error: %s: image larger than %llu MiB\n", path,
+                SKIFF_IMAGE_MAX_BYTES >> 20);
+        close(fd);
+        return -1;
+    }
+    size_t n = (size_t)st.st_size, got = 0;
+    *buf = malloc(n ? n : 1);
+    if (!*buf) {
+        fprintf(stderr, "skiff: error: %s: out of memory\n", path);
+        close(fd);
+        return -1;
+    }
+    while (got < n) {
+        ssize_t r = read(fd, *buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            fprintf(stderr, "skiff: error: %s: read failed\n", path);
+            close(fd);
+            free(*buf);
+            *buf = NULL;
+            return -1;
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    *len = n;
+    return 0;
+}
+
+/* Every --net must name a manifest NIC (checked first: a typo there is the
+ * likely cause of a missing NIC too), and every manifest NIC needs a --net. */
+static int match_nics(const struct skiff_cli *cli, const struct skiff_manifest *m)
+{
+    for (unsigned i = 0; i < cli->net_count; i++) {
+        bool found = false;
+        for (uint32_t j = 0; j < m->nic_count && !found; j++)
+            found = strcmp(m->nics[j].name, cli->nets[i].name) == 0;
+        if (found)
+            continue;
+        fprintf(stderr, "skiff: error: --net:%s: image has no NIC '%s' (it has: ",
+                cli->nets[i].name, cli->nets[i].name);
+        for (uint32_t j = 0; j < m->nic_count; j++)
+            fprintf(stderr, "%s%s", j ? ", " : "", m->nics[j].name);
+        fprintf(stderr, "%s)\n", m->nic_count ? "" : "none");
+        return -1;
+    }
+    for (uint32_t i = 0; i < m->nic_count; i++)
+        if (!skiff_cli_find_net(cli, m->nics[i].name)) {
+            fprintf(stderr, "skiff: error: image needs NIC '%s': add "
+                    "--net:%s=TAP\n", m->nics[i].name, m->nics[i].name);
+            return -1;
+        }
+    return 0;
+}
+
+static int attach_nics(struct skiff_vm *vm, const struct skiff_cli *cli)
+{
+    const struct skiff_manifest *m = &vm->img->manifest;
+    for (uint32_t i = 0; i < m->nic_count; i++) {
+        const struct skiff_cli_net *net = skiff_cli_find_net(cli, m->nics[i].name);
+        struct skiff_nic *n = &vm->nics[i];
+        memcpy(n->name, m->nics[i].name, sizeof n->name);
+        n->index = i;
+        if (skiff_tap_attach(n, net->spec) < 0)
+            return -1;
+        vm->nic_count = i + 1; /* detach exactly what was attached */
+        if (net->has_mac)
+            memcpy(n->mac, net->mac, sizeof n->mac);
+        else
+            skiff_cli_default_mac(n->name, net->spec, n->mac);
+    }
+    return 0;
+}
+
+/* Signals main handles through a signalfd; blocked in every thread. */
+static void tender_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGUSR1);
+}
+
+static void report_end(const struct skiff_end *e)
+{
+    switch (e->kind) {
+    case SKIFF_END_EXIT:
+    case SKIFF_END_CANCELLED:
+        break;
+    case SKIFF_END_SYSCALL: {
+        char *name = seccomp_syscall_resolve_num_arch(e->arch, (int)e->detail);
+        fprintf(stderr, "skiff: guest killed: forbidden system call %llu (%s)\n",
+                (unsigned long long)e->detail, name ? name : "unknown");
+        free(name);
+        break;
+    }
+    case SKIFF_END_FAULT:
+        fprintf(stderr, "skiff: guest killed: SIG%s at address 0x%llx, "
+                "instruction 0x%llx%s\n", sigabbrev_np(e->signo)
+                ? sigabbrev_np(e->signo) : "NAL",
+                (unsigned long long)e->addr, (unsigned long long)e->detail,
+                e->detail == 0 ? " (did it return from its entry point?)" : "");
+        break;
+    case SKIFF_END_VANISHED:
+        fprintf(stderr, "skiff: guest ended without reporting an exit status\n");
+        break;
+    case SKIFF_END_FAILED:
+        fprintf(stderr, "skiff: error: cannot confine the guest thread: %s\n",
+                strerror((int)e->detail));
+        break;
+    }
+}
+
+/*
+ * Wait for the guest to end or a terminating signal. Returns the signal
+ * number that asked for shutdown, or 0 if the guest ended.
+ */
+static int wait_guest(struct skiff_vm *vm, int sig_fd)
+{
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 0 };
+    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, vm->exit_fd, &ev) < 0) {
+        fprintf(stderr, "skiff: error: epoll: %s\n", strerror(errno));
+        if (ep >= 0)
+            close(ep);
+        return SIGTERM;
+    }
+    ev.data.u32 = 1;
+    epoll_ctl(ep, EPOLL_CTL_ADD, sig_fd, &ev);
+
+    int stop_sig = 0;
+    for (;;) {
+        struct epoll_event out[2];
+        int n = epoll_wait(ep, out, 2, LIVENESS_MS);
+        if (n < 0 && errno != EINTR) {
+            fprintf(stderr, "skiff: error: epoll_wait: %s\n", strerror(errno));
+            stop_sig = SIGTERM;
+            break;
+        }
+        if (n == 0 && !vm->backend->running(vm))
+            break;
+        bool guest_done = false;
+        for (int i = 0; i < n; i++) {
+            if (out[i].data.u32 == 0) {
+                guest_done = true;
+                continue;
+            }
+            struct signalfd_siginfo si;
+            while (read(sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+                if (si.ssi_signo == SIGUSR1)
+                    skiff_stats_print(stderr, vm->nics, vm->nic_count, vm->io_mode);
+                else if (!stop_sig)
+                    stop_sig = (int)si.ssi_signo;
+            }
+        }
+        if (guest_done || stop_sig)
+            break;
+    }
+    close(ep);
+    return stop_sig;
+}
+
+int main(int argc, char **argv)
+{
+    struct skiff_cli cli;
+    switch (skiff_cli_parse(argc, argv, &cli, stdout, stderr)) {
+    case SKIFF_CLI_EXIT:
+        return 0;
+    case SKIFF_CLI_ERROR:
+        return EXIT_TENDER_ERROR;
+    case SKIFF_CLI_RUN:
+        break;
+    }
+
+    /* Block our signals before any thread exists so every thread inherits
+     * the mask and they all arrive at main's signalfd. */
+    sigset_t sigs;
+    tender_signals(&sigs);
+    sigaddset(&sigs, SIGUSR2); /* the guest cancel signal: guest thread only */
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    sigdelset(&sigs, SIGUSR2);
+    signal(SIGPIPE, SIG_IGN); /* a closed @FD socket is an error, not a death */
+    int sig_fd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (sig_fd < 0) {
+        fprintf(stderr, "skiff: error: signalfd: %s\n", strerror(errno));
+        return EXIT_TENDER_ERROR;
+    }
+
+    int rc = EXIT_TENDER_ERROR;
+    uint8_t *image = NULL;
+    size_t image_len = 0;
+    struct skiff_image img;
+    struct skiff_vm vm;
+    struct skiff_io *io = NULL;
+    bool guest_started = false, ran = false, unmap = true;
+    char err[256];
+    char *cmdline = malloc(SKIFF_CMDLINE_MAX);
+
+    skiff_vm_init(&vm);
+    vm.backend = &skiff_backend_spt;
+    vm.mem_at_gpa = vm.backend->mem_at_gpa;
+    vm.mem_size = cli.mem_bytes;
+    vm.io_mode = cli.io_mode;
+
+    if (!cmdline) {
+        fprintf(stderr, "skiff: error: out of memory\n");
+        goto out;
+    }
+    if (skiff_cli_cmdline(&cli, cmdline, SKIFF_CMDLINE_MAX) < 0) {
+        fprintf(stderr, "skiff: error: guest arguments longer than %u bytes "
+                "(shorten them)\n", SKIFF_CMDLINE_MAX - 1);
+        goto out;
+    }
+    if (read_image(cli.image, &image, &image_len) < 0)
+        goto out;
+    if (skiff_elf_parse(image, image_len, cli.mem_bytes, vm.backend->target, &img,
+                        err, sizeof err) < 0) {
+        fprintf(stderr, "skiff: error: %s: %s\n", cli.image, err);
+        goto out;
+    }
+    vm.img = &img;
+    vm.image_buf = image;
+    vm.image_len = image_len;
+    if (match_nics(&cli, &img.manifest) < 0 || attach_nics(&vm, &cli) < 0)
+        goto out;
+    if (skiff_mem_setup(&vm, cmdline) < 0)
+        goto out;
+    /* The image is in guest memory now; drop the copy. */
+    free(image);
+    image = NULL;
+    vm.image_buf = NULL;
+
+    if (vm.io_mode != SKIFF_IO_DIRECT && vm.nic_count > 0) {
+        struct skiff_io_config cfg = {
+            .mode = vm.io_mode,
+            .spin_ns = cli.spin_ns,
+            .nics = vm.nics,
+            .nic_count = vm.nic_count,
+        };
+        io = skiff_io_start(&cfg);
+        if (!io)
+            goto out;
+    }
+    if (vm.backend->start(&vm) < 0)
+        goto out;
+    guest_started = true;
+    ran = true;
+
+    int stop_sig = wait_guest(&vm, sig_fd);
+    struct skiff_end end;
+    if (vm.backend->stop(&vm, stop_sig != 0, &end) < 0) {
+        fprintf(stderr, "skiff: error: the guest does not stop; exiting with "
+                "it still running\n");
+        unmap = false;
+    }
+    guest_started = false;
+    report_end(&end);
+    switch (end.kind) {
+    case SKIFF_END_EXIT:
+        rc = end.status;
+        break;
+    case SKIFF_END_CANCELLED:
+        rc = 128 + (stop_sig ? stop_sig : SIGTERM);
+        break;
+    case SKIFF_END_FAILED:
+        rc = EXIT_TENDER_ERROR;
+        break;
+    default:
+        rc = EXIT_GUEST_KILLED;
+        break;
+    }
+
+out:
+    if (guest_started) {
+        struct skiff_end late;
+        if (vm.backend->stop(&vm, true, &late) < 0)
+            unmap = false;
+    }
+    if (io)
+        skiff_io_stop(io);
+    if (cli.stats && ran) {
+        skiff_stats_print(stderr, vm.nics, vm.nic_count, vm.io_mode);
+        if (cli.stats_file &&
+            skiff_stats_write_json(cli.stats_file, vm.nics, vm.nic_count,
+                                   vm.io_mode) < 0 && rc == 0)
+            rc = EXIT_TENDER_ERROR;
+    }
+    skiff_mem_teardown(&vm, unmap);
+    for (unsigned i = 0; i < vm.nic_count; i++)
+        skiff_tap_detach(&vm.nics[i]);
+    free(image);
+    free(cmdline);
+    close(sig_fd);
+    if (!unmap)
+        _exit(rc); /* skip atexit work while the guest may still run */
+    return rc;
+}

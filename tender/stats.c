@@ -1,0 +1,192 @@
+/*
+ * Statistics reports. A snapshot is taken field by field with
+ * CMM_LOAD_SHARED; it may be off by the frames in flight, which is fine for
+ * a report.
+ */
+#include "stats.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <urcu/system.h>
+
+static const char *const drop_names[SKIFF_DROP_MAX] = {
+    [SKIFF_DROP_TOO_BIG] = "too_big",
+    [SKIFF_DROP_BAD_SLOT] = "bad_slot",
+    [SKIFF_DROP_OVERRUN] = "overrun",
+    [SKIFF_DROP_TAP_ERROR] = "tap_error",
+};
+
+static const char *io_name(unsigned mode)
+{
+    switch (mode) {
+    case SKIFF_IO_EVENT:
+        return "event";
+    case SKIFF_IO_POLL:
+        return "poll";
+    case SKIFF_IO_DIRECT:
+        return "direct";
+    default:
+        return "unknown";
+    }
+}
+
+static void snapshot(const struct skiff_nic *n, struct skiff_nic_stats *s)
+{
+    const struct skiff_nic_stats *c = &n->stats;
+    s->rx_frames = CMM_LOAD_SHARED(c->rx_frames);
+    s->rx_bytes = CMM_LOAD_SHARED(c->rx_bytes);
+    s->tx_frames = CMM_LOAD_SHARED(c->tx_frames);
+    s->tx_bytes = CMM_LOAD_SHARED(c->tx_bytes);
+    for (int i = 0; i < SKIFF_DROP_MAX; i++) {
+        s->rx_drops[i] = CMM_LOAD_SHARED(c->rx_drops[i]);
+        s->tx_drops[i] = CMM_LOAD_SHARED(c->tx_drops[i]);
+    }
+    s->guest_kicks = CMM_LOAD_SHARED(c->guest_kicks);
+    s->guest_wakeups = CMM_LOAD_SHARED(c->guest_wakeups);
+    s->io_wakeups = CMM_LOAD_SHARED(c->io_wakeups);
+    s->rx_ring_full = CMM_LOAD_SHARED(c->rx_ring_full);
+    s->tx_waiter_wakeups = CMM_LOAD_SHARED(c->tx_waiter_wakeups);
+}
+
+static uint64_t sum_drops(const uint64_t d[SKIFF_DROP_MAX])
+{
+    uint64_t t = 0;
+    for (int i = 0; i < SKIFF_DROP_MAX; i++)
+        t += d[i];
+    return t;
+}
+
+/* Cross-domain notifications (guest kicks, guest wake-ups, TX-space
+ * wake-ups) per frame moved: the number the ring design tries to keep low. */
+static double notif_per_frame(const struct skiff_nic_stats *s)
+{
+    uint64_t frames = s->rx_frames + s->tx_frames;
+    uint64_t notif = s->guest_kicks + s->guest_wakeups + s->tx_waiter_wakeups;
+    return frames ? (double)notif / (double)frames : 0.0;
+}
+
+static void print_drops(FILE *f, const char *dir, const uint64_t d[SKIFF_DROP_MAX])
+{
+    for (int i = 0; i < SKIFF_DROP_MAX; i++)
+        if (d[i])
+            fprintf(f, " %s-%s=%" PRIu64, dir, drop_names[i], d[i]);
+}
+
+void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count,
+                       unsigned io_mode)
+{
+    fprintf(f, "skiff: stats (io=%s)%s\n", io_name(io_mode),
+            io_mode == SKIFF_IO_DIRECT ? ": direct mode moves frames in the "
+            "guest, the tender counts none" : "");
+    if (count == 0)
+        return;
+    fprintf(f, "  %-12s %-3s %12s %14s %8s %10s %10s %10s %10s\n", "nic", "dir",
+            "frames", "bytes", "drops", "notified", "io-wakeup", "ring-full",
+            "notif/frm");
+    for (unsigned i = 0; i < count; i++) {
+        struct skiff_nic_stats s;
+        snapshot(&nics[i], &s);
+        /* rx: the tender woke the guest; tx: the guest kicked the tender */
+        fprintf(f, "  %-12s %-3s %12" PRIu64 " %14" PRIu64 " %8" PRIu64
+                " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10.3f\n",
+                nics[i].name, "rx", s.rx_frames, s.rx_bytes, sum_drops(s.rx_drops),
+                s.guest_wakeups, s.io_wakeups, s.rx_ring_full, notif_per_frame(&s));
+        fprintf(f, "  %-12s %-3s %12" PRIu64 " %14" PRIu64 " %8" PRIu64
+                " %10" PRIu64 " %10s %10" PRIu64 " %10s\n",
+                "", "tx", s.tx_frames, s.tx_bytes, sum_drops(s.tx_drops),
+                s.guest_kicks, "", s.tx_waiter_wakeups, "");
+        if (sum_drops(s.rx_drops) + sum_drops(s.tx_drops)) {
+            fprintf(f, "  %-12s drops:", "");
+            print_drops(f, "rx", s.rx_drops);
+            print_drops(f, "tx", s.tx_drops);
+            fputc('\n', f);
+        }
+    }
+    fflush(f);
+}
+
+/* JSON string: NIC and interface names are tame, but escape anyway. */
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void json_dir(FILE *f, const char *dir, uint64_t frames, uint64_t bytes,
+                     const uint64_t d[SKIFF_DROP_MAX])
+{
+    fprintf(f, "\"%s\": {\"frames\": %" PRIu64 ", \"bytes\": %" PRIu64
+            ", \"drops\": {", dir, frames, bytes);
+    for (int i = 0; i < SKIFF_DROP_MAX; i++)
+        fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", drop_names[i], d[i]);
+    fprintf(f, "}}");
+}
+
+int skiff_stats_write_json(const char *path, const struct skiff_nic *nics,
+                           unsigned count, unsigned io_mode)
+{
+    size_t n = strlen(path) + sizeof ".tmp";
+    char *tmp = malloc(n);
+    if (!tmp) {
+        fprintf(stderr, "skiff: error: --stats=%s: out of memory\n", path);
+        return -1;
+    }
+    snprintf(tmp, n, "%s.tmp", path);
+    FILE *f = fopen(tmp, "we");
+    if (!f) {
+        fprintf(stderr, "skiff: error: --stats=%s: cannot create %s: %s\n",
+                path, tmp, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    fprintf(f, "{\"io_mode\": \"%s\", \"nics\": [", io_name(io_mode));
+    for (unsigned i = 0; i < count; i++) {
+        struct skiff_nic_stats s;
+        snapshot(&nics[i], &s);
+        fprintf(f, "%s\n  {\"name\": ", i ? "," : "");
+        json_str(f, nics[i].name);
+        fprintf(f, ", \"ifname\": ");
+        json_str(f, nics[i].ifname);
+        fprintf(f, ", ");
+        json_dir(f, "rx", s.rx_frames, s.rx_bytes, s.rx_drops);
+        fprintf(f, ", ");
+        json_dir(f, "tx", s.tx_frames, s.tx_bytes, s.tx_drops);
+        fprintf(f, ", \"guest_kicks\": %" PRIu64 ", \"guest_wakeups\": %" PRIu64
+                ", \"io_wakeups\": %" PRIu64 ", \"rx_ring_full\": %" PRIu64
+                ", \"tx_waiter_wakeups\": %" PRIu64
+                ", \"notifications_per_frame\": %.6f}",
+                s.guest_kicks, s.guest_wakeups, s.io_wakeups, s.rx_ring_full,
+                s.tx_waiter_wakeups, notif_per_frame(&s));
+    }
+    fprintf(f, "%s]}\n", count ? "\n" : "");
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        fprintf(stderr, "skiff: error: --stats=%s: write to %s failed\n", path, tmp);
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    if (rename(tmp, path) < 0) {
+        fprintf(stderr, "skiff: error: --stats=%s: rename from %s failed: %s\n",
+                path, tmp, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    free(tmp);
+    return 0;
+}

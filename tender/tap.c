@@ -1,0 +1,244 @@
+/*
+ * Packet fds: TAP interfaces opened by name through /dev/net/tun, and fds
+ * inherited from a parent process. Every failure is one "skiff: error:" line
+ * that tells the user what to do about it.
+ */
+#include "tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* MTU assumed for an inherited fd that is not a TAP (nothing to ask). */
+#define SKIFF_DEFAULT_MTU 1500
+
+/*
+ * Query flags and MTU of interface `ifname` through a throwaway socket (the
+ * SIOCGIF* ioctls need one). Returns 0 or -errno.
+ */
+static int query_iface(const char *ifname, short *flags, unsigned *mtu)
+{
+    struct ifreq ifr;
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0)
+        sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0)
+        return -errno;
+
+    int rc = 0;
+    memset(&ifr, 0, sizeof(ifr));
+    strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+    if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0) {
+        rc = -errno;
+        goto out;
+    }
+    *flags = ifr.ifr_flags;
+    memset(&ifr, 0, sizeof(ifr));
+    strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+    if (ioctl(sock, SIOCGIFMTU, &ifr) < 0) {
+        rc = -errno;
+        goto out;
+    }
+    *mtu = (unsigned)ifr.ifr_mtu;
+out:
+    close(sock);
+    return rc;
+}
+
+/* The guest ABI carries the MTU in 16 bits; anything else is a kernel oddity. */
+static int check_mtu(const struct skiff_nic *nic, const char *ifname, unsigned mtu)
+{
+    if (mtu < 68 || mtu > UINT16_MAX) {
+        fprintf(stderr, "skiff: error: net %s: interface %s has unsupported MTU %u\n",
+                nic->name, ifname, mtu);
+        return -1;
+    }
+    return 0;
+}
+
+static void set_ifname(struct skiff_nic *nic, const char *name)
+{
+    size_t n = strnlen(name, sizeof(nic->ifname) - 1);
+    memcpy(nic->ifname, name, n);
+    memset(nic->ifname + n, 0, sizeof(nic->ifname) - n);
+}
+
+static int attach_by_name(struct skiff_nic *nic, const char *ifname)
+{
+    if (ifname[0] == '\0' || strlen(ifname) >= IFNAMSIZ) {
+        fprintf(stderr, "skiff: error: net %s: invalid interface name '%s'\n",
+                nic->name, ifname);
+        return -1;
+    }
+    /* TUNSETIFF on a missing name would create a fresh TAP that nobody has
+     * configured or brought up, and that vanishes when we exit: refuse. */
+    if (if_nametoindex(ifname) == 0) {
+        fprintf(stderr,
+                "skiff: error: net %s: interface %s does not exist: create it with "
+                "'ip tuntap add %s mode tap user USER' and 'ip link set %s up'\n",
+                nic->name, ifname, ifname, ifname);
+        return -1;
+    }
+
+    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        if (err == ENOENT || err == ENODEV || err == ENXIO)
+            fprintf(stderr, "skiff: error: net %s: /dev/net/tun is missing: load the "
+                    "tun module (modprobe tun) or create the device node\n", nic->name);
+        else if (err == EACCES || err == EPERM)
+            fprintf(stderr, "skiff: error: net %s: cannot open /dev/net/tun: %s: run as "
+                    "root or with CAP_NET_ADMIN, or pre-create the TAP with "
+                    "'ip tuntap add %s mode tap user USER'\n",
+                    nic->name, strerror(err), ifname);
+        else
+            fprintf(stderr, "skiff: error: net %s: cannot open /dev/net/tun: %s\n",
+                    nic->name, strerror(err));
+        return -1;
+    }
+
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        int err = errno;
+        if (err == EPERM || err == EACCES)
+            fprintf(stderr, "skiff: error: net %s: permission denied attaching to TAP %s: "
+                    "run as root or with CAP_NET_ADMIN, or pre-create it with "
+                    "'ip tuntap add %s mode tap user USER'\n",
+                    nic->name, ifname, ifname);
+        else if (err == EBUSY)
+            fprintf(stderr, "skiff: error: net %s: TAP %s is busy (already attached by "
+                    "another process?)\n", nic->name, ifname);
+        else if (err == EINVAL)
+            fprintf(stderr, "skiff: error: net %s: interface %s is not a TAP device "
+                    "(or was created with different flags)\n", nic->name, ifname);
+        else
+            fprintf(stderr, "skiff: error: net %s: cannot attach to TAP %s: %s\n",
+                    nic->name, ifname, strerror(err));
+        close(fd);
+        return -1;
+    }
+
+    short flags = 0;
+    unsigned mtu = 0;
+    int rc = query_iface(ifr.ifr_name, &flags, &mtu);
+    if (rc < 0) {
+        fprintf(stderr, "skiff: error: net %s: cannot query interface %s: %s\n",
+                nic->name, ifr.ifr_name, strerror(-rc));
+        close(fd);
+        return -1;
+    }
+    if (!(flags & IFF_UP)) {
+        fprintf(stderr, "skiff: error: net %s: interface %s is down: run "
+                "'ip link set %s up'\n", nic->name, ifr.ifr_name, ifr.ifr_name);
+        close(fd);
+        return -1;
+    }
+    if (check_mtu(nic, ifr.ifr_name, mtu) < 0) {
+        close(fd);
+        return -1;
+    }
+
+    nic->fd = fd;
+    nic->inherited = false;
+    nic->mtu = (uint16_t)mtu;
+    set_ifname(nic, ifr.ifr_name);
+    return 0;
+}
+
+static int attach_inherited(struct skiff_nic *nic, const char *num)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(num, &end, 10);
+    if (num[0] < '0' || num[0] > '9' || errno != 0 || *end != '\0' || v > INT_MAX) {
+        fprintf(stderr, "skiff: error: net %s: '@%s' is not a file descriptor number\n",
+                nic->name, num);
+        return -1;
+    }
+    int fd = (int)v;
+    if (fd <= 2) {
+        fprintf(stderr, "skiff: error: net %s: fd %d is a standard stream, not a "
+                "packet fd\n", nic->name, fd);
+        return -1;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0) {
+        fprintf(stderr, "skiff: error: net %s: fd %d is not open (pass it to skiff "
+                "without close-on-exec)\n", nic->name, fd);
+        return -1;
+    }
+    if ((fl & O_ACCMODE) != O_RDWR) {
+        fprintf(stderr, "skiff: error: net %s: fd %d must be open for reading and "
+                "writing\n", nic->name, fd);
+        return -1;
+    }
+
+    /* A TAP tells us its name and flags; anything else fails with EBADFD,
+     * ENOTTY or EINVAL and is used as a plain packet fd. */
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    bool is_tap = ioctl(fd, TUNGETIFF, &ifr) == 0;
+    unsigned mtu = SKIFF_DEFAULT_MTU;
+    if (is_tap) {
+        ifr.ifr_name[IFNAMSIZ - 1] = '\0';
+        if (!(ifr.ifr_flags & IFF_TAP) || !(ifr.ifr_flags & IFF_NO_PI) ||
+            (ifr.ifr_flags & IFF_VNET_HDR)) {
+            /* IP-only TUN, packet-info prefix or vnet headers would all
+             * break the one-Ethernet-frame-per-read contract. */
+            fprintf(stderr, "skiff: error: net %s: fd %d (%s) must be a TAP opened with "
+                    "IFF_TAP|IFF_NO_PI and without IFF_VNET_HDR\n",
+                    nic->name, fd, ifr.ifr_name);
+            return -1;
+        }
+        short flags = 0;
+        int rc = query_iface(ifr.ifr_name, &flags, &mtu);
+        if (rc < 0) {
+            fprintf(stderr, "skiff: error: net %s: cannot query interface %s: %s\n",
+                    nic->name, ifr.ifr_name, strerror(-rc));
+            return -1;
+        }
+        if (check_mtu(nic, ifr.ifr_name, mtu) < 0)
+            return -1;
+    }
+    if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+        fprintf(stderr, "skiff: error: net %s: cannot make fd %d non-blocking: %s\n",
+                nic->name, fd, strerror(errno));
+        return -1;
+    }
+
+    nic->fd = fd;
+    nic->inherited = true;
+    nic->mtu = (uint16_t)mtu;
+    set_ifname(nic, is_tap ? ifr.ifr_name : "");
+    return 0;
+}
+
+int skiff_tap_attach(struct skiff_nic *nic, const char *spec)
+{
+    nic->fd = -1;
+    nic->closed = false;
+    if (spec == NULL || spec[0] == '\0') {
+        fprintf(stderr, "skiff: error: net %s: empty interface name\n", nic->name);
+        return -1;
+    }
+    if (spec[0] == '@')
+        return attach_inherited(nic, spec + 1);
+    return attach_by_name(nic, spec);
+}
+
+void skiff_tap_detach(struct skiff_nic *nic)
+{
+    if (nic->fd >= 0)
+        close(nic->fd);
+    nic->fd = -1;
+}

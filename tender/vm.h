@@ -1,0 +1,44 @@
+/*
+ * Everything main sets up for one guest run, shared by guest memory setup,
+ * the backend and teardown. One instance per process.
+ */
+#ifndef SKIFF_VM_H
+#define SKIFF_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "elf_load.h"
+#include "nic.h"
+#include "skiff/abi.h"
+
+struct skiff_backend;
+
+struct skiff_vm {
+    const struct skiff_backend *backend;
+    void *backend_priv;
+
+    const struct skiff_image *img;
+    const uint8_t *image_buf; /* the file, for copying segments */
+    size_t image_len;
+
+    uint64_t mem_size;   /* guest memory is [0, mem_size) */
+    void *mem;           /* host mapping of [SKIFF_GUEST_LOAD_MIN, mem_size) */
+    bool mem_at_gpa;     /* spt: host address == gpa */
+
+    uint64_t boot_gpa;
+    struct skiff_boot_info *boot;
+
+    unsigned io_mode; /* SKIFF_IO_* */
+    struct skiff_nic nics[SKIFF_MAX_NICS];
+    unsigned nic_count;
+
+    /* fds handed to the guest (see struct skiff_boot_info); -1 if unused */
+    int epoll_fd, timer_fd, console_fd, exit_fd;
+};
+
+/* Put every fd to -1 and every pointer to NULL. */
+void skiff_vm_init(struct skiff_vm *vm);
+
+#endif /* SKIFF_VM_H */

@@ -1,0 +1,288 @@
+/*
+ * skiff_tap_attach against real TAP interfaces (needs root and /dev/net/tun;
+ * exits 77 = skipped otherwise): attach errors, then traffic both ways
+ * through the kernel with AF_PACKET on the host side, and oversized frames
+ * from the kernel counted as drops.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <urcu/system.h>
+
+#include "io_harness.h"
+#include "tap.h"
+
+#define TAP_NAME "skiffiotest0"
+#define FRAMES 2000u
+
+/* Create (persistent) or delete the test TAP. */
+static int tap_persist(const char *name, int on)
+{
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+    int rc = ioctl(fd, TUNSETIFF, &ifr);
+    if (rc == 0)
+        rc = ioctl(fd, TUNSETPERSIST, on);
+    close(fd);
+    return rc;
+}
+
+static int if_ioctl(unsigned long req, struct ifreq *ifr)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -1;
+    int rc = ioctl(s, req, ifr);
+    close(s);
+    return rc;
+}
+
+static void set_up(const char *name, bool up)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+    assert_int_equal(if_ioctl(SIOCGIFFLAGS, &ifr), 0);
+    if (up)
+        ifr.ifr_flags |= IFF_UP;
+    else
+        ifr.ifr_flags &= ~IFF_UP;
+    assert_int_equal(if_ioctl(SIOCSIFFLAGS, &ifr), 0);
+}
+
+static void set_mtu(const char *name, int mtu)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+    ifr.ifr_mtu = mtu;
+    assert_int_equal(if_ioctl(SIOCSIFMTU, &ifr), 0);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    tap_persist(TAP_NAME, 0);
+    if (tap_persist(TAP_NAME, 1) != 0)
+        return -1;
+    /* No IPv6 chatter from the kernel on the test link. */
+    FILE *f = fopen("/proc/sys/net/ipv6/conf/" TAP_NAME "/disable_ipv6", "w");
+    if (f != NULL) {
+        fputs("1", f);
+        fclose(f);
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tap_persist(TAP_NAME, 0);
+    return 0;
+}
+
+static void test_attach_errors(void **state)
+{
+    (void)state;
+    struct skiff_nic nic;
+    memset(&nic, 0, sizeof(nic));
+    snprintf(nic.name, sizeof(nic.name), "t");
+
+    assert_int_equal(skiff_tap_attach(&nic, "skiffnonexist9"), -1);
+    assert_int_equal(nic.fd, -1);
+    assert_int_equal(skiff_tap_attach(&nic, "an-interface-name-too-long"), -1);
+    assert_int_equal(skiff_tap_attach(&nic, "lo"), -1); /* not a TAP */
+    assert_int_equal(skiff_tap_attach(&nic, "@"), -1);
+    assert_int_equal(skiff_tap_attach(&nic, "@12x"), -1);
+    assert_int_equal(skiff_tap_attach(&nic, "@999"), -1);
+    assert_int_equal(skiff_tap_attach(&nic, "@1"), -1);
+    assert_int_equal(skiff_tap_attach(&nic, ""), -1);
+
+    set_up(TAP_NAME, false);
+    assert_int_equal(skiff_tap_attach(&nic, TAP_NAME), -1);
+    assert_int_equal(nic.fd, -1);
+    set_up(TAP_NAME, true);
+    assert_int_equal(skiff_tap_attach(&nic, TAP_NAME), 0);
+    assert_true(nic.fd > 2);
+    assert_string_equal(nic.ifname, TAP_NAME);
+    assert_int_equal(nic.mtu, 1500);
+    assert_false(nic.inherited);
+    assert_true(fcntl(nic.fd, F_GETFL) & O_NONBLOCK);
+    assert_true(fcntl(nic.fd, F_GETFD) & FD_CLOEXEC);
+
+    /* The same TAP handed over as an inherited fd is recognised as a TAP. */
+    struct skiff_nic inh;
+    memset(&inh, 0, sizeof(inh));
+    char spec[16];
+    int dup_fd = dup(nic.fd);
+    snprintf(spec, sizeof(spec), "@%d", dup_fd);
+    assert_int_equal(skiff_tap_attach(&inh, spec), 0);
+    assert_string_equal(inh.ifname, TAP_NAME);
+    assert_true(inh.inherited);
+    assert_int_equal(inh.mtu, 1500);
+    skiff_tap_detach(&inh);
+    skiff_tap_detach(&nic);
+    assert_int_equal(nic.fd, -1);
+}
+
+/* AF_PACKET socket on the TAP: sees what the guest sends, injects what the
+ * guest receives. */
+static int packet_socket(void)
+{
+    int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(H_ETHERTYPE));
+    assert_true(s >= 0);
+    struct sockaddr_ll sll;
+    memset(&sll, 0, sizeof(sll));
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons(H_ETHERTYPE);
+    sll.sll_ifindex = (int)if_nametoindex(TAP_NAME);
+    assert_int_equal(bind(s, (struct sockaddr *)&sll, sizeof(sll)), 0);
+    int buf = 8 << 20;
+    setsockopt(s, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+    struct timeval tv = { .tv_sec = 5 };
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return s;
+}
+
+static void traffic(unsigned mode)
+{
+    struct io_h h;
+    h_init(&h, 256);
+    set_up(TAP_NAME, true);
+    assert_int_equal(skiff_tap_attach(&h.nic, TAP_NAME), 0);
+    h_guest_tx_init(&h);
+    h_start(&h, mode);
+    int ps = packet_socket();
+
+    /* Guest -> TAP: the kernel receives the frames; AF_PACKET sees them. */
+    uint8_t buf[H_FRAME_MAX + 64];
+    uint32_t got = 0;
+    for (uint32_t i = 0; i < FRAMES; i++) {
+        h_frame_fill(buf, i);
+        while (h_guest_send(&h, buf, h_frame_len(i)) == SHMS_FULL) {
+            h_guest_tx_publish(&h);
+            h_guest_wait(&h, false, true, 100);
+        }
+        if (i % 16 == 15)
+            h_guest_tx_publish(&h);
+    }
+    h_guest_tx_publish(&h);
+    while (got < FRAMES) {
+        ssize_t n = recv(ps, buf, sizeof(buf), 0);
+        assert_true(n > 0);
+        if (!h_is_test_frame(buf, (uint32_t)n))
+            continue;
+        if (!h_frame_check(buf, (uint32_t)n, got))
+            fail_msg("TX frame %u corrupt or out of order", got);
+        got++;
+    }
+
+    /* TAP -> guest, paced so the kernel's TAP queue (1000) never overflows. */
+    uint32_t rx = 0;
+    for (uint32_t i = 0; i < FRAMES || rx < FRAMES;) {
+        if (i < FRAMES && i - rx < 128) {
+            h_frame_fill(buf, i);
+            assert_int_equal(send(ps, buf, h_frame_len(i), 0), (ssize_t)h_frame_len(i));
+            i++;
+            continue;
+        }
+        uint32_t len;
+        int rv = h_guest_read(&h, buf, sizeof(buf), &len);
+        if (rv == SHMS_NO_DATA) {
+            h_guest_rx_release(&h);
+            assert_true(h_guest_wait(&h, true, false, 2000));
+            continue;
+        }
+        assert_int_equal(rv, SHMS_OK);
+        if (!h_is_test_frame(buf, len))
+            continue;
+        if (!h_frame_check(buf, len, rx))
+            fail_msg("RX frame %u corrupt or out of order", rx);
+        rx++;
+    }
+    h_guest_rx_release(&h);
+
+    /* Larger MTU on the kernel side than at attach time: a frame over the
+     * attach-time limit is dropped and counted, the next one arrives. */
+    set_mtu(TAP_NAME, 4000);
+    memset(buf, 0, 14);
+    uint8_t big[3000];
+    h_frame_fill(big, 0);
+    assert_int_equal(send(ps, big, sizeof(big), 0), (ssize_t)sizeof(big));
+    h_frame_fill(buf, 7);
+    assert_int_equal(send(ps, buf, h_frame_len(7), 0), (ssize_t)h_frame_len(7));
+    for (;;) {
+        uint32_t len;
+        int rv = h_guest_read(&h, buf, sizeof(buf), &len);
+        if (rv == SHMS_NO_DATA) {
+            assert_true(h_guest_wait(&h, true, false, 2000));
+            continue;
+        }
+        assert_int_equal(rv, SHMS_OK);
+        if (h_is_test_frame(buf, len)) {
+            assert_true(h_frame_check(buf, len, 7));
+            break;
+        }
+    }
+    h_guest_rx_release(&h);
+    set_mtu(TAP_NAME, 1500);
+
+    h_stop(&h);
+    close(ps);
+    assert_int_equal(h.nic.stats.tx_frames, FRAMES);
+    assert_int_equal(h_drops(h.nic.stats.tx_drops), 0);
+    assert_int_equal(h.nic.stats.rx_drops[SKIFF_DROP_TOO_BIG], 1);
+    assert_true(h.nic.stats.rx_frames >= FRAMES + 1);
+    h_fini(&h);
+}
+
+static void test_traffic_event(void **state)
+{
+    (void)state;
+    traffic(SKIFF_IO_EVENT);
+}
+
+static void test_traffic_poll(void **state)
+{
+    (void)state;
+    traffic(SKIFF_IO_POLL);
+}
+
+int main(void)
+{
+    if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) != 0) {
+        printf("skipped: needs root and /dev/net/tun\n");
+        return 77;
+    }
+    if (tap_persist(TAP_NAME, 1) != 0) {
+        printf("skipped: cannot create a TAP here: %s\n", strerror(errno));
+        return 77;
+    }
+    tap_persist(TAP_NAME, 0);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_attach_errors),
+        cmocka_unit_test(test_traffic_event),
+        cmocka_unit_test(test_traffic_poll),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

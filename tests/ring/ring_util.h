@@ -1,0 +1,100 @@
+/*
+ * Helpers shared by the ring tests: channel memory fenced by PROT_NONE guard
+ * pages (so any access outside the channel faults), patterned frames that
+ * carry an id and a checksum, eventfd sleeping with a timeout, a PRNG, and a
+ * failure record usable from threads (cmocka's asserts are not).
+ */
+#ifndef RING_UTIL_H
+#define RING_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shmstream/shmstream.h"
+
+#define RU_PROTO SHMS_PROTOCOL_ETH
+
+/* --- guard-paged memory ------------------------------------------------ */
+
+struct ru_guarded {
+    void *map;        /* whole mapping, guards included */
+    size_t map_len;
+    void *mem;        /* `len` usable bytes ending exactly at the upper guard */
+    size_t len;
+};
+
+/* Map `len` bytes between two PROT_NONE guard pages; aborts on failure. */
+void *ru_guarded_alloc(struct ru_guarded *g, size_t len);
+void ru_guarded_free(struct ru_guarded *g);
+
+/* A channel (exactly shms_channel_bytes) and its ctrl block, each guarded. */
+struct ru_chan {
+    struct ru_guarded mem_map, ctrl_map;
+    void *mem;
+    uint64_t mem_len;
+    struct shms_ctrl *ctrl;
+    struct shms_geometry geo;
+};
+
+void ru_chan_open(struct ru_chan *c, uint64_t size, uint64_t elements);
+void ru_chan_close(struct ru_chan *c);
+
+/* Move both sides' counters to `start` right after init + sync, as if
+ * `start` frames had already been written, read and released. */
+void ru_set_counters(struct shms_writer *w, struct shms_reader *r, uint64_t start);
+
+/* --- frames ------------------------------------------------------------- */
+
+#define RU_FRAME_MIN 16u
+
+/* Fill `len` (>= RU_FRAME_MIN) bytes with a frame identified by `id`. */
+void ru_frame_fill(void *buf, uint32_t len, uint64_t id);
+
+/* true if buf holds an intact frame of exactly `len` bytes; *id gets its id. */
+bool ru_frame_check(const void *buf, uint32_t len, uint64_t *id);
+
+/* --- PRNG (xorshift64*) -------------------------------------------------- */
+
+static inline uint64_t ru_rand(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 0x2545f4914f6cdd1dULL;
+}
+
+/* Uniform-ish value in [lo, hi]. */
+static inline uint64_t ru_range(uint64_t *s, uint64_t lo, uint64_t hi)
+{
+    return lo + ru_rand(s) % (hi - lo + 1);
+}
+
+/* --- sleeping ----------------------------------------------------------- */
+
+int ru_efd_new(void);
+void ru_efd_kick(int fd);
+/* Wait until fd is signalled (and drain it); false after timeout_ms. */
+bool ru_efd_wait(int fd, int timeout_ms);
+
+uint64_t ru_now_ns(void);
+
+/* Timeout that turns a lost wake-up into a test failure. */
+#define RU_WAKE_TIMEOUT_MS 5000
+
+/* --- failures from threads ---------------------------------------------- */
+
+/* Record the first failure (thread-safe) and print it. */
+void ru_fail(const char *file, int line, const char *what);
+bool ru_failed(void);
+const char *ru_failure(void);
+
+#define RU_CHECK(cond)                                   \
+    do {                                                 \
+        if (!(cond)) {                                   \
+            ru_fail(__FILE__, __LINE__, #cond);          \
+            return NULL;                                 \
+        }                                                \
+    } while (0)
+
+#endif /* RING_UTIL_H */

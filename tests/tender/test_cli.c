@@ -1,0 +1,286 @@
+/*
+ * Command line tests: defaults, every option, and every usage error (each
+ * must be one "skiff: error: ..." line and exit code 1 at the caller).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli.h"
+#include "layout.h"
+
+static struct skiff_cli cli;
+static char out_buf[8192], err_buf[1024];
+
+/* Parse a NULL-terminated argument list (argv[0] = "skiff" added). */
+static enum skiff_cli_result run(const char *first, ...)
+{
+    static char *argv[64];
+    int argc = 0;
+    va_list ap;
+    argv[argc++] = (char *)(uintptr_t)"skiff";
+    va_start(ap, first);
+    for (const char *a = first; a; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)(uintptr_t)a;
+    va_end(ap);
+    argv[argc] = NULL;
+
+    memset(out_buf, 0, sizeof out_buf);
+    memset(err_buf, 0, sizeof err_buf);
+    FILE *out = fmemopen(out_buf, sizeof out_buf - 1, "w");
+    FILE *err = fmemopen(err_buf, sizeof err_buf - 1, "w");
+    assert_non_null(out);
+    assert_non_null(err);
+    enum skiff_cli_result r = skiff_cli_parse(argc, argv, &cli, out, err);
+    fclose(out);
+    fclose(err);
+    return r;
+}
+
+#define EXPECT_ERROR(needle, ...) expect_error(needle, __VA_ARGS__, (const char *)NULL)
+
+static void expect_error(const char *needle, const char *first, ...)
+{
+    static char *argv[64];
+    int argc = 0;
+    va_list ap;
+    argv[argc++] = (char *)(uintptr_t)"skiff";
+    va_start(ap, first);
+    for (const char *a = first; a; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)(uintptr_t)a;
+    va_end(ap);
+
+    memset(err_buf, 0, sizeof err_buf);
+    FILE *err = fmemopen(err_buf, sizeof err_buf - 1, "w");
+    FILE *out = fopen("/dev/null", "w");
+    assert_int_equal(skiff_cli_parse(argc, argv, &cli, out, err), SKIFF_CLI_ERROR);
+    fclose(out);
+    fclose(err);
+    if (strncmp(err_buf, "skiff: error: ", 14) != 0)
+        fail_msg("error \"%s\" lacks the prefix", err_buf);
+    char *nl = strchr(err_buf, '\n');
+    if (!nl || nl[1] != '\0')
+        fail_msg("error \"%s\" is not exactly one line", err_buf);
+    if (!strstr(err_buf, needle))
+        fail_msg("error \"%s\" does not mention \"%s\"", err_buf, needle);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    assert_int_equal(run("img", NULL), SKIFF_CLI_RUN);
+    assert_string_equal(cli.image, "img");
+    assert_int_equal(cli.mem_bytes, (uint64_t)SKIFF_MEM_DEFAULT_MB << 20);
+    assert_int_equal(cli.io_mode, SKIFF_IO_EVENT);
+    assert_int_equal(cli.spin_ns, SKIFF_SPIN_US_DEFAULT * 1000ull);
+    assert_false(cli.stats);
+    assert_null(cli.stats_file);
+    assert_int_equal(cli.net_count, 0);
+    assert_int_equal(cli.guest_argc, 0);
+}
+
+static void test_help_version(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--help", NULL), SKIFF_CLI_EXIT);
+    assert_non_null(strstr(out_buf, "usage: skiff"));
+    assert_non_null(strstr(out_buf, "--net:NAME=IFACE"));
+    assert_int_equal(run("-h", NULL), SKIFF_CLI_EXIT);
+    assert_int_equal(run("--version", NULL), SKIFF_CLI_EXIT);
+    assert_non_null(strstr(out_buf, "skiff "));
+    assert_string_equal(err_buf, "");
+}
+
+static void test_all_options(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--mem=128", "--net:wan=tap0", "--net:lan=@3",
+                         "--net-mac:lan=02:00:00:AB:cd:01", "--io=poll",
+                         "--spin-us=20", "--stats=out.json", "img.spt", "--",
+                         "-a", "b c", NULL),
+                     SKIFF_CLI_RUN);
+    assert_int_equal(cli.mem_bytes, 128ull << 20);
+    assert_int_equal(cli.net_count, 2);
+    assert_string_equal(cli.nets[0].name, "wan");
+    assert_string_equal(cli.nets[0].spec, "tap0");
+    assert_false(cli.nets[0].has_mac);
+    assert_string_equal(cli.nets[1].name, "lan");
+    assert_string_equal(cli.nets[1].spec, "@3");
+    assert_true(cli.nets[1].has_mac);
+    const uint8_t mac[6] = { 0x02, 0, 0, 0xab, 0xcd, 0x01 };
+    assert_memory_equal(cli.nets[1].mac, mac, 6);
+    assert_int_equal(cli.io_mode, SKIFF_IO_POLL);
+    assert_int_equal(cli.spin_ns, 20000);
+    assert_true(cli.stats);
+    assert_string_equal(cli.stats_file, "out.json");
+    assert_string_equal(cli.image, "img.spt");
+    assert_int_equal(cli.guest_argc, 2);
+    assert_string_equal(cli.guest_argv[0], "-a");
+
+    char buf[64];
+    assert_int_equal(skiff_cli_cmdline(&cli, buf, sizeof buf), 0);
+    assert_string_equal(buf, "-a b c");
+    assert_int_equal(skiff_cli_cmdline(&cli, buf, 6), -1);
+    assert_int_equal(skiff_cli_cmdline(&cli, buf, 7), 0);
+
+    assert_non_null(skiff_cli_find_net(&cli, "lan"));
+    assert_null(skiff_cli_find_net(&cli, "dmz"));
+}
+
+static void test_option_order(void **state)
+{
+    (void)state;
+    /* options after the image, and --net-mac before its --net */
+    assert_int_equal(run("--net-mac:a=02:00:00:00:00:09", "img", "--net:a=tap1",
+                         "--io=direct", "--stats", NULL),
+                     SKIFF_CLI_RUN);
+    assert_true(cli.nets[0].has_mac);
+    assert_int_equal(cli.nets[0].mac[5], 9);
+    assert_int_equal(cli.io_mode, SKIFF_IO_DIRECT);
+    assert_true(cli.stats);
+    assert_null(cli.stats_file);
+    /* after "--" everything belongs to the guest, option-like or not */
+    assert_int_equal(run("img", "--", "--mem=1", NULL), SKIFF_CLI_RUN);
+    assert_int_equal(cli.guest_argc, 1);
+    assert_int_equal(cli.mem_bytes, (uint64_t)SKIFF_MEM_DEFAULT_MB << 20);
+    assert_int_equal(run("--io=event", "img", NULL), SKIFF_CLI_RUN);
+    assert_int_equal(cli.io_mode, SKIFF_IO_EVENT);
+    assert_int_equal(run("--spin-us=1", "--io=poll", "img", NULL), SKIFF_CLI_RUN);
+    assert_int_equal(cli.spin_ns, 1000);
+}
+
+static void test_usage_errors(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("missing IMAGE", "--mem=64");
+    EXPECT_ERROR("missing IMAGE", "--", "arg");
+    EXPECT_ERROR("unknown option '--bogus'", "--bogus", "img");
+    EXPECT_ERROR("unknown option '-x'", "-x", "img");
+    EXPECT_ERROR("unexpected argument 'extra'", "img", "extra");
+    EXPECT_ERROR("needs a value", "--mem", "img");
+    EXPECT_ERROR("needs a value", "--io", "img");
+    EXPECT_ERROR("name the NIC", "--net=tap0", "img");
+}
+
+static void test_mem_errors(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("not a whole number", "--mem=abc", "img");
+    EXPECT_ERROR("not a whole number", "--mem=", "img");
+    EXPECT_ERROR("not a whole number", "--mem=-5", "img");
+    EXPECT_ERROR("not a whole number", "--mem=64M", "img");
+    EXPECT_ERROR("not a whole number", "--mem=99999999999999999999999", "img");
+    EXPECT_ERROR("must be", "--mem=1", "img");
+    EXPECT_ERROR("must be", "--mem=999999", "img");
+    assert_int_equal(run("--mem=4", "img", NULL), SKIFF_CLI_RUN);
+    assert_int_equal(run("--mem=4096", "img", NULL), SKIFF_CLI_RUN);
+}
+
+static void test_net_errors(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("NIC name", "--net:=tap0", "img");
+    EXPECT_ERROR("NIC name", "--net:bad-name=tap0", "img");
+    EXPECT_ERROR("NIC name", "--net:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=tap0", "img");
+    EXPECT_ERROR("missing TAP device", "--net:lan", "img");
+    EXPECT_ERROR("missing TAP device", "--net:lan=", "img");
+    EXPECT_ERROR("given twice", "--net:lan=tap0", "--net:lan=tap1", "img");
+    EXPECT_ERROR("not a file descriptor", "--net:lan=@", "img");
+    EXPECT_ERROR("not a file descriptor", "--net:lan=@x3", "img");
+    EXPECT_ERROR("not a file descriptor", "--net:lan=@99999999999", "img");
+    EXPECT_ERROR("stdin/stdout/stderr", "--net:lan=@1", "img");
+    EXPECT_ERROR("longer than 15", "--net:lan=abcdefghijklmnop", "img");
+    EXPECT_ERROR("not a valid interface name", "--net:lan=../x", "img");
+    EXPECT_ERROR("too many --net", "--net:a=t", "--net:b=t", "--net:c=t",
+                 "--net:d=t", "--net:e=t", "--net:f=t", "--net:g=t", "--net:h=t",
+                 "--net:i=t", "img");
+}
+
+static void test_mac_errors(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("bad MAC", "--net:a=t", "--net-mac:a=02:00:00:00:00", "img");
+    EXPECT_ERROR("bad MAC", "--net:a=t", "--net-mac:a=02:00:00:00:00:0g", "img");
+    EXPECT_ERROR("bad MAC", "--net:a=t", "--net-mac:a=02:00:00:00:00:001", "img");
+    EXPECT_ERROR("bad MAC", "--net:a=t", "--net-mac:a=2:0:0:0:0:1", "img");
+    EXPECT_ERROR("bad MAC", "--net:a=t", "--net-mac:a", "img");
+    EXPECT_ERROR("multicast", "--net:a=t", "--net-mac:a=01:00:5e:00:00:01", "img");
+    EXPECT_ERROR("all-zero", "--net:a=t", "--net-mac:a=00:00:00:00:00:00", "img");
+    EXPECT_ERROR("given twice", "--net:a=t", "--net-mac:a=02:00:00:00:00:01",
+                 "--net-mac:a=02:00:00:00:00:02", "img");
+    EXPECT_ERROR("no --net:b=", "--net:a=t", "--net-mac:b=02:00:00:00:00:01", "img");
+    EXPECT_ERROR("NIC name", "--net-mac:=02:00:00:00:00:01", "img");
+}
+
+static void test_io_spin_stats_errors(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("unknown I/O mode", "--io=fast", "img");
+    EXPECT_ERROR("unknown I/O mode", "--io=", "img");
+    EXPECT_ERROR("only applies to --io=poll", "--spin-us=5", "img");
+    EXPECT_ERROR("only applies to --io=poll", "--spin-us=5", "--io=direct", "img");
+    EXPECT_ERROR("1..1000000", "--io=poll", "--spin-us=x", "img");
+    EXPECT_ERROR("1..1000000", "--io=poll", "--spin-us=0", "img");
+    EXPECT_ERROR("1..1000000", "--io=poll", "--spin-us=1000001", "img");
+    EXPECT_ERROR("missing file name", "--stats=", "img");
+}
+
+static void test_default_mac(void **state)
+{
+    (void)state;
+    uint8_t a[6], b[6], c[6];
+    skiff_cli_default_mac("lan", "tap0", a);
+    skiff_cli_default_mac("lan", "tap0", b);
+    skiff_cli_default_mac("wan", "tap0", c);
+    assert_memory_equal(a, b, 6);         /* deterministic */
+    assert_memory_not_equal(a, c, 6);     /* per NIC */
+    assert_int_equal(a[0], 0x02);         /* locally administered unicast */
+    skiff_cli_default_mac("lan", "tap1", c);
+    assert_memory_not_equal(a, c, 6);
+    /* name/spec boundary matters: ("ab","c") != ("a","bc") */
+    skiff_cli_default_mac("ab", "c", b);
+    skiff_cli_default_mac("a", "bc", c);
+    assert_memory_not_equal(b, c, 6);
+}
+
+static void test_cmdline_limits(void **state)
+{
+    (void)state;
+    char big[SKIFF_CMDLINE_MAX + 1];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(run("img", "--", big, NULL), SKIFF_CLI_RUN);
+    char *buf = malloc(SKIFF_CMDLINE_MAX);
+    assert_int_equal(skiff_cli_cmdline(&cli, buf, SKIFF_CMDLINE_MAX), -1);
+    big[SKIFF_CMDLINE_MAX - 1] = '\0'; /* 8191 bytes + NUL fits */
+    assert_int_equal(run("img", "--", big, NULL), SKIFF_CLI_RUN);
+    assert_int_equal(skiff_cli_cmdline(&cli, buf, SKIFF_CMDLINE_MAX), 0);
+    assert_int_equal(run("img", NULL), SKIFF_CLI_RUN);
+    assert_int_equal(skiff_cli_cmdline(&cli, buf, SKIFF_CMDLINE_MAX), 0);
+    assert_string_equal(buf, "");
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_help_version),
+        cmocka_unit_test(test_all_options),
+        cmocka_unit_test(test_option_order),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_mem_errors),
+        cmocka_unit_test(test_net_errors),
+        cmocka_unit_test(test_mac_errors),
+        cmocka_unit_test(test_io_spin_stats_errors),
+        cmocka_unit_test(test_default_mac),
+        cmocka_unit_test(test_cmdline_limits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,618 @@
+/*
+ * Loader tests: one crafted image per error path of skiff_elf_parse(), plus
+ * the accepted variants. Each image is parsed from an exactly sized heap
+ * buffer so the sanitizers catch any read past the file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "elf_builder.h"
+#include "elf_load.h"
+#include "layout.h"
+
+#define MEM (64ull << 20)
+
+static struct skiff_image img;
+static char err[256];
+
+static int parse_mem_target(const struct test_image *t, uint64_t mem, uint32_t target)
+{
+    static uint8_t buf[TB_FILE_SIZE];
+    size_t len = tb_write(t, buf);
+    uint8_t *exact = malloc(len ? len : 1);
+    assert_non_null(exact);
+    memcpy(exact, buf, len);
+    int r = skiff_elf_parse(exact, len, mem, target, &img, err, sizeof err);
+    free(exact);
+    return r;
+}
+
+static int parse(const struct test_image *t)
+{
+    return parse_mem_target(t, MEM, SKIFF_TARGET_SPT);
+}
+
+static void expect_error(const struct test_image *t, const char *needle)
+{
+    assert_int_equal(parse(t), -1);
+    if (!strstr(err, needle))
+        fail_msg("error \"%s\" does not mention \"%s\"", err, needle);
+    assert_null(strchr(err, '\n')); /* one line */
+}
+
+/* --------------------------------------------------------------- accepted */
+
+static void test_valid(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    assert_int_equal(parse(&t), 0);
+    assert_int_equal(img.entry, TB_TEXT_VADDR + 4);
+    assert_int_equal(img.seg_count, 2);
+    assert_int_equal(img.lo, TB_TEXT_VADDR);
+    assert_int_equal(img.hi, TB_DATA_VADDR + 0x2000);
+    assert_int_equal(img.segs[0].flags, SKIFF_SEG_R | SKIFF_SEG_X);
+    assert_int_equal(img.segs[1].memsz, 0x2000);
+    assert_int_equal(img.manifest.nic_count, 2);
+    assert_string_equal(img.manifest.nics[0].name, "wan");
+    assert_string_equal(img.manifest.nics[1].name, "lan");
+    assert_int_equal(img.abi.target, SKIFF_TARGET_SPT);
+}
+
+static void test_foreign_note_ignored(void **state)
+{
+    (void)state;
+    struct test_image t;
+    struct skiff_manifest m;
+    uint8_t id[20] = { 1, 2, 3 };
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_note(&t, "GNU", 4, NT_GNU_BUILD_ID, id, sizeof id);
+    tb_add_abi(&t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION);
+    tb_default_manifest(&m);
+    tb_add_manifest(&t, &m);
+    /* A "Skiff" owner with another name length is someone else's note. */
+    tb_add_note(&t, "Skiff2", 7, SKIFF_NOTE_ABI, id, 3);
+    assert_int_equal(parse(&t), 0);
+}
+
+static void test_empty_load_ignored(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.ph[t.phnum] = t.ph[TB_PH_DATA];
+    t.ph[t.phnum].p_vaddr = 0; /* would be below the minimum, but empty */
+    t.ph[t.phnum].p_filesz = t.ph[t.phnum].p_memsz = 0;
+    t.eh.e_phnum = (uint16_t)++t.phnum;
+    assert_int_equal(parse(&t), 0);
+    assert_int_equal(img.seg_count, 2);
+}
+
+static void test_zero_nics(void **state)
+{
+    (void)state;
+    struct test_image t;
+    struct skiff_manifest m = { .version = SKIFF_MANIFEST_VERSION };
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_abi(&t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION);
+    tb_add_manifest(&t, &m);
+    assert_int_equal(parse(&t), 0);
+    assert_int_equal(img.manifest.nic_count, 0);
+}
+
+static void test_last_note_unpadded(void **state)
+{
+    (void)state;
+    struct test_image t;
+    uint8_t three[3] = { 1, 2, 3 };
+    tb_init(&t);
+    tb_add_note(&t, "X", 2, 1, three, 3);
+    t.ph[TB_PH_NOTE].p_filesz -= 1; /* drop the final padding byte */
+    assert_int_equal(parse(&t), 0);
+}
+
+static void test_notes_align8(void **state)
+{
+    (void)state;
+    struct test_image t;
+    struct skiff_manifest m;
+    tb_init(&t);
+    tb_clear_notes(&t);
+    /* 8-byte note alignment: name "Skiff\0" pads to 8, descs are 8-multiples */
+    uint8_t *p = t.notes;
+    uint32_t h1[3] = { 6, 8, SKIFF_NOTE_ABI };
+    struct skiff_abi_note abi = { SKIFF_TARGET_SPT, SKIFF_ABI_VERSION };
+    memcpy(p, h1, 12);
+    memcpy(p + 12, "Skiff", 6);
+    memcpy(p + 12 + 8, &abi, 8);
+    p += 12 + 8 + 8;
+    tb_default_manifest(&m);
+    uint32_t h2[3] = { 6, sizeof m, SKIFF_NOTE_MANIFEST };
+    memcpy(p, h2, 12);
+    memcpy(p + 12, "Skiff", 6);
+    memcpy(p + 12 + 8, &m, sizeof m);
+    p += 12 + 8 + sizeof m;
+    t.notes_len = (size_t)(p - t.notes);
+    t.ph[TB_PH_NOTE].p_filesz = t.notes_len;
+    t.ph[TB_PH_NOTE].p_align = 8;
+    assert_int_equal(parse(&t), 0);
+    assert_int_equal(img.manifest.nic_count, 2);
+}
+
+/* ------------------------------------------------------------- ELF header */
+
+static void test_short_file(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.file_len = sizeof(Elf64_Ehdr) - 1;
+    expect_error(&t, "too short");
+    t.file_len = 0;
+    expect_error(&t, "too short");
+}
+
+static void test_ident(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.eh.e_ident[EI_MAG1] = 'X';
+    expect_error(&t, "not an ELF");
+    tb_init(&t);
+    t.eh.e_ident[EI_CLASS] = ELFCLASS32;
+    expect_error(&t, "64-bit");
+    tb_init(&t);
+    t.eh.e_ident[EI_DATA] = ELFDATA2MSB;
+    expect_error(&t, "little-endian");
+    tb_init(&t);
+    t.eh.e_ident[EI_VERSION] = 2;
+    expect_error(&t, "ELF version");
+    tb_init(&t);
+    t.eh.e_version = 0;
+    expect_error(&t, "ELF version");
+}
+
+static void test_machine_type(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.eh.e_machine = EM_AARCH64;
+    expect_error(&t, "x86_64");
+    tb_init(&t);
+    t.eh.e_type = ET_DYN;
+    expect_error(&t, "static executable");
+    tb_init(&t);
+    t.eh.e_type = ET_REL;
+    expect_error(&t, "static executable");
+}
+
+static void test_header_sizes(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.eh.e_ehsize = 52;
+    expect_error(&t, "ELF header size");
+    tb_init(&t);
+    t.eh.e_phentsize = 32;
+    expect_error(&t, "program header size");
+}
+
+static void test_phdr_count_and_bounds(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.eh.e_phnum = 0;
+    expect_error(&t, "no program headers");
+    tb_init(&t);
+    t.eh.e_phnum = SKIFF_ELF_MAX_PHDRS + 1;
+    expect_error(&t, "program headers (at most");
+    tb_init(&t);
+    t.eh.e_phnum = 0xffff; /* PN_XNUM */
+    expect_error(&t, "program headers (at most");
+    tb_init(&t);
+    t.eh.e_phoff = TB_FILE_SIZE - 8;
+    expect_error(&t, "outside the file");
+    tb_init(&t);
+    t.eh.e_phoff = UINT64_MAX - 16; /* offset + size overflows */
+    expect_error(&t, "outside the file");
+}
+
+static void test_dynamic(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.ph[t.phnum] = (Elf64_Phdr){ .p_type = PT_INTERP, .p_offset = 0x100,
+                                  .p_filesz = 8 };
+    t.eh.e_phnum = (uint16_t)++t.phnum;
+    expect_error(&t, "dynamically linked");
+    tb_init(&t);
+    t.ph[t.phnum] = (Elf64_Phdr){ .p_type = PT_DYNAMIC };
+    t.eh.e_phnum = (uint16_t)++t.phnum;
+    expect_error(&t, "dynamically linked");
+}
+
+/* ------------------------------------------------------------------ notes */
+
+static void test_note_segment_bounds(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.ph[TB_PH_NOTE].p_offset = TB_FILE_SIZE - 4;
+    expect_error(&t, "PT_NOTE segment 2 lies outside");
+    tb_init(&t);
+    t.ph[TB_PH_NOTE].p_filesz = UINT64_MAX;
+    expect_error(&t, "PT_NOTE segment 2 lies outside");
+}
+
+static void test_note_truncated(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.ph[TB_PH_NOTE].p_filesz = 8;
+    expect_error(&t, "truncated note header");
+    tb_init(&t);
+    t.ph[TB_PH_NOTE].p_filesz = 12 + 8 + 4; /* ABI note cut short */
+    expect_error(&t, "runs past");
+}
+
+static void test_note_huge_sizes(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    uint32_t big = 0xffffffffu;
+    memcpy(t.notes + 4, &big, 4); /* descsz of the first note */
+    expect_error(&t, "runs past");
+    tb_init(&t);
+    memcpy(t.notes, &big, 4); /* namesz */
+    expect_error(&t, "runs past");
+}
+
+static void test_abi_note_errors(void **state)
+{
+    (void)state;
+    struct test_image t;
+    struct skiff_manifest m;
+    uint8_t blob[16] = { 0 };
+    tb_default_manifest(&m);
+
+    tb_init(&t);
+    tb_add_abi(&t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION);
+    expect_error(&t, "more than one Skiff ABI note");
+
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_note(&t, SKIFF_NOTE_NAME, 6, SKIFF_NOTE_ABI, blob, 4);
+    expect_error(&t, "ABI note is 4 bytes");
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_note(&t, SKIFF_NOTE_NAME, 6, SKIFF_NOTE_ABI, blob, 16);
+    expect_error(&t, "ABI note is 16 bytes");
+
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_manifest(&t, &m);
+    expect_error(&t, "no Skiff ABI note");
+
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_abi(&t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION + 1);
+    tb_add_manifest(&t, &m);
+    expect_error(&t, "ABI version 2");
+
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_abi(&t, SKIFF_TARGET_HVT, SKIFF_ABI_VERSION);
+    tb_add_manifest(&t, &m);
+    expect_error(&t, "built for target hvt");
+    tb_init(&t);
+    assert_int_equal(parse_mem_target(&t, MEM, SKIFF_TARGET_HVT), -1);
+    assert_non_null(strstr(err, "target spt"));
+
+    tb_init(&t);
+    tb_add_note(&t, SKIFF_NOTE_NAME, 6, 0x534b0099u, blob, 8);
+    expect_error(&t, "unknown Skiff note type");
+}
+
+static void test_manifest_note_errors(void **state)
+{
+    (void)state;
+    struct test_image t;
+    struct skiff_manifest m;
+    tb_default_manifest(&m);
+
+    tb_init(&t);
+    tb_add_manifest(&t, &m);
+    expect_error(&t, "more than one Skiff manifest");
+
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_abi(&t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION);
+    tb_add_note(&t, SKIFF_NOTE_NAME, 6, SKIFF_NOTE_MANIFEST, &m, sizeof m - 40);
+    expect_error(&t, "manifest note is 288 bytes");
+
+    uint8_t big[sizeof m + 8];
+    memset(big, 0, sizeof big);
+    memcpy(big, &m, sizeof m);
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_abi(&t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION);
+    tb_add_note(&t, SKIFF_NOTE_NAME, 6, SKIFF_NOTE_MANIFEST, big, sizeof big);
+    expect_error(&t, "manifest note is 336 bytes");
+
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_abi(&t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION);
+    expect_error(&t, "no Skiff manifest note");
+}
+
+static void expect_manifest_error(struct skiff_manifest *m, const char *needle)
+{
+    struct test_image t;
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_abi(&t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION);
+    tb_add_manifest(&t, m);
+    expect_error(&t, needle);
+}
+
+static void test_manifest_contents(void **state)
+{
+    (void)state;
+    struct skiff_manifest m;
+
+    tb_default_manifest(&m);
+    m.version = 2;
+    expect_manifest_error(&m, "manifest version 2");
+
+    tb_default_manifest(&m);
+    m.nic_count = SKIFF_MAX_NICS + 1;
+    expect_manifest_error(&m, "declares 9 NICs");
+
+    tb_default_manifest(&m);
+    m.nic_count = UINT32_MAX;
+    expect_manifest_error(&m, "NICs (at most");
+
+    tb_default_manifest(&m);
+    m.nics[1].name[0] = '\0';
+    expect_manifest_error(&m, "NIC 1 has an invalid name");
+
+    tb_default_manifest(&m);
+    strcpy(m.nics[0].name, "wan-0");
+    expect_manifest_error(&m, "NIC 0 has an invalid name");
+
+    tb_default_manifest(&m);
+    memset(m.nics[0].name, 'a', sizeof m.nics[0].name); /* no NUL */
+    expect_manifest_error(&m, "NIC 0 has an invalid name");
+
+    tb_default_manifest(&m);
+    strcpy(m.nics[1].name, "wan");
+    expect_manifest_error(&m, "names NIC 'wan' twice");
+
+    tb_default_manifest(&m);
+    m.nics[0].flags = 1;
+    expect_manifest_error(&m, "reserved fields");
+    tb_default_manifest(&m);
+    m.nics[1].reserved = 7;
+    expect_manifest_error(&m, "reserved fields");
+
+    /* Entries past nic_count are not looked at. */
+    tb_default_manifest(&m);
+    m.nic_count = 1;
+    strcpy(m.nics[1].name, "bad-name");
+    struct test_image t;
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_abi(&t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION);
+    tb_add_manifest(&t, &m);
+    assert_int_equal(parse(&t), 0);
+}
+
+/* --------------------------------------------------------------- segments */
+
+static void test_segment_sizes(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.ph[TB_PH_DATA].p_filesz = t.ph[TB_PH_DATA].p_memsz + 1;
+    expect_error(&t, "file size exceeds memory size");
+    tb_init(&t);
+    t.ph[TB_PH_DATA].p_offset = TB_FILE_SIZE - 8;
+    expect_error(&t, "segment 1: data lies outside the file");
+    tb_init(&t);
+    t.ph[TB_PH_DATA].p_offset = UINT64_MAX - 4; /* offset + size overflows */
+    expect_error(&t, "segment 1: data lies outside the file");
+}
+
+static void test_segment_addresses(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.ph[TB_PH_DATA].p_vaddr = 0x1000;
+    t.ph[TB_PH_DATA].p_offset = 0x3000 - 0x2000; /* keep congruent */
+    t.ph[TB_PH_DATA].p_filesz = 0;
+    expect_error(&t, "below the load minimum");
+    tb_init(&t);
+    t.ph[TB_PH_DATA].p_vaddr = UINT64_MAX - 0xfff;
+    t.ph[TB_PH_DATA].p_align = 0;
+    expect_error(&t, "beyond any guest memory");
+    tb_init(&t);
+    t.ph[TB_PH_DATA].p_memsz = UINT64_MAX;
+    expect_error(&t, "beyond any guest memory");
+}
+
+static void test_segment_alignment(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.ph[TB_PH_DATA].p_align = 0x1800;
+    expect_error(&t, "bad alignment");
+    tb_init(&t);
+    t.ph[TB_PH_DATA].p_vaddr += 0x10; /* vaddr % align != offset % align */
+    expect_error(&t, "bad alignment");
+    tb_init(&t);
+    t.ph[TB_PH_DATA].p_align = 1ull << 40;
+    expect_error(&t, "bad alignment");
+    /* 0 and 1 mean "no constraint" */
+    tb_init(&t);
+    t.ph[TB_PH_DATA].p_align = 1;
+    t.ph[TB_PH_DATA].p_vaddr += 0x10;
+    assert_int_equal(parse(&t), 0);
+}
+
+static void test_wx(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.ph[TB_PH_DATA].p_flags = PF_R | PF_W | PF_X;
+    expect_error(&t, "both writable and executable");
+    tb_init(&t);
+    t.ph[TB_PH_TEXT].p_flags = PF_W | PF_X;
+    expect_error(&t, "both writable and executable");
+}
+
+static void test_overlap(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.ph[TB_PH_DATA].p_vaddr = TB_TEXT_VADDR + 0x10;
+    t.ph[TB_PH_DATA].p_align = 0;
+    expect_error(&t, "overlaps");
+    /* Distinct bytes but a shared page. */
+    tb_init(&t);
+    t.ph[TB_PH_DATA].p_vaddr = TB_TEXT_VADDR + 0x800;
+    t.ph[TB_PH_DATA].p_align = 0;
+    expect_error(&t, "shares a page");
+    /* Data wrapping around text. */
+    tb_init(&t);
+    t.ph[TB_PH_TEXT].p_vaddr = TB_TEXT_VADDR + 0x4000;
+    t.eh.e_entry = TB_TEXT_VADDR + 0x4000;
+    t.ph[TB_PH_DATA].p_vaddr = TB_TEXT_VADDR;
+    t.ph[TB_PH_DATA].p_memsz = 0x10000;
+    expect_error(&t, "overlaps");
+}
+
+static void test_too_many_loads(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    for (unsigned i = 0; t.phnum < TB_PH_DEFAULT_COUNT + SKIFF_ELF_MAX_LOAD - 1; i++) {
+        t.ph[t.phnum] = t.ph[TB_PH_DATA];
+        t.ph[t.phnum].p_vaddr = 0x200000 + i * 0x10000ull;
+        t.ph[t.phnum].p_memsz = 0x1000;
+        t.phnum++;
+    }
+    t.eh.e_phnum = (uint16_t)t.phnum;
+    expect_error(&t, "more than 16 loadable segments");
+}
+
+static void test_no_loads(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.ph[TB_PH_TEXT].p_type = PT_NULL;
+    t.ph[TB_PH_DATA].p_type = PT_GNU_STACK;
+    expect_error(&t, "no loadable segments");
+}
+
+static void test_memory_fit(void **state)
+{
+    (void)state;
+    struct test_image t;
+    uint64_t reserve = skiff_layout_reserve(2);
+
+    tb_init(&t);
+    t.ph[TB_PH_DATA].p_memsz = MEM - reserve - TB_DATA_VADDR; /* just fits */
+    assert_int_equal(parse(&t), 0);
+    t.ph[TB_PH_DATA].p_memsz += 1;
+    expect_error(&t, "raise --mem");
+
+    tb_init(&t);
+    assert_int_equal(parse_mem_target(&t, reserve / 2, SKIFF_TARGET_SPT), -1);
+    assert_non_null(strstr(err, "raise --mem"));
+}
+
+static void test_entry(void **state)
+{
+    (void)state;
+    struct test_image t;
+    tb_init(&t);
+    t.eh.e_entry = TB_DATA_VADDR;
+    expect_error(&t, "entry point");
+    tb_init(&t);
+    t.eh.e_entry = TB_TEXT_VADDR + 0x20; /* one past the end */
+    expect_error(&t, "entry point");
+    tb_init(&t);
+    t.eh.e_entry = 0;
+    expect_error(&t, "entry point");
+    tb_init(&t);
+    t.eh.e_entry = TB_TEXT_VADDR + 0x1f; /* last byte */
+    assert_int_equal(parse(&t), 0);
+}
+
+static void test_target_names(void **state)
+{
+    (void)state;
+    assert_string_equal(skiff_target_name(SKIFF_TARGET_SPT), "spt");
+    assert_string_equal(skiff_target_name(SKIFF_TARGET_HVT), "hvt");
+    assert_string_equal(skiff_target_name(77), "unknown");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_foreign_note_ignored),
+        cmocka_unit_test(test_empty_load_ignored),
+        cmocka_unit_test(test_zero_nics),
+        cmocka_unit_test(test_last_note_unpadded),
+        cmocka_unit_test(test_notes_align8),
+        cmocka_unit_test(test_short_file),
+        cmocka_unit_test(test_ident),
+        cmocka_unit_test(test_machine_type),
+        cmocka_unit_test(test_header_sizes),
+        cmocka_unit_test(test_phdr_count_and_bounds),
+        cmocka_unit_test(test_dynamic),
+        cmocka_unit_test(test_note_segment_bounds),
+        cmocka_unit_test(test_note_truncated),
+        cmocka_unit_test(test_note_huge_sizes),
+        cmocka_unit_test(test_abi_note_errors),
+        cmocka_unit_test(test_manifest_note_errors),
+        cmocka_unit_test(test_manifest_contents),
+        cmocka_unit_test(test_segment_sizes),
+        cmocka_unit_test(test_segment_addresses),
+        cmocka_unit_test(test_segment_alignment),
+        cmocka_unit_test(test_wx),
+        cmocka_unit_test(test_overlap),
+        cmocka_unit_test(test_too_many_loads),
+        cmocka_unit_test(test_no_loads),
+        cmocka_unit_test(test_memory_fit),
+        cmocka_unit_test(test_entry),
+        cmocka_unit_test(test_target_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
