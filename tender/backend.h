@@ -1,6 +1,6 @@
 /*
  * The seam between the tender core and a way of running a guest (spt: a
- * seccomp-confined thread; hvt: a KVM vCPU, later). A backend launches the
+ * seccomp-confined thread; hvt: a KVM vCPU). A backend launches the
  * guest on memory guest_mem.c prepared, and ends it; everything else (CLI,
  * loader, rings, I/O thread, stats) is shared.
  */
@@ -20,6 +20,7 @@ enum skiff_end_kind {
     SKIFF_END_CANCELLED, /* stopped by the tender (signal, shutdown) */
     SKIFF_END_VANISHED,  /* ended without reporting a status */
     SKIFF_END_FAILED,    /* could not be started */
+    SKIFF_END_ERROR,     /* killed: the backend says why in `msg` */
 };
 
 struct skiff_end {
@@ -29,12 +30,18 @@ struct skiff_end {
     uint64_t addr;   /* FAULT: faulting address */
     uint64_t detail; /* SYSCALL: number; FAULT: instruction pointer */
     uint32_t arch;   /* SYSCALL: audit arch of the call */
+    char msg[160];   /* ERROR: one line, no prefix, no newline */
 };
 
 struct skiff_backend {
     const char *name;
     uint32_t target;  /* SKIFF_TARGET_*: the ABI note must match */
     bool mem_at_gpa;  /* guest memory must sit at host address == gpa */
+
+    /* Can this machine run the backend's images at all? Called before any
+     * set-up; prints a one-line error naming `image` and returns -1 if not.
+     * NULL: always. */
+    int (*probe)(const char *image);
 
     /* Start the guest. When it ends (any way), vm->exit_fd becomes readable
      * or running() turns false. Prints a one-line error and returns -1 if
@@ -51,5 +58,9 @@ struct skiff_backend {
 };
 
 extern const struct skiff_backend skiff_backend_spt;
+extern const struct skiff_backend skiff_backend_hvt;
+
+/* The backend that runs images of `target` (SKIFF_TARGET_*), or NULL. */
+const struct skiff_backend *skiff_backend_for(uint32_t target);
 
 #endif /* SKIFF_BACKEND_H */

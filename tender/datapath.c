@@ -103,6 +103,12 @@ static void rx_close(struct skiff_dp *dp)
     skiff_dp_rx_drain(dp);
 }
 
+void skiff_dp_close(struct skiff_dp *dp)
+{
+    if (!dp->nic->closed)
+        rx_close(dp);
+}
+
 bool skiff_dp_rx_drain(struct skiff_dp *dp)
 {
     struct skiff_nic *nic = dp->nic;

@@ -79,6 +79,9 @@ bool skiff_dp_rx_resume(struct skiff_dp *dp);
  */
 bool skiff_dp_rx_drain(struct skiff_dp *dp);
 
+/* Close the NIC as if its packet fd had hit end of file (graceful stop). */
+void skiff_dp_close(struct skiff_dp *dp);
+
 /* Write up to a batch of guest frames to the packet fd. Returns frames handled. */
 unsigned skiff_dp_tx(struct skiff_dp *dp);
 

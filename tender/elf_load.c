@@ -269,7 +269,11 @@ int skiff_elf_parse(const void *buf, size_t len, uint64_t mem_size,
         return fail(&c, "image uses skiff ABI version %u, this skiff supports "
                     "version %u (rebuild the image)", img->abi.abi_version,
                     SKIFF_ABI_VERSION);
-    if (img->abi.target != target)
+    if (target == SKIFF_TARGET_ANY && img->abi.target != SKIFF_TARGET_SPT &&
+        img->abi.target != SKIFF_TARGET_HVT)
+        return fail(&c, "image is built for unknown target %u (this skiff "
+                    "runs spt and hvt images)", img->abi.target);
+    if (target != SKIFF_TARGET_ANY && img->abi.target != target)
         return fail(&c, "image is built for target %s (%u), this tender runs "
                     "%s images", skiff_target_name(img->abi.target),
                     img->abi.target, skiff_target_name(target));

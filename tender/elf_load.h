@@ -35,8 +35,12 @@ struct skiff_image {
     struct skiff_manifest manifest; /* validated: names unique and well formed */
 };
 
+/* skiff_elf_parse() target that accepts any target this skiff can run (the
+ * caller then picks the backend from img->abi.target). */
+#define SKIFF_TARGET_ANY 0u
+
 /*
- * Validate an image for `target` (SKIFF_TARGET_*) that must fit in guest
+ * Validate an image for `target` (SKIFF_TARGET_* or _ANY) that must fit in guest
  * memory of mem_size bytes together with the layout's top area. Returns 0,
  * or -1 with a one-line reason (no prefix, no newline) in err.
  */

@@ -1,8 +1,10 @@
 /*
- * Guest memory setup. Memory is one anonymous mapping of
- * [SKIFF_GUEST_LOAD_MIN, mem_size); nothing is mapped below, so a guest null
- * pointer faults. On spt it sits at host address == gpa (MAP_FIXED_NOREPLACE,
- * so an existing mapping in the tender is never clobbered).
+ * Guest memory setup. Memory is one anonymous mapping of [mem_lo, mem_size).
+ * On spt it sits at host address == gpa (MAP_FIXED_NOREPLACE, so an existing
+ * mapping in the tender is never clobbered) and starts at 1 MiB, so a guest
+ * null pointer faults. On hvt it covers [0, mem_size) (the backend keeps its
+ * page tables below 1 MiB) wherever mmap puts it. Either way the tender only
+ * reaches guest memory through skiff_gpa_ptr(); the boot info holds gpas.
  */
 #include "guest_mem.h"
 
@@ -31,19 +33,20 @@
 
 static uint64_t map_len(const struct skiff_vm *vm)
 {
-    return vm->mem_size - SKIFF_GUEST_LOAD_MIN;
+    return vm->mem_size - vm->mem_lo;
 }
 
 void *skiff_gpa_ptr(const struct skiff_vm *vm, uint64_t gpa, uint64_t len)
 {
-    if (!vm->mem || gpa < SKIFF_GUEST_LOAD_MIN || gpa > vm->mem_size ||
+    if (!vm->mem || gpa < vm->mem_lo || gpa > vm->mem_size ||
         len > vm->mem_size - gpa)
         return NULL;
-    return (uint8_t *)vm->mem + (gpa - SKIFF_GUEST_LOAD_MIN);
+    return (uint8_t *)vm->mem + (gpa - vm->mem_lo);
 }
 
 static int map_memory(struct skiff_vm *vm)
 {
+    vm->mem_lo = vm->mem_at_gpa ? SKIFF_GUEST_LOAD_MIN : 0;
     void *want = vm->mem_at_gpa ? (void *)(uintptr_t)SKIFF_GUEST_LOAD_MIN : NULL;
     int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
     if (vm->mem_at_gpa)
@@ -53,7 +56,7 @@ static int map_memory(struct skiff_vm *vm)
     if (p == MAP_FAILED) {
         ERR("cannot map %llu MiB of guest memory at 0x%llx: %s (try a smaller "
             "--mem)", (unsigned long long)(vm->mem_size >> 20),
-            SKIFF_GUEST_LOAD_MIN, strerror(errno));
+            (unsigned long long)vm->mem_lo, strerror(errno));
         return -1;
     }
     /* Kernels before 4.17 treat MAP_FIXED_NOREPLACE as a hint. */
@@ -67,8 +70,10 @@ static int map_memory(struct skiff_vm *vm)
     return 0;
 }
 
-/* Copy PT_LOAD segments in and apply their protections (W^X holds: the
- * loader refused writable+executable segments and shared pages). */
+/* Copy PT_LOAD segments in and, on spt, apply their protections (W^X holds:
+ * the loader refused writable+executable segments and shared pages). On hvt
+ * the host mapping stays read-write for KVM; the guest page tables the
+ * backend builds carry the segment protections instead. */
 static int load_image(struct skiff_vm *vm)
 {
     const struct skiff_image *img = vm->img;
@@ -84,6 +89,8 @@ static int load_image(struct skiff_vm *vm)
         memcpy(dst, vm->image_buf + s->offset, s->filesz);
         memset(dst + s->filesz, 0, s->memsz - s->filesz);
     }
+    if (!vm->mem_at_gpa)
+        return 0;
     for (unsigned i = 0; i < img->seg_count; i++) {
         const struct skiff_elf_segment *s = &img->segs[i];
         uint64_t lo = s->vaddr & ~(SKIFF_PAGE_SIZE - 1);
@@ -161,8 +168,10 @@ static int setup_rings(struct skiff_vm *vm, uint64_t base, struct skiff_boot_nic
         ERR("eventfd: %s", strerror(errno));
         return -1;
     }
-    bn->spt_rx_wake_fd = nic->rx_wake_fd;
-    bn->spt_tx_kick_fd = nic->tx_kick_fd;
+    if (vm->backend->target == SKIFF_TARGET_SPT) {
+        bn->spt_rx_wake_fd = nic->rx_wake_fd;
+        bn->spt_tx_kick_fd = nic->tx_kick_fd;
+    }
     return 0;
 }
 
@@ -249,8 +258,10 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
         memcpy(bn->mac, n->mac, sizeof bn->mac);
         bn->mtu = n->mtu;
         bn->spt_rx_wake_fd = bn->spt_tx_kick_fd = bn->spt_direct_fd = -1;
-        if (vm->io_mode == SKIFF_IO_DIRECT)
-            bn->spt_direct_fd = n->fd;
+        if (vm->io_mode == SKIFF_IO_DIRECT) {
+            if (vm->backend->target == SKIFF_TARGET_SPT)
+                bn->spt_direct_fd = n->fd;
+        }
         else if (setup_rings(vm, ring_base + i * nic_bytes, bn, n) < 0)
             return -1;
     }

@@ -11,8 +11,8 @@
 #include "vm.h"
 
 /*
- * Map vm->mem_size bytes of guest memory (at host address == gpa if
- * vm->mem_at_gpa), load the image, lay out boot info, command line, heap,
+ * Map guest memory (from 1 MiB at host address == gpa if vm->mem_at_gpa,
+ * else all of [0, mem_size) anywhere), load the image, lay out boot info, command line, heap,
  * stack and rings, create the guest's fds and fill the boot info.
  * vm->nics[] must already carry name, index, mac, mtu and packet fd.
  * Prints a one-line error and returns -1 on failure (the caller still calls

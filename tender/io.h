@@ -29,6 +29,13 @@ struct skiff_io_config {
  */
 struct skiff_io *skiff_io_start(const struct skiff_io_config *cfg);
 
+/*
+ * Graceful shutdown: treat every NIC as if its packet fd had reached end of
+ * file. The guest reads what is already in its rings, then sees its devices
+ * closed and can exit on its own. Returns at once.
+ */
+void skiff_io_close_nics(struct skiff_io *io);
+
 /* Stop and join the I/O thread, releasing everything it owns. */
 void skiff_io_stop(struct skiff_io *io);
 

@@ -99,9 +99,14 @@ static void kick_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static void stop_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-    (void)w;
+    struct ev_state *st = w->data;
     (void)revents;
-    ev_break(loop, EVBREAK_ALL);
+    if (skiff_io_control(st->io)) {
+        ev_break(loop, EVBREAK_ALL);
+        return;
+    }
+    for (unsigned i = 0; i < st->n; i++)
+        ev_nic_update(&st->nics[i]);
 }
 
 static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -175,6 +180,7 @@ int skiff_io_event_setup(struct skiff_io *io)
     st->n = n;
 
     ev_io_init(&st->stop, stop_cb, io->stop_fd, EV_READ);
+    st->stop.data = st;
     ev_io_start(st->loop, &st->stop);
 
     ev_prepare_init(&st->prepare, prepare_cb);

@@ -17,6 +17,8 @@ struct skiff_io {
     struct skiff_dp *dps; /* one per NIC */
     int stop_fd;          /* eventfd main writes to stop the thread */
     bool stopping;        /* set by main before stop_fd (CMM_STORE_SHARED) */
+    bool closing;         /* main asked to close every NIC (graceful stop) */
+    bool closed_all;      /* I/O thread has acted on `closing` */
     void *mode;           /* the mode's private state */
     pthread_t thread;
     sem_t started;        /* thread -> main: seccomp installed (or not) */
@@ -34,6 +36,12 @@ void skiff_io_event_teardown(struct skiff_io *io);
 int skiff_io_poll_setup(struct skiff_io *io);
 void skiff_io_poll_run(struct skiff_io *io);
 void skiff_io_poll_teardown(struct skiff_io *io);
+
+/*
+ * I/O thread: stop_fd fired. Drains it, acts on a close request, and returns
+ * true if the thread must leave its loop.
+ */
+bool skiff_io_control(struct skiff_io *io);
 
 /* Milliseconds between drain checks for a closed NIC (both modes). */
 #define SKIFF_IO_DRAIN_CHECK_MS 5

@@ -118,8 +118,10 @@ static void poll_sleep(struct skiff_io *io, struct poll_state *st)
         int got = epoll_wait(st->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), timeout);
         for (int k = 0; k < got; k++) {
             uint64_t tag = evs[k].data.u64;
-            if (tag == TAG_STOP)
-                continue; /* the loop checks io->stopping */
+            if (tag == TAG_STOP) {
+                skiff_io_control(io); /* the loop checks io->stopping */
+                continue;
+            }
             unsigned i = (unsigned)(tag / 2);
             if (i >= st->n)
                 continue;

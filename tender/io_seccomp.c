@@ -19,7 +19,9 @@
 static const char *const plain_syscalls[] = {
     "epoll_wait", "epoll_pwait", "epoll_ctl",
     "poll", "ppoll",                 /* hang-up check on a packet fd */
-    "clock_gettime",                 /* in case the vDSO falls back */
+    "clock_gettime", "gettimeofday", /* in case the vDSO falls back (libev
+                                      * reads the time both ways; seen with
+                                      * a non-TSC clocksource in a VM) */
     "futex",                         /* semaphore and stdio locks */
     "munmap", "madvise", "brk",      /* malloc; thread stack release at exit */
     "rt_sigprocmask",                /* glibc thread exit */

@@ -176,16 +176,45 @@ struct skiff_io *skiff_io_start(const struct skiff_io_config *cfg)
     return io;
 }
 
-void skiff_io_stop(struct skiff_io *io)
+bool skiff_io_control(struct skiff_io *io)
 {
-    if (io == NULL)
-        return;
-    CMM_STORE_SHARED(io->stopping, true);
+    uint64_t v;
+
+    while (read(io->stop_fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
+        ;
+    if (CMM_LOAD_SHARED(io->stopping))
+        return true;
+    if (CMM_LOAD_SHARED(io->closing) && !io->closed_all) {
+        io->closed_all = true;
+        for (unsigned i = 0; i < io->cfg.nic_count; i++)
+            skiff_dp_close(&io->dps[i]);
+    }
+    return false;
+}
+
+static void poke(struct skiff_io *io)
+{
     uint64_t one = 1;
     ssize_t n;
     do
         n = write(io->stop_fd, &one, sizeof(one));
     while (n < 0 && errno == EINTR);
+}
+
+void skiff_io_close_nics(struct skiff_io *io)
+{
+    if (io == NULL)
+        return;
+    CMM_STORE_SHARED(io->closing, true);
+    poke(io);
+}
+
+void skiff_io_stop(struct skiff_io *io)
+{
+    if (io == NULL)
+        return;
+    CMM_STORE_SHARED(io->stopping, true);
+    poke(io);
     pthread_join(io->thread, NULL);
     io_free(io);
 }

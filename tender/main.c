@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sys/epoll.h>
@@ -29,6 +30,7 @@
 
 #define EXIT_TENDER_ERROR 1 /* usage or set-up error */
 #define EXIT_GUEST_KILLED 255
+#define GRACE_MS 2000   /* after SIGTERM/SIGINT: time the guest gets to exit */
 #define LIVENESS_MS 200 /* how often main checks the guest did not just vanish */
 
 /* Read the whole image file; it is validated later, from the buffer. */
@@ -158,15 +160,43 @@ static void report_end(const struct skiff_end *e)
         fprintf(stderr, "skiff: error: cannot confine the guest thread: %s\n",
                 strerror((int)e->detail));
         break;
+    case SKIFF_END_ERROR:
+        fprintf(stderr, "skiff: error: %s\n", e->msg);
+        break;
     }
 }
 
 /*
- * Wait for the guest to end or a terminating signal. Returns the signal
- * number that asked for shutdown, or 0 if the guest ended.
+ * Direct mode has no I/O thread to report end of input, so give the guest
+ * one itself: each packet fd number now refers to a pipe whose write end is
+ * closed. The guest's next read returns 0 ("closed"); the pipe is added to
+ * the guest's epoll set so a sleeping guest notices at once.
  */
-static int wait_guest(struct skiff_vm *vm, int sig_fd)
+static void close_direct_nics(struct skiff_vm *vm)
 {
+    for (unsigned i = 0; i < vm->nic_count; i++) {
+        struct skiff_nic *nic = &vm->nics[i];
+        int p[2];
+        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+            continue;
+        close(p[1]);
+        if (dup3(p[0], nic->fd, O_CLOEXEC) >= 0) {
+            struct epoll_event ev = { .events = EPOLLIN, .data.u64 = i };
+            epoll_ctl(vm->epoll_fd, EPOLL_CTL_ADD, nic->fd, &ev);
+        }
+        close(p[0]);
+    }
+}
+
+/*
+ * Wait for the guest to end or a terminating signal, for at most timeout_ms
+ * (forever if negative). Returns the signal number that asked for shutdown,
+ * 0 if the guest ended, or -1 when the time ran out.
+ */
+static int wait_guest(struct skiff_vm *vm, int sig_fd, int timeout_ms)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int ep = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 0 };
     if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, vm->exit_fd, &ev) < 0) {
@@ -181,7 +211,19 @@ static int wait_guest(struct skiff_vm *vm, int sig_fd)
     int stop_sig = 0;
     for (;;) {
         struct epoll_event out[2];
-        int n = epoll_wait(ep, out, 2, LIVENESS_MS);
+        int wait_ms = LIVENESS_MS;
+        if (timeout_ms >= 0) {
+            struct timespec t;
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            long spent = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+            if (spent >= timeout_ms) {
+                stop_sig = -1;
+                break;
+            }
+            if (timeout_ms - spent < wait_ms)
+                wait_ms = (int)(timeout_ms - spent);
+        }
+        int n = epoll_wait(ep, out, 2, wait_ms);
         if (n < 0 && errno != EINTR) {
             fprintf(stderr, "skiff: error: epoll_wait: %s\n", strerror(errno));
             stop_sig = SIGTERM;
@@ -198,7 +240,8 @@ static int wait_guest(struct skiff_vm *vm, int sig_fd)
             struct signalfd_siginfo si;
             while (read(sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
                 if (si.ssi_signo == SIGUSR1)
-                    skiff_stats_print(stderr, vm->nics, vm->nic_count, vm->io_mode);
+                    skiff_stats_print(stderr, vm->nics, vm->nic_count, vm->io_mode,
+                                      vm->has_exits ? &vm->exits : NULL);
                 else if (!stop_sig)
                     stop_sig = (int)si.ssi_signo;
             }
@@ -263,11 +306,22 @@ int main(int argc, char **argv)
     }
     if (read_image(cli.image, &image, &image_len) < 0)
         goto out;
-    if (skiff_elf_parse(image, image_len, cli.mem_bytes, vm.backend->target, &img,
+    /* The image's ABI note picks the backend. */
+    if (skiff_elf_parse(image, image_len, cli.mem_bytes, SKIFF_TARGET_ANY, &img,
                         err, sizeof err) < 0) {
         fprintf(stderr, "skiff: error: %s: %s\n", cli.image, err);
         goto out;
     }
+    vm.backend = skiff_backend_for(img.abi.target);
+    if (!vm.backend) {
+        vm.backend = &skiff_backend_spt;
+        fprintf(stderr, "skiff: error: %s: this skiff cannot run %s images\n",
+                cli.image, skiff_target_name(img.abi.target));
+        goto out;
+    }
+    vm.mem_at_gpa = vm.backend->mem_at_gpa;
+    if (vm.backend->probe && vm.backend->probe(cli.image) < 0)
+        goto out;
     vm.img = &img;
     vm.image_buf = image;
     vm.image_len = image_len;
@@ -296,7 +350,20 @@ int main(int argc, char **argv)
     guest_started = true;
     ran = true;
 
-    int stop_sig = wait_guest(&vm, sig_fd);
+    int stop_sig = wait_guest(&vm, sig_fd, -1);
+    if (stop_sig > 0 && (io != NULL || vm.io_mode == SKIFF_IO_DIRECT)) {
+        /* Graceful: close the NICs so the guest sees end of input and can
+         * exit by itself; a second signal or the grace period cancels it. */
+        fprintf(stderr, "skiff: %s: closing NICs, waiting up to %d ms for the guest to exit\n",
+                strsignal(stop_sig), GRACE_MS);
+        if (io != NULL)
+            skiff_io_close_nics(io);
+        else
+            close_direct_nics(&vm);
+        int again = wait_guest(&vm, sig_fd, GRACE_MS);
+        if (again == 0)
+            stop_sig = 0;
+    }
     struct skiff_end end;
     if (vm.backend->stop(&vm, stop_sig != 0, &end) < 0) {
         fprintf(stderr, "skiff: error: the guest does not stop; exiting with "
@@ -329,10 +396,11 @@ out:
     if (io)
         skiff_io_stop(io);
     if (cli.stats && ran) {
-        skiff_stats_print(stderr, vm.nics, vm.nic_count, vm.io_mode);
+        const struct skiff_exit_stats *exits = vm.has_exits ? &vm.exits : NULL;
+        skiff_stats_print(stderr, vm.nics, vm.nic_count, vm.io_mode, exits);
         if (cli.stats_file &&
             skiff_stats_write_json(cli.stats_file, vm.nics, vm.nic_count,
-                                   vm.io_mode) < 0 && rc == 0)
+                                   vm.io_mode, exits) < 0 && rc == 0)
             rc = EXIT_TENDER_ERROR;
     }
     skiff_mem_teardown(&vm, unmap);

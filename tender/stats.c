@@ -21,6 +21,13 @@ static const char *const drop_names[SKIFF_DROP_MAX] = {
     [SKIFF_DROP_TAP_ERROR] = "tap_error",
 };
 
+/* Hypercall names, by number, for the hvt exit counters. */
+static const char *const hc_names[SKIFF_HC_MAX] = {
+    [SKIFF_HC_WALLTIME] = "walltime", [SKIFF_HC_POLL] = "poll",
+    [SKIFF_HC_PUTS] = "puts",         [SKIFF_HC_NETWRITE] = "netwrite",
+    [SKIFF_HC_NETREAD] = "netread",   [SKIFF_HC_HALT] = "halt",
+};
+
 static const char *io_name(unsigned mode)
 {
     switch (mode) {
@@ -70,6 +77,52 @@ static double notif_per_frame(const struct skiff_nic_stats *s)
     return frames ? (double)notif / (double)frames : 0.0;
 }
 
+/* A snapshot of the exit counters, plus the totals the reports show. */
+struct exit_snap {
+    struct skiff_exit_stats e;
+    uint64_t exits;  /* every exit to user space */
+    uint64_t kicks;  /* ioeventfd kicks seen by the I/O thread, all NICs */
+    uint64_t frames; /* rx + tx frames, all NICs */
+};
+
+static void exit_snapshot(const struct skiff_exit_stats *c,
+                          const struct skiff_nic *nics, unsigned count,
+                          struct exit_snap *s)
+{
+    memset(s, 0, sizeof *s);
+    for (int i = 1; i < SKIFF_HC_MAX; i++) {
+        s->e.hypercall[i] = CMM_LOAD_SHARED(c->hypercall[i]);
+        s->exits += s->e.hypercall[i];
+    }
+    s->e.hlt = CMM_LOAD_SHARED(c->hlt);
+    s->e.other = CMM_LOAD_SHARED(c->other);
+    s->e.poll_sleeps = CMM_LOAD_SHARED(c->poll_sleeps);
+    s->exits += s->e.hlt + s->e.other;
+    for (unsigned i = 0; i < count; i++) {
+        s->kicks += CMM_LOAD_SHARED(nics[i].stats.guest_kicks);
+        s->frames += CMM_LOAD_SHARED(nics[i].stats.rx_frames) +
+                     CMM_LOAD_SHARED(nics[i].stats.tx_frames);
+    }
+}
+
+static double exits_per_frame(const struct exit_snap *s)
+{
+    return s->frames ? (double)s->exits / (double)s->frames : 0.0;
+}
+
+static void print_exits(FILE *f, const struct skiff_exit_stats *c,
+                        const struct skiff_nic *nics, unsigned count)
+{
+    struct exit_snap s;
+    exit_snapshot(c, nics, count, &s);
+    fprintf(f, "  hvt: %" PRIu64 " exits (", s.exits);
+    for (int i = 1; i < SKIFF_HC_MAX; i++)
+        fprintf(f, "%s %" PRIu64 ", ", hc_names[i], s.e.hypercall[i]);
+    fprintf(f, "hlt %" PRIu64 ", other %" PRIu64 "), %" PRIu64 " poll sleeps, "
+            "%" PRIu64 " ioeventfd kicks, %.4f exits/frame\n", s.e.hlt,
+            s.e.other, s.e.poll_sleeps, s.kicks, exits_per_frame(&s));
+}
+
 static void print_drops(FILE *f, const char *dir, const uint64_t d[SKIFF_DROP_MAX])
 {
     for (int i = 0; i < SKIFF_DROP_MAX; i++)
@@ -78,13 +131,19 @@ static void print_drops(FILE *f, const char *dir, const uint64_t d[SKIFF_DROP_MA
 }
 
 void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count,
-                       unsigned io_mode)
+                       unsigned io_mode, const struct skiff_exit_stats *exits)
 {
+    /* hvt direct mode moves frames in the tender (hypercalls), so it counts
+     * them; spt direct mode moves them in the guest thread. */
     fprintf(f, "skiff: stats (io=%s)%s\n", io_name(io_mode),
-            io_mode == SKIFF_IO_DIRECT ? ": direct mode moves frames in the "
-            "guest, the tender counts none" : "");
-    if (count == 0)
+            io_mode == SKIFF_IO_DIRECT && !exits ? ": direct mode moves frames "
+            "in the guest, the tender counts none" : "");
+    if (exits)
+        print_exits(f, exits, nics, count);
+    if (count == 0) {
+        fflush(f);
         return;
+    }
     fprintf(f, "  %-12s %-3s %12s %14s %8s %10s %10s %10s %10s\n", "nic", "dir",
             "frames", "bytes", "drops", "notified", "io-wakeup", "ring-full",
             "notif/frm");
@@ -136,8 +195,26 @@ static void json_dir(FILE *f, const char *dir, uint64_t frames, uint64_t bytes,
     fprintf(f, "}}");
 }
 
+static void json_exits(FILE *f, const struct skiff_exit_stats *c,
+                       const struct skiff_nic *nics, unsigned count)
+{
+    struct exit_snap s;
+    exit_snapshot(c, nics, count, &s);
+    fprintf(f, ",\n \"hvt\": {\"exits\": %" PRIu64 ", \"hypercalls\": {", s.exits);
+    for (int i = 1; i < SKIFF_HC_MAX; i++)
+        fprintf(f, "%s\"%s\": %" PRIu64, i > 1 ? ", " : "", hc_names[i],
+                s.e.hypercall[i]);
+    fprintf(f, "}, \"hlt\": %" PRIu64 ", \"other\": %" PRIu64
+            ", \"poll_hypercalls\": %" PRIu64 ", \"poll_sleeps\": %" PRIu64
+            ", \"ioeventfd_kicks\": %" PRIu64 ", \"frames\": %" PRIu64
+            ", \"exits_per_frame\": %.6f}", s.e.hlt, s.e.other,
+            s.e.hypercall[SKIFF_HC_POLL], s.e.poll_sleeps, s.kicks, s.frames,
+            exits_per_frame(&s));
+}
+
 int skiff_stats_write_json(const char *path, const struct skiff_nic *nics,
-                           unsigned count, unsigned io_mode)
+                           unsigned count, unsigned io_mode,
+                           const struct skiff_exit_stats *exits)
 {
     size_t n = strlen(path) + sizeof ".tmp";
     char *tmp = malloc(n);
@@ -172,7 +249,10 @@ int skiff_stats_write_json(const char *path, const struct skiff_nic *nics,
                 s.guest_kicks, s.guest_wakeups, s.io_wakeups, s.rx_ring_full,
                 s.tx_waiter_wakeups, notif_per_frame(&s));
     }
-    fprintf(f, "%s]}\n", count ? "\n" : "");
+    fprintf(f, "%s]", count ? "\n" : "");
+    if (exits)
+        json_exits(f, exits, nics, count);
+    fprintf(f, "}\n");
     int bad = ferror(f);
     if (fclose(f) != 0 || bad) {
         fprintf(stderr, "skiff: error: --stats=%s: write to %s failed\n", path, tmp);

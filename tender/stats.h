@@ -10,13 +10,24 @@
 
 #include "nic.h"
 
-/* Print the table to f. */
+/* hvt: VM exits to user space by reason, written by the vCPU thread with
+ * SKIFF_STAT_ADD. Kicks absorbed by ioeventfds are not exits; the I/O thread
+ * counts them per NIC (guest_kicks). */
+struct skiff_exit_stats {
+    uint64_t hypercall[SKIFF_HC_MAX]; /* by hypercall number (0 unused) */
+    uint64_t hlt;                     /* guest executed hlt */
+    uint64_t other;                   /* anything else (fatal) */
+    uint64_t poll_sleeps;             /* POLL hypercalls that blocked */
+};
+
+/* Print the table to f. `exits` is NULL unless the backend counts VM exits. */
 void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count,
-                       unsigned io_mode);
+                       unsigned io_mode, const struct skiff_exit_stats *exits);
 
 /* Write JSON to path (via path.tmp + rename). Prints a one-line error and
  * returns -1 on failure. */
 int skiff_stats_write_json(const char *path, const struct skiff_nic *nics,
-                           unsigned count, unsigned io_mode);
+                           unsigned count, unsigned io_mode,
+                           const struct skiff_exit_stats *exits);
 
 #endif /* SKIFF_STATS_H */

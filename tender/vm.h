@@ -11,6 +11,7 @@
 
 #include "elf_load.h"
 #include "nic.h"
+#include "stats.h"
 #include "skiff/abi.h"
 
 struct skiff_backend;
@@ -24,8 +25,10 @@ struct skiff_vm {
     size_t image_len;
 
     uint64_t mem_size;   /* guest memory is [0, mem_size) */
-    void *mem;           /* host mapping of [SKIFF_GUEST_LOAD_MIN, mem_size) */
-    bool mem_at_gpa;     /* spt: host address == gpa */
+    void *mem;           /* host mapping of [mem_lo, mem_size) */
+    uint64_t mem_lo;     /* lowest mapped gpa: spt 1 MiB (null pointers
+                          * fault), hvt 0 (page tables live below 1 MiB) */
+    bool mem_at_gpa;     /* spt: host address == gpa; hvt: anywhere */
 
     uint64_t boot_gpa;
     struct skiff_boot_info *boot;
@@ -36,6 +39,10 @@ struct skiff_vm {
 
     /* fds handed to the guest (see struct skiff_boot_info); -1 if unused */
     int epoll_fd, timer_fd, console_fd, exit_fd;
+
+    /* VM exits to user space (hvt only; has_exits false on spt). */
+    bool has_exits;
+    struct skiff_exit_stats exits;
 };
 
 /* Put every fd to -1 and every pointer to NULL. */

@@ -54,3 +54,26 @@ solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
         return r;
     return solo5_net_flush(handle);
 }
+
+solo5_result_t solo5_net_wait_space(solo5_handle_t handle,
+                                    solo5_time_t deadline)
+{
+    struct gnic *n = skiff_nic_get(handle);
+
+    if (n == NULL)
+        return SOLO5_R_EINVAL;
+    if (skiff_direct)
+        return SOLO5_R_OK; /* writes go straight to the packet fd */
+    solo5_net_flush(handle);
+    while (shms_writer_space(&n->tx) == 0) {
+        if (hc_clock_monotonic() >= deadline)
+            return SOLO5_R_AGAIN;
+        /* Announce the wait, re-check, sleep: the tender wakes us through
+         * the RX wake fd once it has released TX slots. */
+        if (shms_writer_prepare_wait(&n->tx)) {
+            hc_poll(deadline);
+            shms_writer_finish_wait(&n->tx);
+        }
+    }
+    return SOLO5_R_OK;
+}

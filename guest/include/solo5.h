@@ -130,6 +130,15 @@ solo5_result_t solo5_net_queue(solo5_handle_t handle, const uint8_t *buf,
 /* Hand every queued frame to the host; notifies it only if it is idle. */
 solo5_result_t solo5_net_flush(solo5_handle_t handle);
 
+/*
+ * skiff extension: flush, then, if the transmit ring has no free slot, sleep
+ * until the host frees one or (deadline) passes. SOLO5_R_OK once a frame can
+ * be queued, SOLO5_R_AGAIN at the deadline. Lets a forwarder apply
+ * back-pressure instead of dropping when its output is slower than its input.
+ */
+solo5_result_t solo5_net_wait_space(solo5_handle_t handle,
+                                    solo5_time_t deadline);
+
 /* One receive buffer for solo5_net_read_batch(). */
 struct solo5_net_frame {
     uint8_t *buf; /* IN: where the frame goes */

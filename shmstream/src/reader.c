@@ -173,6 +173,14 @@ int shms_read(struct shms_reader *r, void *buf, uint32_t buf_len, uint32_t *len)
     }
     cmm_smp_rmb(); /* copy before the wsc check that validates it */
     wsc = CMM_LOAD_SHARED(r->hdr->wsc);
+    /* Epoch first: a writer that re-initialised resets wsc, which would
+     * otherwise look like an overrun (and in lossless mode an honest writer
+     * never overruns). The barrier pairs with the writer storing epoch 0
+     * before the new wsc, so a new wsc implies a changed epoch here. */
+    cmm_smp_rmb();
+    epoch = CMM_LOAD_SHARED(r->hdr->epoch);
+    if (epoch != r->epoch)
+        return lost_epoch(r, epoch);
     if (slot_overwritten(r, wsc)) {
         /* The writer began overwriting this slot while we copied it. */
         r->rc = CMM_LOAD_SHARED(r->hdr->wc);
@@ -180,9 +188,6 @@ int shms_read(struct shms_reader *r, void *buf, uint32_t buf_len, uint32_t *len)
         return SHMS_OVERRUN;
     }
     r->rc++;
-    epoch = CMM_LOAD_SHARED(r->hdr->epoch);
-    if (epoch != r->epoch)
-        return lost_epoch(r, epoch);
     if (slot_rv != SHMS_OK)
         return slot_rv;
     *len = rs.len;

@@ -96,7 +96,10 @@ static void refresh_rc(struct shms_writer *w)
     cmm_smp_mb();
     if (r_epoch != w->epoch)
         return; /* reader not attached to this epoch yet: nothing released */
-    if (claimed(w) - rc > w->elements)
+    /* Also not past what we published: no reader can have released a slot
+     * it could not see yet, and accepting that would let a hostile reader
+     * make us hand out our own committed but unpublished slots again. */
+    if (claimed(w) - rc > w->elements || w->wc - rc > claimed(w) - rc)
         return;
     w->rc_cache = rc;
 }
@@ -113,14 +116,17 @@ static uint64_t free_slots(const struct shms_writer *w)
 {
     uint64_t next = claimed(w);
     uint64_t used = next - w->rc_cache;
-    uint64_t free;
+    uint64_t free, k;
 
     if (used >= w->elements)
         return 0;
     free = w->elements - used;
     if (w->mask != 0 || (next >= w->elements && 0 - next >= free))
         return free; /* power of two, or not near the wrap */
-    if (next < shms_wrap_gap(w->elements))
+    k = shms_wrap_gap(w->elements);
+    if (k == 0)
+        return free; /* a single slot (mask 0 but a power of two) */
+    if (next < k)
         return w->rc_cache > next ? 0 : free; /* rc still before the wrap */
     return 0 - next < free ? 0 - next : free; /* stop at the wrap */
 }

@@ -35,9 +35,9 @@ finish() {
     exit "$1"
 }
 
-for m in $(cat "$CFG/modules.list"); do
+while read -r m; do
     insmod "$CFG/modules/$m" || note "insmod ${m#*-} failed"
-done
+done <"$CFG/modules.list"
 ip link set lo up 2>/dev/null
 
 if [ ! -c /dev/kvm ]; then

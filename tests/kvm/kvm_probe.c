@@ -109,13 +109,12 @@ static const char *exit_name(uint32_t r)
 }
 
 /* KVM_RUN once; retry on EINTR. */
-static void run(int vcpu, const struct kvm_run *r)
+static void run(int vcpu)
 {
     while (ioctl(vcpu, KVM_RUN, 0) < 0) {
         if (errno != EINTR)
             die("KVM_RUN");
     }
-    (void)r;
 }
 
 static uint32_t io_value(const struct kvm_run *r)
@@ -130,7 +129,7 @@ static uint32_t io_value(const struct kvm_run *r)
 static void expect_out(int vcpu, const struct kvm_run *r, uint16_t port,
                        uint8_t size, uint32_t value)
 {
-    run(vcpu, r);
+    run(vcpu);
     if (r->exit_reason != KVM_EXIT_IO) {
         CHECK(0, "expected KVM_EXIT_IO on port %#x, got %s (%u)", port,
               exit_name(r->exit_reason), r->exit_reason);
@@ -231,7 +230,7 @@ int main(int argc, char **argv)
 
     double t0 = now_s();
     for (unsigned long i = 0; i < loops; i++) {
-        run(vcpu, r);
+        run(vcpu);
         if (r->exit_reason != KVM_EXIT_IO || r->io.port != PORT_LOOP) {
             CHECK(0, "timed exit %lu: %s port %#x", i, exit_name(r->exit_reason),
                   r->io.port);
@@ -243,7 +242,7 @@ int main(int argc, char **argv)
         printf("kvm_probe: %lu PIO exits in %.3f s: %.1f us per exit\n", loops, dt,
                dt * 1e6 / (double)loops);
 
-    run(vcpu, r);
+    run(vcpu);
     CHECK(r->exit_reason == KVM_EXIT_HLT, "expected KVM_EXIT_HLT, got %s (%u)",
           exit_name(r->exit_reason), r->exit_reason);
     if (failures)

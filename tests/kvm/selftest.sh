@@ -47,6 +47,11 @@ inside() {
         return 0
     fi
 
+    local t
+    for t in ip ping iperf3 jq timeout; do
+        command -v "$t" >/dev/null 2>&1 || { log "FAIL: '$t' is not installed"; return 1; }
+    done
+
     # TAP.
     [ -c /dev/net/tun ] || { log "FAIL: /dev/net/tun is missing"; return 1; }
     ip tuntap add dev "$tap" mode tap
@@ -86,16 +91,15 @@ inside() {
     timeout 5 true
     ip netns exec "$ns" iperf3 -s -1 -B 10.213.0.2 >/dev/null 2>&1 &
     iperf_pid=$!
-    local i bps=
-    for i in $(seq 1 50); do
-        if bps=$(timeout 20 iperf3 -c 10.213.0.2 -t 1 -J 2>/dev/null |
-                 jq -r '.end.sum_received.bits_per_second'); then
-            break
-        fi
-        bps=
+    local _ bps=
+    for _ in $(seq 1 50); do
+        # Until the server listens, iperf3 reports an error (bps "null").
+        bps=$(timeout 20 iperf3 -c 10.213.0.2 -t 1 -J 2>/dev/null |
+              jq -r '.end.sum_received.bits_per_second // empty' 2>/dev/null) || bps=
+        [ -z "$bps" ] || break
         sleep 0.2
     done
-    [ -n "$bps" ] && [ "$bps" != null ] || { log "FAIL: iperf3 over veth"; return 1; }
+    [ -n "$bps" ] || { log "FAIL: iperf3 over veth"; return 1; }
     wait "$iperf_pid" 2>/dev/null || true
     iperf_pid=
     log "iperf3 over veth (TCP, 1 s): $(awk -v b="$bps" 'BEGIN { printf "%.0f", b / 1e6 }') Mbit/s; jq, timeout: ok"

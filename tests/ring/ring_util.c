@@ -134,6 +134,55 @@ bool ru_frame_check(const void *buf, uint32_t len, uint64_t *id)
     return flen == len && sum == frame_sum(p, len);
 }
 
+bool ru_track_frame(struct ru_track *t, uint64_t id)
+{
+    if (id != t->next) {
+        if (!t->after_overrun || id < t->next)
+            return false;
+        t->lost += id - t->next;
+    }
+    t->next = id + 1;
+    t->received++;
+    t->after_overrun = false;
+    return true;
+}
+
+void ru_track_overrun(struct ru_track *t)
+{
+    t->overruns++;
+    t->after_overrun = true;
+}
+
+bool ru_track_finish(struct ru_track *t, uint64_t total)
+{
+    if (t->next != total) { /* the tail was overrun */
+        if (!t->after_overrun || t->next > total)
+            return false;
+        t->lost += total - t->next;
+        t->next = total;
+    }
+    return t->received + t->lost == total;
+}
+
+uint64_t ru_hostile_value(uint64_t *rng, uint64_t current)
+{
+    static const uint64_t extreme[] = {
+        0, 1, 2, 15, 16, 128, 4096, 1u << 20, (1u << 20) + 1, 0x7fffffff, 0xffffffff,
+        0x100000000ull, INT64_MAX, (uint64_t)INT64_MAX + 1, UINT64_MAX - 1, UINT64_MAX,
+    };
+
+    switch (ru_rand(rng) % 4) {
+    case 0:
+        return ru_rand(rng);
+    case 1:
+        return extreme[ru_rand(rng) % (sizeof(extreme) / sizeof(extreme[0]))];
+    case 2: /* counter going backwards or jumping ahead a little */
+        return current + ru_range(rng, 0, 64) - 32;
+    default: /* far jump */
+        return current + (ru_rand(rng) >> (ru_rand(rng) % 64));
+    }
+}
+
 /* --- sleeping ------------------------------------------------------------ */
 
 int ru_efd_new(void)
@@ -198,6 +247,11 @@ void ru_fail(const char *file, int line, const char *what)
 bool ru_failed(void)
 {
     return atomic_load(&failed) != 0;
+}
+
+void ru_fail_reset(void)
+{
+    atomic_store(&failed, 0);
 }
 
 const char *ru_failure(void)

@@ -54,6 +54,20 @@ void ru_frame_fill(void *buf, uint32_t len, uint64_t id);
 /* true if buf holds an intact frame of exactly `len` bytes; *id gets its id. */
 bool ru_frame_check(const void *buf, uint32_t len, uint64_t *id);
 
+/* Lossy-stream bookkeeping: frames may go missing only right after an
+ * OVERRUN result, never out of order. */
+struct ru_track {
+    uint64_t next;     /* id expected next */
+    uint64_t received, lost, overruns;
+    bool after_overrun;
+};
+
+/* Account for frame `id`; false if it breaks the rules above. */
+bool ru_track_frame(struct ru_track *t, uint64_t id);
+void ru_track_overrun(struct ru_track *t);
+/* End of a stream of `total` frames: true if every frame is accounted for. */
+bool ru_track_finish(struct ru_track *t, uint64_t total);
+
 /* --- PRNG (xorshift64*) -------------------------------------------------- */
 
 static inline uint64_t ru_rand(uint64_t *s)
@@ -82,11 +96,17 @@ uint64_t ru_now_ns(void);
 /* Timeout that turns a lost wake-up into a test failure. */
 #define RU_WAKE_TIMEOUT_MS 5000
 
+/* Words of shared memory for a hostile peer to scribble on: a random
+ * value, an extreme one, or a small step from the current one. */
+uint64_t ru_hostile_value(uint64_t *rng, uint64_t current);
+
 /* --- failures from threads ---------------------------------------------- */
 
 /* Record the first failure (thread-safe) and print it. */
 void ru_fail(const char *file, int line, const char *what);
 bool ru_failed(void);
+/* Forget a recorded failure (between tests of one executable). */
+void ru_fail_reset(void);
 const char *ru_failure(void);
 
 #define RU_CHECK(cond)                                   \

@@ -123,10 +123,13 @@ static void test_wrap(void **state)
 {
     const struct wrap_case *wc = *state;
     struct side s = {0};
-    uint64_t burst = wc->mode == SHMS_MODE_LOSSY ? 2 * wc->elements + 1 : wc->elements + 2;
-
     open_side(&s, wc);
     while (s.sent < FRAMES) {
+        /* Lossy: now and then a burst that laps the reader. */
+        uint64_t burst = wc->mode == SHMS_MODE_LOSSY && ru_range(&s.rng, 0, 7) == 0
+                             ? 2 * wc->elements + 1
+                             : wc->elements + 1;
+
         write_some(&s, ru_range(&s.rng, 1, burst));
         read_some(&s, ru_range(&s.rng, 1, wc->elements + 2));
     }
@@ -155,10 +158,60 @@ static void test_wrap(void **state)
     ru_chan_close(&s.c);
 }
 
+/*
+ * Directed check of the slot a ring of non-power-of-two size reuses early at
+ * the wrap: counter 0 maps to the slot of counter 2^64 - k (k = 2^64 mod
+ * elements). Start exactly there.
+ */
+static void test_wrap_slot_reuse(void **state)
+{
+    const struct wrap_case *wc = *state;
+    uint64_t k = (UINT64_MAX % wc->elements + 1) % wc->elements;
+    struct side s = {0};
+    uint8_t buf[SIZE];
+    uint32_t len;
+    uint64_t id;
+
+    assert_true(k > 0 && k < wc->elements);
+    open_side(&s, wc);
+    ru_set_counters(&s.w, &s.r, (uint64_t)0 - k);
+    if (wc->mode == SHMS_MODE_LOSSLESS) {
+        /* The writer stops at the wrap until the reader gets there. */
+        assert_int_equal(shms_writer_space(&s.w), k);
+        write_some(&s, k + 1);
+        assert_int_equal(s.sent, k);
+        read_some(&s, 1);
+        if (k > 1) /* still before the wrap */
+            assert_int_equal(shms_writer_space(&s.w), 0);
+        read_some(&s, k);
+        assert_int_equal(s.next, k);
+        assert_int_equal(shms_writer_space(&s.w), wc->elements);
+        write_some(&s, wc->elements);
+        read_some(&s, wc->elements);
+        assert_int_equal(s.next, k + wc->elements);
+    } else {
+        /* Frame k overwrote unread frame 0: never returned as frame 0. */
+        write_some(&s, k + 1);
+        assert_int_equal(shms_read(&s.r, buf, sizeof(buf), &len), SHMS_OVERRUN);
+        assert_int_equal(shms_read(&s.r, buf, sizeof(buf), &len), SHMS_NO_DATA);
+        write_some(&s, 1);
+        assert_int_equal(shms_read(&s.r, buf, sizeof(buf), &len), SHMS_OK);
+        assert_true(ru_frame_check(buf, len, &id));
+        assert_int_equal(id, k + 1);
+    }
+    ru_chan_close(&s.c);
+}
+
+#define REUSE(mode, n)                                                                     \
+    {                                                                                      \
+        .name = "slot_reuse_" #mode "_" #n, .test_func = test_wrap_slot_reuse,            \
+        .initial_state = &(struct wrap_case){SHMS_MODE_##mode, n},                         \
+    }
+
 #define WRAP(mode, n)                                                                      \
     {                                                                                      \
         .name = #mode "_" #n, .test_func = test_wrap,                                     \
-        .initial_state = &(struct wrap_case){SHMS_MODE_##mode, n},           \
+        .initial_state = &(struct wrap_case){SHMS_MODE_##mode, n},                         \
     }
 
 int main(void)
@@ -168,6 +221,8 @@ int main(void)
         WRAP(LOSSLESS, 5), WRAP(LOSSLESS, 7), WRAP(LOSSLESS, 100), WRAP(LOSSLESS, 1000),
         WRAP(LOSSY, 1),    WRAP(LOSSY, 4),    WRAP(LOSSY, 64),    WRAP(LOSSY, 3),
         WRAP(LOSSY, 5),    WRAP(LOSSY, 7),    WRAP(LOSSY, 100),   WRAP(LOSSY, 1000),
+        REUSE(LOSSLESS, 3), REUSE(LOSSLESS, 7), REUSE(LOSSLESS, 100), REUSE(LOSSLESS, 1000),
+        REUSE(LOSSY, 3),    REUSE(LOSSY, 7),    REUSE(LOSSY, 100),    REUSE(LOSSY, 1000),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

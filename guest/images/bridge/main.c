@@ -1,14 +1,18 @@
 /*
  * bridge: forwards every frame between the NICs "wan" and "lan", unmodified,
  * in both directions. Each pass reads a batch per direction, queues it on the
- * other NIC and flushes once. A frame the other side has no room for is
- * dropped and counted. Exits 0, printing the counters, when a NIC closes.
+ * other NIC and flushes once. When the other side's ring is full the bridge
+ * waits for room (back-pressure: frames then queue in the host kernel rather
+ * than being dropped here); only a frame that still finds no room after
+ * SPACE_WAIT_NS, or one above the other side's MTU, is dropped and counted.
+ * Exits 0, printing the counters, when a NIC closes.
  */
 #include "skiff/rt.h"
 #include "solo5.h"
 
 #define BATCH 32
 #define IDLE_WAIT_NS 1000000000ull /* yield deadline when idle */
+#define SPACE_WAIT_NS 100000000ull /* longest wait for room on the output */
 
 struct direction {
     const char *name;
@@ -26,10 +30,15 @@ static solo5_result_t forward(struct direction *d,
     if (r != SOLO5_R_OK)
         return r;
     for (size_t i = 0; i < count; i++) {
-        if (solo5_net_queue(d->to, frames[i].buf, frames[i].len) == SOLO5_R_OK)
+        solo5_result_t q = solo5_net_queue(d->to, frames[i].buf, frames[i].len);
+        if (q == SOLO5_R_AGAIN &&
+            solo5_net_wait_space(d->to, solo5_clock_monotonic() + SPACE_WAIT_NS) ==
+                SOLO5_R_OK)
+            q = solo5_net_queue(d->to, frames[i].buf, frames[i].len);
+        if (q == SOLO5_R_OK)
             d->forwarded++;
         else
-            d->dropped++; /* ring full, or frame above the other MTU */
+            d->dropped++; /* no room in time, or frame above the other MTU */
     }
     solo5_net_flush(d->to);
     return SOLO5_R_OK;

@@ -1,0 +1,52 @@
+/*
+ * What the hvt backend needs from the CPU architecture: putting a fresh vCPU
+ * in the state the guest entry expects, the guest's counter frequency,
+ * binding the kick doorbell to an eventfd, and telling hypercalls apart from
+ * other exits. x86_64/ implements it with port I/O; another architecture
+ * provides the same four functions.
+ */
+#ifndef SKIFF_HVT_ARCH_H
+#define SKIFF_HVT_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+#include "vm.h"
+
+/*
+ * Write the boot structures (page tables, descriptor tables) into guest
+ * memory below SKIFF_GUEST_LOAD_MIN and set the vCPU's registers so it
+ * starts at the image entry with the boot info gpa as first argument.
+ * Returns 0, or -1 with a one-line reason in err.
+ */
+int skiff_hvt_arch_vcpu_init(struct skiff_vm *vm, int kvm_fd, int vcpu_fd,
+                             char *err, size_t err_len);
+
+/* The guest's time-stamp counter rate in Hz (never 0). */
+uint64_t skiff_hvt_arch_tsc_hz(int vcpu_fd);
+
+/* Make a kick for NIC `nic` signal eventfd `fd` without leaving the kernel.
+ * Returns 0 or -errno. */
+int skiff_hvt_arch_kick_bind(int vm_fd, unsigned nic, int fd);
+
+/* One exit to user space, classified. */
+struct hvt_exit {
+    enum {
+        HVT_EXIT_HYPERCALL, /* nr, arg */
+        HVT_EXIT_HLT,       /* the guest halted the CPU */
+        HVT_EXIT_FATAL,     /* anything else: msg says what */
+    } kind;
+    unsigned nr;
+    uint64_t arg;
+    bool regs_lost; /* FATAL: the vCPU was reset, its registers mean nothing */
+    char msg[120];
+};
+
+/* Classify the exit described by run (run_size bytes, from KVM). */
+void skiff_hvt_arch_decode(const struct kvm_run *run, size_t run_size,
+                           struct hvt_exit *out);
+
+#endif /* SKIFF_HVT_ARCH_H */

@@ -1,0 +1,268 @@
+/*
+ * hvt hypercall handlers, run on the vCPU thread while the vCPU is stopped.
+ * The guest is untrusted: each argument block is copied out of guest memory
+ * once, every gpa and length in it is checked against guest memory before
+ * use, and results are written back as a whole. A bad argument ends the
+ * guest with an error rather than being "fixed up".
+ */
+#include "hvt.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+
+#include "datapath.h"
+#include "guest_mem.h"
+
+#define PUTS_MAX 4096u       /* console bytes per PUTS; the rest is cut */
+#define ABORT_MSG_MAX 512u   /* bytes of a HALT abort message */
+#define POLL_MAX_NS (3600ull * 1000000000ull) /* longer sleeps are re-polled */
+
+void skiff_hvt_end_exit(struct hvt *h, int status)
+{
+    if (h->end.kind != SKIFF_END_VANISHED)
+        return;
+    h->end.kind = SKIFF_END_EXIT;
+    h->end.status = status;
+}
+
+void skiff_hvt_end_error(struct hvt *h, const char *fmt, ...)
+{
+    if (h->end.kind != SKIFF_END_VANISHED)
+        return;
+    h->end.kind = SKIFF_END_ERROR;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(h->end.msg, sizeof h->end.msg, fmt, ap);
+    va_end(ap);
+}
+
+static enum hvt_hc_result bad_arg(struct hvt *h, unsigned nr, uint64_t gpa)
+{
+    skiff_hvt_end_error(h, "guest hypercall %u: argument 0x%llx outside guest "
+                        "memory", nr, (unsigned long long)gpa);
+    return HVT_HC_END;
+}
+
+/* Copy the argument block in; NULL-safe bounds check first. */
+static bool arg_in(struct hvt *h, uint64_t gpa, void *a, size_t len)
+{
+    const void *p = skiff_gpa_ptr(h->vm, gpa, len);
+    if (!p)
+        return false;
+    memcpy(a, p, len);
+    return true;
+}
+
+static void arg_out(struct hvt *h, uint64_t gpa, const void *a, size_t len)
+{
+    memcpy(skiff_gpa_ptr(h->vm, gpa, len), a, len); /* checked by arg_in */
+}
+
+static void console(struct hvt *h, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(h->vm->console_fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return; /* best effort, like spt */
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+static enum hvt_hc_result hc_walltime(struct hvt *h, uint64_t gpa)
+{
+    struct skiff_hc_walltime a;
+    if (!arg_in(h, gpa, &a, sizeof a))
+        return bad_arg(h, SKIFF_HC_WALLTIME, gpa);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    a.nsecs = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    arg_out(h, gpa, &a, sizeof a);
+    return HVT_HC_CONTINUE;
+}
+
+static enum hvt_hc_result hc_puts(struct hvt *h, uint64_t gpa)
+{
+    struct skiff_hc_puts a;
+    if (!arg_in(h, gpa, &a, sizeof a))
+        return bad_arg(h, SKIFF_HC_PUTS, gpa);
+    const void *data = skiff_gpa_ptr(h->vm, a.data, a.len);
+    if (!data)
+        return bad_arg(h, SKIFF_HC_PUTS, a.data);
+    console(h, data, a.len < PUTS_MAX ? a.len : PUTS_MAX);
+    return HVT_HC_CONTINUE;
+}
+
+/*
+ * Sleep on the spt readiness set: RX wake eventfds (ring modes) or packet
+ * fds (direct), the timerfd for the timeout, and the cancel eventfd.
+ */
+static enum hvt_hc_result hc_poll(struct hvt *h, uint64_t gpa)
+{
+    struct skiff_vm *vm = h->vm;
+    struct skiff_hc_poll a;
+    struct epoll_event ev[SKIFF_MAX_NICS + 2];
+    int timeout_ms = 0;
+    uint64_t v;
+
+    if (!arg_in(h, gpa, &a, sizeof a))
+        return bad_arg(h, SKIFF_HC_POLL, gpa);
+    if (a.timeout_nsecs > 0) {
+        /* A zero it_value would disarm the timer, hence the > 0 test. */
+        uint64_t ns = a.timeout_nsecs < POLL_MAX_NS ? a.timeout_nsecs : POLL_MAX_NS;
+        struct itimerspec its = {
+            .it_value = { .tv_sec = (time_t)(ns / 1000000000ull),
+                          .tv_nsec = (long)(ns % 1000000000ull) },
+        };
+        timerfd_settime(vm->timer_fd, 0, &its, NULL);
+        timeout_ms = -1;
+    }
+    int n = epoll_wait(vm->epoll_fd, ev, SKIFF_MAX_NICS + 2, 0);
+    if (n == 0 && timeout_ms != 0) {
+        SKIFF_STAT_ADD(vm->exits.poll_sleeps, 1);
+        n = epoll_wait(vm->epoll_fd, ev, SKIFF_MAX_NICS + 2, timeout_ms);
+    }
+    a.ready_set = 0;
+    a.ret = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t tag = ev[i].data.u64;
+        if (tag == UINT64_MAX) {
+            (void)!read(vm->timer_fd, &v, sizeof v); /* expired: consume */
+        } else if (tag < vm->nic_count) {
+            a.ready_set |= 1ull << tag;
+            /* Ring modes: the guest cannot read host fds, so drain the wake
+             * eventfd here; direct: the frame stays for NETREAD. */
+            if (vm->io_mode != SKIFF_IO_DIRECT)
+                (void)!read(vm->nics[tag].rx_wake_fd, &v, sizeof v);
+        }
+        /* SKIFF_HVT_CANCEL_TAG: the vCPU loop sees h->cancel next. */
+    }
+    arg_out(h, gpa, &a, sizeof a);
+    return HVT_HC_CONTINUE;
+}
+
+/* The NIC a direct-mode net hypercall names, or NULL. */
+static struct skiff_nic *net_nic(struct hvt *h, uint64_t handle)
+{
+    if (h->vm->io_mode != SKIFF_IO_DIRECT || handle >= h->vm->nic_count)
+        return NULL;
+    return &h->vm->nics[handle];
+}
+
+static enum hvt_hc_result hc_netwrite(struct hvt *h, uint64_t gpa)
+{
+    struct skiff_hc_net a;
+    if (!arg_in(h, gpa, &a, sizeof a))
+        return bad_arg(h, SKIFF_HC_NETWRITE, gpa);
+    const void *data = skiff_gpa_ptr(h->vm, a.data, a.len);
+    if (!data)
+        return bad_arg(h, SKIFF_HC_NETWRITE, a.data);
+    struct skiff_nic *nic = net_nic(h, a.handle);
+    if (!nic) {
+        a.ret = -1;
+    } else {
+        ssize_t n;
+        do
+            n = write(nic->fd, data, a.len);
+        while (n < 0 && errno == EINTR);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            a.ret = 1;
+        } else if (n < 0 && (errno == EPIPE || errno == ECONNRESET ||
+                             errno == EIO || errno == EBADFD)) {
+            a.ret = 2;
+        } else if (n != (ssize_t)a.len) {
+            a.ret = -1;
+        } else {
+            a.ret = 0;
+            SKIFF_STAT_ADD(nic->stats.tx_frames, 1);
+            SKIFF_STAT_ADD(nic->stats.tx_bytes, a.len);
+        }
+    }
+    arg_out(h, gpa, &a, sizeof a);
+    return HVT_HC_CONTINUE;
+}
+
+static enum hvt_hc_result hc_netread(struct hvt *h, uint64_t gpa)
+{
+    struct skiff_hc_net a;
+    if (!arg_in(h, gpa, &a, sizeof a))
+        return bad_arg(h, SKIFF_HC_NETREAD, gpa);
+    void *data = skiff_gpa_ptr(h->vm, a.data, a.len);
+    if (!data)
+        return bad_arg(h, SKIFF_HC_NETREAD, a.data);
+    struct skiff_nic *nic = net_nic(h, a.handle);
+    if (!nic) {
+        a.ret = -1;
+    } else {
+        ssize_t n;
+        do
+            n = read(nic->fd, data, a.len);
+        while (n < 0 && errno == EINTR);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            a.ret = 1;
+        } else if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EIO ||
+                                        errno == EBADFD))) {
+            a.ret = 2;
+        } else if (n < 0) {
+            a.ret = -1;
+        } else {
+            a.ret = 0;
+            a.len = (uint64_t)n;
+            SKIFF_STAT_ADD(nic->stats.rx_frames, 1);
+            SKIFF_STAT_ADD(nic->stats.rx_bytes, (uint64_t)n);
+        }
+    }
+    arg_out(h, gpa, &a, sizeof a);
+    return HVT_HC_CONTINUE;
+}
+
+static enum hvt_hc_result hc_halt(struct hvt *h, uint64_t gpa)
+{
+    struct skiff_hc_halt a;
+    if (!arg_in(h, gpa, &a, sizeof a))
+        return bad_arg(h, SKIFF_HC_HALT, gpa);
+    if (a.cookie != 0) {
+        /* The message may end anywhere before the end of memory. */
+        if (a.cookie < h->vm->mem_lo || a.cookie >= h->vm->mem_size)
+            return bad_arg(h, SKIFF_HC_HALT, a.cookie);
+        uint64_t room = h->vm->mem_size - a.cookie;
+        size_t max = room < ABORT_MSG_MAX ? (size_t)room : ABORT_MSG_MAX;
+        const char *msg = skiff_gpa_ptr(h->vm, a.cookie, max);
+        size_t len = strnlen(msg, max);
+        console(h, msg, len);
+        console(h, "\n", 1);
+    }
+    skiff_hvt_end_exit(h, a.exit_status > 255 ? 255 : (int)a.exit_status);
+    return HVT_HC_END;
+}
+
+enum hvt_hc_result skiff_hvt_hypercall(struct hvt *h, unsigned nr, uint64_t gpa)
+{
+    switch (nr) {
+    case SKIFF_HC_WALLTIME:
+        return hc_walltime(h, gpa);
+    case SKIFF_HC_PUTS:
+        return hc_puts(h, gpa);
+    case SKIFF_HC_POLL:
+        return hc_poll(h, gpa);
+    case SKIFF_HC_NETWRITE:
+        return hc_netwrite(h, gpa);
+    case SKIFF_HC_NETREAD:
+        return hc_netread(h, gpa);
+    case SKIFF_HC_HALT:
+        return hc_halt(h, gpa);
+    default:
+        skiff_hvt_end_error(h, "guest hypercall %u: no such hypercall", nr);
+        return HVT_HC_END;
+    }
+}

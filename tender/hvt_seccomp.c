@@ -1,0 +1,108 @@
+/*
+ * The vCPU thread's seccomp allowlist. Compiled by libseccomp on main (so
+ * the confined thread never allocates for it) and loaded by the vCPU thread
+ * on itself once KVM is set up. The list is what the thread was observed to
+ * call (syscall trace): KVM_RUN on its own vCPU, the hypercall handlers' fds
+ * one by one, the clock, and what glibc needs to end a thread. A tender bug
+ * that strays outside it kills the process: this thread handles guest input.
+ */
+#include "hvt.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <sys/mman.h>
+
+#include <seccomp.h>
+
+/* Argument `arg` equals v (spelled out: the SCMP_A* macros leave a field to
+ * implicit zero, which clang's -Wextra rejects). */
+static struct scmp_arg_cmp arg_eq(unsigned arg, scmp_datum_t v)
+{
+    struct scmp_arg_cmp c = { .arg = arg, .op = SCMP_CMP_EQ, .datum_a = v,
+                              .datum_b = 0 };
+    return c;
+}
+
+static int allow_fd(scmp_filter_ctx ctx, const char *name, int fd)
+{
+    int nr = seccomp_syscall_resolve_name(name);
+    if (nr == __NR_SCMP_ERROR)
+        return -1;
+    struct scmp_arg_cmp c = arg_eq(0, (scmp_datum_t)fd);
+    return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1, &c);
+}
+
+static int allow_ioctl(scmp_filter_ctx ctx, int fd, unsigned long req)
+{
+    struct scmp_arg_cmp c[2] = { arg_eq(0, (scmp_datum_t)fd),
+                                 arg_eq(1, (scmp_datum_t)req) };
+    return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2, c);
+}
+
+/* Without argument checks. Names an architecture lacks are skipped. */
+static const char *const plain[] = {
+    "clock_gettime",       /* WALLTIME, if the vDSO falls back */
+    "rt_sigreturn",        /* the cancel signal's handler returns */
+    "exit",                /* the thread ends */
+    "rt_sigprocmask", "madvise", "munmap", "futex", /* glibc thread exit */
+#ifdef SKIFF_HVT_SANITIZE
+    "sigaltstack", "prctl", "mmap", "getpid", "gettid", /* sanitizer runtime */
+#endif
+};
+
+int skiff_hvt_seccomp_build(struct hvt *h)
+{
+    const struct skiff_vm *vm = h->vm;
+    int rc = -1, memfd = -1;
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+    if (!ctx)
+        return -1;
+
+    int r = 0;
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+        int nr = seccomp_syscall_resolve_name(plain[i]);
+        if (nr != __NR_SCMP_ERROR && nr >= 0)
+            r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+    }
+    r |= allow_ioctl(ctx, h->vcpu_fd, KVM_RUN);
+    r |= allow_ioctl(ctx, h->vcpu_fd, KVM_GET_REGS); /* fault reports */
+    r |= allow_fd(ctx, "epoll_wait", vm->epoll_fd);
+    r |= allow_fd(ctx, "epoll_pwait", vm->epoll_fd);
+    r |= allow_fd(ctx, "timerfd_settime", vm->timer_fd);
+    r |= allow_fd(ctx, "read", vm->timer_fd);
+    r |= allow_fd(ctx, "write", vm->console_fd);
+    r |= allow_fd(ctx, "write", vm->exit_fd);
+    for (unsigned i = 0; i < vm->nic_count; i++) {
+        const struct skiff_nic *n = &vm->nics[i];
+        if (vm->io_mode == SKIFF_IO_DIRECT) {
+            r |= allow_fd(ctx, "read", n->fd);
+            r |= allow_fd(ctx, "write", n->fd);
+        } else {
+            r |= allow_fd(ctx, "read", n->rx_wake_fd);
+        }
+    }
+    if (r)
+        goto out;
+
+    memfd = memfd_create("skiff-hvt-seccomp", MFD_CLOEXEC);
+    if (memfd < 0 || seccomp_export_bpf(ctx, memfd) < 0)
+        goto out;
+    off_t size = lseek(memfd, 0, SEEK_END);
+    if (size <= 0 || size % (off_t)sizeof(struct sock_filter) ||
+        size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
+        goto out;
+    h->prog.filter = malloc((size_t)size);
+    if (!h->prog.filter || pread(memfd, h->prog.filter, (size_t)size, 0) != size) {
+        free(h->prog.filter);
+        h->prog.filter = NULL;
+        goto out;
+    }
+    h->prog.len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
+    rc = 0;
+out:
+    if (memfd >= 0)
+        close(memfd);
+    seccomp_release(ctx);
+    return rc;
+}

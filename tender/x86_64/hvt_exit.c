@@ -1,0 +1,101 @@
+/*
+ * x86_64 hvt exits: hypercalls are 32-bit OUTs to SKIFF_HVT_PIO_BASE + nr
+ * carrying the gpa of the argument block; kicks are OUTs of the NIC index to
+ * SKIFF_HVT_PIO_KICK, absorbed by an ioeventfd per NIC (datamatch on the
+ * index) so they never reach user space. Everything else is fatal.
+ */
+#include "hvt_arch.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sys/ioctl.h>
+
+#include "skiff/abi.h"
+
+int skiff_hvt_arch_kick_bind(int vm_fd, unsigned nic, int fd)
+{
+    struct kvm_ioeventfd io;
+    memset(&io, 0, sizeof io);
+    io.datamatch = nic;
+    io.addr = SKIFF_HVT_PIO_KICK;
+    io.len = 4;
+    io.fd = fd;
+    io.flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DATAMATCH;
+    return ioctl(vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+}
+
+static void fatal(struct hvt_exit *out, const char *what)
+{
+    out->kind = HVT_EXIT_FATAL;
+    snprintf(out->msg, sizeof out->msg, "%s", what);
+}
+
+static void decode_io(const struct kvm_run *run, size_t run_size,
+                      struct hvt_exit *out)
+{
+    unsigned port = run->io.port, size = run->io.size;
+    bool out_dir = run->io.direction == KVM_EXIT_IO_OUT;
+    uint64_t off = run->io.data_offset;
+
+    if (out_dir && size == 4 && run->io.count == 1 && off <= run_size - 4 &&
+        port > SKIFF_HVT_PIO_BASE && port < SKIFF_HVT_PIO_BASE + SKIFF_HC_MAX) {
+        uint32_t v;
+        memcpy(&v, (const uint8_t *)run + off, sizeof v);
+        out->kind = HVT_EXIT_HYPERCALL;
+        out->nr = port - SKIFF_HVT_PIO_BASE;
+        out->arg = v;
+        return;
+    }
+    out->kind = HVT_EXIT_FATAL;
+    if (out_dir && port == SKIFF_HVT_PIO_KICK && size == 4 && off <= run_size - 4) {
+        uint32_t v;
+        memcpy(&v, (const uint8_t *)run + off, sizeof v);
+        snprintf(out->msg, sizeof out->msg, "guest kicked unknown NIC %u", v);
+        return;
+    }
+    snprintf(out->msg, sizeof out->msg, "guest port I/O: %s of %u byte(s) at "
+             "unknown port 0x%x", out_dir ? "out" : "in", size, port);
+}
+
+void skiff_hvt_arch_decode(const struct kvm_run *run, size_t run_size,
+                           struct hvt_exit *out)
+{
+    memset(out, 0, sizeof *out);
+    switch (run->exit_reason) {
+    case KVM_EXIT_IO:
+        decode_io(run, run_size, out);
+        return;
+    case KVM_EXIT_HLT:
+        out->kind = HVT_EXIT_HLT;
+        return;
+    case KVM_EXIT_SHUTDOWN:
+        fatal(out, "guest triple fault (VM shutdown; an exception with no "
+              "handler, e.g. a bad pointer or a write to code)");
+        out->regs_lost = true; /* KVM has reset the vCPU by now */
+        return;
+    case KVM_EXIT_MMIO:
+        out->kind = HVT_EXIT_FATAL;
+        snprintf(out->msg, sizeof out->msg, "guest MMIO %s at 0x%llx (outside "
+                 "guest memory)", run->mmio.is_write ? "write" : "read",
+                 (unsigned long long)run->mmio.phys_addr);
+        return;
+    case KVM_EXIT_FAIL_ENTRY:
+        out->kind = HVT_EXIT_FATAL;
+        snprintf(out->msg, sizeof out->msg, "VM entry failed (hardware reason "
+                 "0x%llx)", (unsigned long long)
+                 run->fail_entry.hardware_entry_failure_reason);
+        return;
+    case KVM_EXIT_INTERNAL_ERROR:
+        out->kind = HVT_EXIT_FATAL;
+        snprintf(out->msg, sizeof out->msg, "KVM internal error (suberror %u)",
+                 run->internal.suberror);
+        return;
+    default:
+        out->kind = HVT_EXIT_FATAL;
+        snprintf(out->msg, sizeof out->msg, "unexpected VM exit (reason %u)",
+                 run->exit_reason);
+        return;
+    }
+}

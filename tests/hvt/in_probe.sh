@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# hvt end to end with the hvt_probe guest (needs /dev/kvm): exit statuses,
+# console, clocks, hypercalls with arguments outside guest memory, guest
+# faults and stray port I/O (each: one error line, exit 255, no crash),
+# SIGTERM, the exit counters, and the bad-image refusals.
+# Usage: in_probe.sh SKIFF GUEST_DIR MKBAD
+set -u
+skiff=$1 guests=$2 mkbad=$3
+probe=$guests/hvt_probe.hvt
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(mktemp) err=$(mktemp) js=$(mktemp)
+trap 'rm -f "$out" "$err" "$js"' EXIT
+failed=0
+[ -c /dev/kvm ] || { echo "SKIP: no /dev/kvm"; exit 77; }
+
+# check NAME EXPECTED_RC STDERR_PATTERN ARGS...: run skiff, compare. An
+# error must be exactly one line and the tender must not have crashed
+# (a crash is a signal exit, never 255 or 1).
+check() {
+    local name=$1 want=$2 pattern=$3
+    shift 3
+    "$skiff" "$@" >"$out" 2>"$err"
+    local rc=$?
+    if [ "$rc" != "$want" ]; then
+        echo "FAIL $name: exit $rc, expected $want"; cat "$err"; failed=1; return
+    fi
+    if [ -n "$pattern" ]; then
+        if ! grep -q -- "$pattern" "$err"; then
+            echo "FAIL $name: stderr lacks '$pattern':"; cat "$err"; failed=1; return
+        fi
+        if [ "$(grep -c 'skiff: error' "$err")" != 1 ]; then
+            echo "FAIL $name: not exactly one error line:"; cat "$err"; failed=1; return
+        fi
+    fi
+    echo "ok   $name${pattern:+: $(grep -m1 -- "$pattern" "$err")}"
+}
+
+check exit-0 0 "" "$probe" -- exit 0
+check exit-7 7 "" "$probe" -- exit 7
+check echo 0 "" --mem=8 "$probe" -- echo a b
+grep -q 'hvt_probe: cmdline "echo a b"' "$out" || { echo "FAIL echo output"; cat "$out"; failed=1; }
+check clocks 0 "" "$probe" -- wall
+grep -q 'clocks ok' "$out" || { echo "FAIL clocks"; cat "$out"; failed=1; }
+check abort 255 "" "$probe" -- abort
+grep -q 'solo5_abort() called' "$out" || { echo "FAIL abort message"; cat "$out"; failed=1; }
+
+check badarg 255 "skiff: error: guest hypercall 2: argument 0xfffff000 outside guest memory" \
+    --mem=16 "$probe" -- badarg
+check baddata 255 "skiff: error: guest hypercall 2: argument 0xfff00000 outside guest memory" \
+    --mem=16 "$probe" -- baddata
+check badhalt 255 "skiff: error: guest hypercall 6: argument 0xfff00000 outside guest memory" \
+    --mem=16 "$probe" -- badhalt
+check badport 255 "skiff: error: guest port I/O: out of 4 byte(s) at unknown port 0x540" \
+    "$probe" -- badport
+check fault 255 "skiff: error: guest triple fault" "$probe" -- fault
+check wx 255 "skiff: error: guest triple fault" "$probe" -- wx
+check hlt 255 "skiff: error: guest halted the CPU" "$probe" -- hlt
+
+check stats 0 "" --stats="$js" "$probe" -- exit 0
+grep -q '^  hvt: ' "$err" || { echo "FAIL stats table has no hvt line"; cat "$err"; failed=1; }
+halts=$(jq -r '.hvt.hypercalls.halt' "$js" 2>/dev/null)
+[ "$halts" = 1 ] || { echo "FAIL stats json: hvt.hypercalls.halt = '$halts'"; cat "$js"; failed=1; }
+
+# SIGTERM while the guest sleeps in POLL: clean shutdown, 128 + 15.
+"$skiff" "$probe" -- sleep >"$out" 2>"$err" &
+pid=$!
+sleep 1
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+if [ "$rc" = 143 ]; then echo "ok   sigterm"; else echo "FAIL sigterm: exit $rc"; cat "$err"; failed=1; fi
+
+sh "$here/bad_images.sh" "$skiff" "$guests" "$mkbad" || failed=1
+exit $failed

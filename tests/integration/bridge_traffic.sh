@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# bridge guest between two namespace hosts: ping, iperf3 TCP and UDP in both
+# directions go through it, then a graceful stop (SIGTERM closes the NICs,
+# the guest prints its counters and exits 0). Every frame is accounted for:
+#   kernel TAP tx  = tender RX frames + tender RX drops     (into skiff)
+#   tender RX      = guest forwarded + guest dropped        (through the guest)
+#   guest fwd      = tender TX frames + tender TX drops     (out of the guest)
+#   tender TX      = kernel TAP rx (+ up to kernel rx_dropped, which also
+#                    counts frames the stack later discarded)  (out of skiff)
+# Usage: bridge_traffic.sh event|poll|direct
+source "$(dirname "$0")/lib.sh"
+skip_unless_root
+mode=${1:?io mode}
+secs=${SECS:-2}
+out=$(mktemp -d)
+
+bridge_topology "$out" --io="$mode"
+for ns in "$NS1" "$NS2"; do # no IPv6 chatter: only the traffic we count
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+done
+
+timeout 30 ip netns exec "$NS1" ping -c 50 -i 0.01 -p 0f1e2d3c 10.78.0.2 >"$out/ping.log" 2>&1 ||
+    die "ping through the bridge failed: $(tail -2 "$out/ping.log")"
+grep -q " 0% packet loss" "$out/ping.log" || die "ping loss: $(grep transmitted "$out/ping.log")"
+
+bps() { jq -r "$1" "$2"; }
+for dir in "" "-R"; do
+    iperf3_run "$out/tcp$dir.json" -t "$secs" $dir
+    r=$(bps '.end.sum_received.bits_per_second' "$out/tcp$dir.json")
+    awk -v r="$r" 'BEGIN { exit !(r > 1e6) }' || die "TCP $dir throughput $r bit/s"
+    log "TCP ${dir:-fwd}: $(awk -v r="$r" 'BEGIN { printf "%.0f Mbit/s", r / 1e6 }')"
+    iperf3_run "$out/udp$dir.json" -u -b 100M -l 1400 -t "$secs" $dir
+    p=$(bps '.end.sum.packets' "$out/udp$dir.json")
+    lost=$(bps '.end.sum.lost_percent' "$out/udp$dir.json")
+    [ "${p:-0}" -gt 0 ] || die "UDP $dir: no packets"
+    log "UDP ${dir:-fwd}: $p packets, ${lost}% lost"
+done
+
+sleep 0.5 # let stragglers (TCP FIN/ACK) settle before the stop
+kill -TERM "$SKIFF_PID"
+rc=0
+wait_exit "$SKIFF_PID" 10 || rc=$?
+[ $rc -eq 0 ] || die "skiff exited $rc: $(tail -5 "$out/skiff.log")"
+
+guest() { # direction field
+    sed -n "s/^bridge: $1 forwarded \([0-9]*\) dropped \([0-9]*\)$/\1 \2/p" "$out/skiff.log" |
+        cut -d' ' -f"$2"
+}
+nic() { jq -r ".nics[] | select(.name==\"$1\") | $2" "$out/stats.json"; }
+drops() { nic "$1" "[.$2.drops[]] | add"; }
+
+sent_ok() { # sent received kernel-rx-dropped
+    [ "$1" -ge "$2" ] && [ "$1" -le $(($2 + $3)) ]
+}
+
+check_dir() { # from-nic from-ns from-tap to-nic to-ns to-tap guest-direction
+    local k_in t_in t_in_d g_f g_d t_out t_out_d k_out k_out_d
+    k_in=$(tap_stat "$2" "$3" tx_packets)
+    g_f=$(guest "$7" 1)
+    g_d=$(guest "$7" 2)
+    k_out=$(tap_stat "$5" "$6" rx_packets)
+    k_out_d=$(tap_stat "$5" "$6" rx_dropped)
+    [ -n "$g_f" ] || die "guest printed no counters for $7"
+    if [ "$mode" = direct ]; then # the guest talks to the TAPs itself
+        [ "$k_in" -eq $((g_f + g_d)) ] || die "$7: kernel sent $k_in, guest saw $((g_f + g_d))"
+        sent_ok "$g_f" "$k_out" "$k_out_d" || die "$7: guest sent $g_f, kernel got $k_out (+$k_out_d dropped)"
+    else
+        t_in=$(nic "$1" .rx.frames)
+        t_in_d=$(drops "$1" rx)
+        t_out=$(nic "$4" .tx.frames)
+        t_out_d=$(drops "$4" tx)
+        [ "$k_in" -eq $((t_in + t_in_d)) ] || die "$7: kernel sent $k_in, tender took $t_in+$t_in_d"
+        [ "$t_in" -eq $((g_f + g_d)) ] || die "$7: tender gave $t_in, guest handled $g_f+$g_d"
+        [ "$g_f" -eq $((t_out + t_out_d)) ] || die "$7: guest sent $g_f, tender wrote $t_out+$t_out_d"
+        sent_ok "$t_out" "$k_out" "$k_out_d" || die "$7: tender wrote $t_out, kernel got $k_out (+$k_out_d dropped)"
+    fi
+    log "$7: $k_in frames in, $g_f forwarded, $g_d dropped by the guest, balanced"
+}
+check_dir wan "$NS1" "$TAP1" lan "$NS2" "$TAP2" "wan->lan"
+check_dir lan "$NS2" "$TAP2" wan "$NS1" "$TAP1" "lan->wan"
+if [ "$mode" != direct ]; then
+    log "notifications per frame: $(jq -r '[.nics[].notifications_per_frame] | map(tostring) | join(" ")' "$out/stats.json")"
+fi
+rm -rf "$out"
+log "ok: $mode"
