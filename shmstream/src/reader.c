@@ -66,6 +66,7 @@ int shms_reader_sync(struct shms_reader *r)
     r->mask = shms_pow2_mask(g.elements);
     r->epoch = epoch;
     r->rc = r->released = r->wc_cache = r->peeked = 0;
+    r->last_woken = 0; /* a re-initialised writer restarts its generations */
     if (r->ctrl != NULL) {
         /* rc before r_epoch: a writer that sees our epoch sees rc == 0. */
         CMM_STORE_SHARED(r->ctrl->rc, 0);
@@ -224,10 +225,12 @@ bool shms_reader_publish(struct shms_reader *r)
 
     if (r->ctrl == NULL || !r->synced || r->released == r->rc)
         return false;
-    cmm_smp_mb(); /* finish reading the slots before handing them back */
-    CMM_STORE_SHARED(r->ctrl->rc, r->rc);
+    /* uatomic_xchg is a full barrier on both sides: every slot read is
+     * done before the slots are handed back, and the rc store is ordered
+     * before the w_wait load (pairs with the writer's wait announcement).
+     * One locked instruction instead of two fences. */
+    (void)uatomic_xchg(&r->ctrl->rc, r->rc);
     r->released = r->rc;
-    cmm_smp_mb(); /* store rc before load w_wait (pairs with the writer) */
     waiting = CMM_LOAD_SHARED(r->ctrl->w_wait);
     if (waiting != 0 && waiting != r->last_woken) {
         r->last_woken = waiting;
@@ -266,8 +269,8 @@ bool shms_reader_prepare_sleep(struct shms_reader *r)
 {
     if (r->ctrl == NULL)
         return !has_work(r);
-    CMM_STORE_SHARED(r->ctrl->r_sleep, next_gen(&r->sleep_gen));
-    cmm_smp_mb(); /* store r_sleep before load wc (pairs with the writer) */
+    /* Store r_sleep, full barrier, then load wc (pairs with publish). */
+    (void)uatomic_xchg(&r->ctrl->r_sleep, next_gen(&r->sleep_gen));
     if (has_work(r)) {
         CMM_STORE_SHARED(r->ctrl->r_sleep, 0);
         return false;

@@ -7,6 +7,7 @@
 
 #include <urcu/arch.h>
 #include <urcu/system.h>
+#include <urcu/uatomic.h>
 
 #include "shmstream/shmstream.h"
 

@@ -212,13 +212,15 @@ bool shms_writer_publish(struct shms_writer *w)
     if (w->mode == SHMS_MODE_LOSSLESS)
         CMM_STORE_SHARED(w->hdr->wsc, wc);
     cmm_smp_wmb(); /* slot contents before the counter that exposes them */
-    CMM_STORE_SHARED(w->hdr->wc, wc);
     w->wc = wc;
     w->pending = 0;
-
-    if (w->ctrl == NULL)
+    if (w->ctrl == NULL) {
+        CMM_STORE_SHARED(w->hdr->wc, wc);
         return true; /* no feedback channel: the caller must always notify */
-    cmm_smp_mb(); /* store wc before load r_sleep (pairs with the reader) */
+    }
+    /* Store wc, full barrier, then load r_sleep (pairs with the reader's
+     * sleep announcement): uatomic_xchg is both in one locked instruction. */
+    (void)uatomic_xchg(&w->hdr->wc, wc);
     sleeping = CMM_LOAD_SHARED(w->ctrl->r_sleep);
     if (sleeping != 0 && sleeping != w->last_woken) {
         w->last_woken = sleeping;
@@ -231,8 +233,8 @@ bool shms_writer_prepare_wait(struct shms_writer *w)
 {
     if (w->ctrl == NULL || w->mode != SHMS_MODE_LOSSLESS)
         return false;
-    CMM_STORE_SHARED(w->ctrl->w_wait, next_gen(&w->wait_gen));
-    cmm_smp_mb(); /* store w_wait before load rc (pairs with the reader) */
+    /* Store w_wait, full barrier, then load rc (pairs with publish). */
+    (void)uatomic_xchg(&w->ctrl->w_wait, next_gen(&w->wait_gen));
     refresh_rc(w);
     if (shms_writer_space(w) > 0) {
         CMM_STORE_SHARED(w->ctrl->w_wait, 0);

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# VM exits to user space per forwarded frame for bridge.hvt, per I/O mode.
+#
+#   bench/hvt_exits.sh SKIFF GUEST_DIR [FRAMES]
+#
+# Where /dev/kvm works (directly, else inside the nested-KVM VM that
+# tests/kvm/kvm-run boots), for each of --io=event, poll and direct: two
+# network namespaces joined by bridge.hvt, one unpaced UDP burst of FRAMES
+# (default 5000) 1000-byte datagrams h1 -> h2 with iperf3, a graceful stop,
+# then the tender's counters: frames forwarded (frames into the tender, both
+# NICs) and VM exits (all reasons). Prints one line per mode and a Markdown
+# table. Under emulation only the per-frame counts mean anything, not times.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+if [ "${1:-}" != --inside ]; then
+    [ $# -ge 2 ] || { echo "usage: hvt_exits.sh SKIFF GUEST_DIR [FRAMES]" >&2; exit 2; }
+    skiff=$(realpath "$1") guests=$(realpath "$2")
+    exec "$root/tests/kvm/kvm-run" --timeout 900 --with-net-tools --quiet \
+        --file "$skiff" --file "$guests" --file "$here/hvt_exits.sh" \
+        --file "$root/tests/hvt" --file "$root/tests/integration/lib.sh" \
+        -- bash "$here/hvt_exits.sh" --inside "$skiff" "$guests" "${3:-5000}"
+fi
+
+export SKIFF=$2 GUESTS=$3 SKIFF_BUILD=unused
+frames=$4
+source "$root/tests/integration/lib.sh"
+source "$root/tests/hvt/hvt_lib.sh"
+skip_unless_root
+out=$(mktemp -d)
+rows=()
+base=$TAG
+for mode in event poll direct; do
+    TAG=$base${mode:0:1}
+    hvt_bridge_topology "$out" --io="$mode"
+    timeout 30 ip netns exec "$NS1" ping -c 3 -i 0.2 -W 5 10.78.0.2 >/dev/null ||
+        die "$mode: no connectivity through bridge.hvt"
+    UDP_RATE=0 udp_burst "$NS1" "$NS2" 10.78.0.2 "$frames" >"$out/udp.json" ||
+        die "$mode: UDP burst failed"
+    kill -TERM "$SKIFF_PID"
+    wait "$SKIFF_PID" 2>/dev/null || true
+    s=$out/stats.json
+    fwd=$(jq '[.nics[].rx.frames] | add' "$s")
+    exits=$(jq '.hvt.exits' "$s")
+    polls=$(jq '.hvt.poll_hypercalls' "$s")
+    net=$(jq '.hvt.hypercalls.netread + .hvt.hypercalls.netwrite' "$s")
+    kicks=$(jq '.hvt.ioeventfd_kicks' "$s")
+    lost=$(jq '.end.sum.lost_packets' "$out/udp.json")
+    per=$(awk -v e="$exits" -v f="$fwd" 'BEGIN { printf "%.4f", f ? e / f : 0 }')
+    echo "hvt_exits: io=$mode forwarded=$fwd exits=$exits poll=$polls" \
+         "netread+netwrite=$net ioeventfd_kicks=$kicks udp_lost=$lost exits/frame=$per"
+    rows+=("| $mode | $fwd | $exits | $polls | $net | $kicks | $per |")
+    ip netns del "$NS1"
+    ip netns del "$NS2"
+done
+echo
+echo "| io | frames forwarded | VM exits | POLL | NETREAD+NETWRITE | ioeventfd kicks | exits/frame |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf '%s\n' "${rows[@]}"
+rm -rf "$out"
