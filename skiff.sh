@@ -5,6 +5,7 @@
 #   ./skiff.sh build   configure and build only (build/)
 #   ./skiff.sh bench   benchmarks (see docs/benchmarks.md)
 #   ./skiff.sh deps    install build and test dependencies (Debian/Ubuntu, root)
+#   ./skiff.sh format  apply .clang-format to every C file
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -72,14 +73,19 @@ cmd_bench() {
     exec bench/run --build build-release "$@"
 }
 
+cmd_format() {
+    git ls-files '*.c' '*.h' | xargs clang-format -i
+}
+
 case "${1:-}" in
 deps) deps ;;
+format) cmd_format ;;
 build) cmd_build ;;
 test) cmd_test ;;
 demo) cmd_demo ;;
 bench) cmd_bench "$@" ;;
 *)
-    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

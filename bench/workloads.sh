@@ -20,8 +20,8 @@ cpu_snap() {
 }
 
 # cpu_json BEFORE AFTER SECONDS: {"threads": {label: %core}, "total": %core}.
-# skiff threads are named by creation order (main, io, guest; direct mode
-# has no io thread); others by their comm, summed per name.
+# skiff names its threads skiff-io, skiff-guest (spt) and skiff-vcpu (hvt);
+# the first one is main. Others are labelled by their comm, summed per name.
 cpu_json() {
     awk -v secs="$3" -v hz="$CLK_TCK" -v kind="$SUBJ_KIND" '
         FNR == NR { before[$1] = $3; next }
@@ -29,11 +29,8 @@ cpu_json() {
             d = $3 - (($1 in before) ? before[$1] : 0); i++
             lab = $4
             if (kind ~ /^skiff-/) {
-                lab = "t" i
                 if (i == 1) lab = "main"
-                else if (kind == "skiff-direct" && i == 2) lab = "guest"
-                else if (kind != "skiff-direct" && i == 2) lab = "io"
-                else if (kind != "skiff-direct" && i == 3) lab = "guest"
+                else if (lab ~ /^skiff-/) lab = substr(lab, 7)
             }
             p = 100 * d / hz / secs
             if (!(lab in pct)) order[++k] = lab

@@ -1,6 +1,10 @@
 # Guest image build.
 #
-#   skiff_add_guest(NAME <n> TARGET spt|hvt SOURCES <c files...> NICS <names...>)
+#   skiff_add_guest(NAME <n> TARGET spt|hvt SOURCES <c files...> NICS <nics...>)
+#
+# Each NICS entry is a NIC name, optionally followed by ":vnet" to ask for
+# virtio-net headers and offloads on that NIC (SKIFF_NIC_F_VNET; the guest
+# code must then handle SOLO5_NET_F_VNET, see solo5.h).
 #
 # builds the static, freestanding ELF64 image <n>.<target> in the build tree's
 # guest/ folder: the given sources, the guest runtime, the bindings for the
@@ -83,7 +87,17 @@ function(skiff_add_guest)
   endif()
   set(seen "")
   set(nic_init "")
-  foreach(nic IN LISTS G_NICS)
+  foreach(entry IN LISTS G_NICS)
+    set(flags 0)
+    set(nic "${entry}")
+    if(entry MATCHES "^([^:]*):(.*)$")
+      set(nic "${CMAKE_MATCH_1}")
+      if(NOT CMAKE_MATCH_2 STREQUAL "vnet")
+        message(FATAL_ERROR "skiff_add_guest(${G_NAME}): NIC '${entry}': unknown "
+          "option '${CMAKE_MATCH_2}' (only NAME or NAME:vnet)")
+      endif()
+      set(flags SKIFF_NIC_F_VNET)
+    endif()
     string(LENGTH "${nic}" len)
     if(NOT nic MATCHES "^[A-Za-z0-9_]+$" OR len GREATER 31)
       message(FATAL_ERROR "skiff_add_guest(${G_NAME}): bad NIC name '${nic}' "
@@ -93,7 +107,7 @@ function(skiff_add_guest)
       message(FATAL_ERROR "skiff_add_guest(${G_NAME}): NIC '${nic}' twice")
     endif()
     list(APPEND seen ${nic})
-    string(APPEND nic_init "            {.name = \"${nic}\"},\n")
+    string(APPEND nic_init "            {.name = \"${nic}\", .flags = ${flags}},\n")
   endforeach()
 
   set(image ${G_NAME}.${G_TARGET})

@@ -17,6 +17,9 @@
 /* Frames moved per direction per call, before yielding to the other work. */
 #define SKIFF_DP_BATCH 32u
 
+/* RX frames read in one pass while the packet fd keeps delivering. */
+#define SKIFF_DP_RX_PASS 256u
+
 /* Ethernet header plus one 802.1Q tag on top of the MTU. */
 #define SKIFF_ETH_OVERHEAD 18u
 
@@ -40,7 +43,8 @@ static inline uint32_t skiff_dp_slot_size(uint16_t mtu)
 /* Per-NIC datapath state, private to the I/O thread. */
 struct skiff_dp {
     struct skiff_nic *nic;
-    uint32_t frame_max; /* MTU-derived frame limit */
+    uint32_t frame_max; /* frame limit (MTU-derived, or a GSO frame's) */
+    uint16_t vnet_len;  /* vnet header bytes before every frame: 0 or 12 */
 
     /* RX (packet fd -> guest) */
     struct shms_wslot rx_ws; /* held reservation (reused after EAGAIN/drop) */
@@ -54,8 +58,8 @@ struct skiff_dp {
     bool tx_blocked;   /* packet fd returned EAGAIN: stash pending, watch EV_WRITE */
     bool tx_asleep;    /* sleep announced on the TX reader */
     uint64_t tx_bad_epoch; /* epoch already reported incompatible */
-    uint8_t *stash;    /* copy of the frame that hit EAGAIN */
-    uint32_t stash_len;
+    uint8_t *stash;    /* copy of the frame (with vnet header) that hit EAGAIN */
+    uint32_t stash_len; /* bytes at stash, vnet header included */
 };
 
 /* Set up per-NIC state (allocates the TX stash). 0 or -1 (message printed). */

@@ -72,7 +72,11 @@ static int check_manifest(struct ctx *c, const struct skiff_manifest *m)
             return fail(c, "manifest NIC %u has an invalid name (need 1-%u "
                         "characters of [A-Za-z0-9_], NUL-terminated)", i,
                         SKIFF_NAME_MAX - 1);
-        if (n->flags || n->reserved)
+        if (n->flags & ~SKIFF_NIC_F_KNOWN)
+            return fail(c, "manifest NIC '%s' sets unknown flags 0x%x (this skiff "
+                        "knows 0x%x)", n->name, n->flags & ~SKIFF_NIC_F_KNOWN,
+                        SKIFF_NIC_F_KNOWN);
+        if (n->reserved)
             return fail(c, "manifest NIC '%s' sets reserved fields", n->name);
         for (uint32_t j = 0; j < i; j++)
             if (strcmp(m->nics[j].name, n->name) == 0)
@@ -287,7 +291,7 @@ int skiff_elf_parse(const void *buf, size_t len, uint64_t mem_size,
     if (img->seg_count == 0)
         return fail(&c, "no loadable segments");
 
-    uint64_t reserve = skiff_layout_reserve(img->manifest.nic_count);
+    uint64_t reserve = skiff_layout_reserve(&img->manifest);
     if (mem_size < reserve || img->hi > mem_size - reserve)
         return fail(&c, "image needs guest memory up to %llu KiB plus %llu KiB "
                     "for boot info, stack and rings, more than --mem=%llu "

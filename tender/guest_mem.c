@@ -124,25 +124,28 @@ static uint64_t new_epoch(void)
     return e ? e : 1;
 }
 
+/* Rings of one NIC in its area at `base` (skiff_layout_nic_bytes() long).
+ * A vnet NIC gets few slots big enough for a 64 KiB GSO frame. */
 static int setup_rings(struct skiff_vm *vm, uint64_t base, struct skiff_boot_nic *bn,
-                       struct skiff_nic *nic)
+                       struct skiff_nic *nic, uint32_t manifest_flags)
 {
     const struct shms_geometry g = {
         .protocol = SHMS_PROTOCOL_ETH,
-        .size = SKIFF_RING_SLOT_SIZE,
-        .elements = SKIFF_RING_SLOT_COUNT,
+        .size = nic->vnet ? SKIFF_VNET_SLOT_SIZE : SKIFF_RING_SLOT_SIZE,
+        .elements = nic->vnet ? SKIFF_VNET_SLOT_COUNT : SKIFF_RING_SLOT_COUNT,
     };
     uint64_t chan = shms_channel_bytes(&g);
     uint64_t ctrl_area = skiff_page_up(sizeof(struct shms_ctrl));
-    uint64_t chan_area = skiff_page_up(chan);
+    uint64_t chan_area = skiff_layout_chan_area(manifest_flags);
 
-    if (chan == 0 || chan > chan_area || chan != SKIFF_RING_CHAN_BYTES) {
-        ERR("ring geometry %ux%u rejected by the ring library",
-            SKIFF_RING_SLOT_COUNT, SKIFF_RING_SLOT_SIZE);
+    if (chan == 0 || chan > chan_area) {
+        ERR("ring geometry %llux%llu rejected by the ring library",
+            (unsigned long long)g.elements, (unsigned long long)g.size);
         return -1;
     }
-    bn->slot_size = SKIFF_RING_SLOT_SIZE;
-    bn->slot_count = SKIFF_RING_SLOT_COUNT;
+    bn->flags = nic->vnet ? SKIFF_NIC_F_VNET : 0;
+    bn->slot_size = (uint32_t)g.size;
+    bn->slot_count = (uint32_t)g.elements;
     bn->chan_bytes = chan;
     bn->rx_ctrl = base;
     bn->rx_chan = bn->rx_ctrl + ctrl_area;
@@ -212,8 +215,8 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
 {
     const struct skiff_image *img = vm->img;
     size_t cmd_len = strlen(cmdline) + 1;
-    uint64_t nic_bytes = skiff_layout_nic_bytes();
-    uint64_t reserve = skiff_layout_reserve(vm->nic_count);
+    const struct skiff_manifest *m = &img->manifest;
+    uint64_t reserve = skiff_layout_reserve(m);
 
     if (cmd_len > SKIFF_CMDLINE_MAX) {
         ERR("guest command line is %zu bytes (at most %u)", cmd_len - 1,
@@ -221,7 +224,8 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
         return -1;
     }
     /* The loader checked this already; re-check what the layout relies on. */
-    if (vm->mem_size < reserve || img->hi > vm->mem_size - reserve ||
+    if (vm->nic_count > m->nic_count || vm->mem_size < reserve ||
+        img->hi > vm->mem_size - reserve ||
         vm->mem_size % SKIFF_PAGE_SIZE) {
         ERR("image does not fit in --mem=%llu (raise --mem)",
             (unsigned long long)(vm->mem_size >> 20));
@@ -230,7 +234,7 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
     if (map_memory(vm) < 0 || load_image(vm) < 0)
         return -1;
 
-    uint64_t ring_base = vm->mem_size - vm->nic_count * nic_bytes;
+    uint64_t ring_base = vm->mem_size - skiff_layout_nics_bytes(m);
     vm->boot_gpa = img->hi;
     vm->boot = skiff_gpa_ptr(vm, vm->boot_gpa, sizeof *vm->boot);
     uint64_t cmd_gpa = vm->boot_gpa + sizeof *vm->boot;
@@ -262,8 +266,9 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
             if (vm->backend->target == SKIFF_TARGET_SPT)
                 bn->spt_direct_fd = n->fd;
         }
-        else if (setup_rings(vm, ring_base + i * nic_bytes, bn, n) < 0)
+        else if (setup_rings(vm, ring_base, bn, n, m->nics[i].flags) < 0)
             return -1;
+        ring_base += skiff_layout_nic_bytes(m->nics[i].flags);
     }
     if (setup_fds(vm) < 0)
         return -1;

@@ -291,6 +291,7 @@ static int hvt_start(struct skiff_vm *vm)
         goto fail;
     }
     h->thread_live = true;
+    pthread_setname_np(h->thread, "skiff-vcpu"); /* for top -H, ps -L, benchmarks */
     return 0;
 fail:
     hvt_free(vm);

@@ -45,9 +45,10 @@ static const char *const plain[] = {
     "clock_gettime",       /* WALLTIME, if the vDSO falls back */
     "rt_sigreturn",        /* the cancel signal's handler returns */
     "exit",                /* the thread ends */
-    "rt_sigprocmask", "madvise", "munmap", "futex", /* glibc thread exit */
+    "rt_sigprocmask", "madvise", /* glibc thread exit */
 #ifdef SKIFF_HVT_SANITIZE
-    "sigaltstack", "prctl", "mmap", "getpid", "gettid", /* sanitizer runtime */
+    /* sanitizer runtime (its thread teardown, error reports) */
+    "sigaltstack", "munmap", "mmap", "futex", "prctl", "getpid", "gettid",
 #endif
 };
 

@@ -163,6 +163,7 @@ struct skiff_io *skiff_io_start(const struct skiff_io_config *cfg)
         io_free(io);
         return NULL;
     }
+    pthread_setname_np(io->thread, "skiff-io"); /* for top -H, ps -L, benchmarks */
     while (sem_wait(&io->started) != 0 && errno == EINTR)
         ;
     sem_destroy(&io->started);

@@ -112,6 +112,8 @@ static int attach_nics(struct skiff_vm *vm, const struct skiff_cli *cli)
         struct skiff_nic *n = &vm->nics[i];
         memcpy(n->name, m->nics[i].name, sizeof n->name);
         n->index = i;
+        /* Offloads only where rings absorb the large frames (see vnet.h). */
+        n->vnet = (m->nics[i].flags & SKIFF_NIC_F_VNET) && vm->io_mode != SKIFF_IO_DIRECT;
         if (skiff_tap_attach(n, net->spec) < 0)
             return -1;
         vm->nic_count = i + 1; /* detach exactly what was attached */

@@ -16,7 +16,8 @@
 /* Drop reasons, counted per NIC and direction. */
 enum skiff_drop {
     SKIFF_DROP_TOO_BIG,   /* frame larger than MTU + header / slot */
-    SKIFF_DROP_BAD_SLOT,  /* guest wrote an invalid slot header */
+    SKIFF_DROP_BAD_SLOT,  /* guest wrote an invalid slot header (or, RX,
+                           * a read shorter than the vnet header) */
     SKIFF_DROP_OVERRUN,   /* guest ring counters were inconsistent */
     SKIFF_DROP_TAP_ERROR, /* write(2) to the packet fd failed */
     SKIFF_DROP_MAX
@@ -43,6 +44,10 @@ struct skiff_nic {
     int fd;                     /* packet fd, O_NONBLOCK */
     bool inherited;             /* came from --net:NAME=@FD */
     bool closed;                /* EOF / hang-up seen on fd */
+    bool vnet;                  /* frames carry a virtio-net header (vnet.h):
+                                 * set by the caller before attaching if the
+                                 * manifest asks for it in a ring mode; the
+                                 * attach clears it if the fd cannot */
     uint16_t mtu;
     uint8_t mac[6];
 

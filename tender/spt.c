@@ -322,6 +322,7 @@ static int spt_start(struct skiff_vm *vm)
         return -1;
     }
     s->joined = false;
+    pthread_setname_np(s->thread, "skiff-guest"); /* for top -H, ps -L, benchmarks */
     return 0;
 }
 

@@ -77,6 +77,14 @@ static double notif_per_frame(const struct skiff_nic_stats *s)
     return frames ? (double)notif / (double)frames : 0.0;
 }
 
+/* Guest -> tender notifications (kicks) per frame moved: what the guest
+ * pays (on hvt each would be an ioeventfd write; on spt a system call). */
+static double kicks_per_frame(const struct skiff_nic_stats *s)
+{
+    uint64_t frames = s->rx_frames + s->tx_frames;
+    return frames ? (double)s->guest_kicks / (double)frames : 0.0;
+}
+
 /* A snapshot of the exit counters, plus the totals the reports show. */
 struct exit_snap {
     struct skiff_exit_stats e;
@@ -245,9 +253,10 @@ int skiff_stats_write_json(const char *path, const struct skiff_nic *nics,
         fprintf(f, ", \"guest_kicks\": %" PRIu64 ", \"guest_wakeups\": %" PRIu64
                 ", \"io_wakeups\": %" PRIu64 ", \"rx_ring_full\": %" PRIu64
                 ", \"tx_waiter_wakeups\": %" PRIu64
-                ", \"notifications_per_frame\": %.6f}",
+                ", \"notifications_per_frame\": %.6f"
+                ", \"guest_kicks_per_frame\": %.6f}",
                 s.guest_kicks, s.guest_wakeups, s.io_wakeups, s.rx_ring_full,
-                s.tx_waiter_wakeups, notif_per_frame(&s));
+                s.tx_waiter_wakeups, notif_per_frame(&s), kicks_per_frame(&s));
     }
     fprintf(f, "%s]", count ? "\n" : "");
     if (exits)

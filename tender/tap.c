@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "vnet.h"
+
 /* MTU assumed for an inherited fd that is not a TAP (nothing to ask). */
 #define SKIFF_DEFAULT_MTU 1500
 
@@ -70,6 +72,42 @@ static void set_ifname(struct skiff_nic *nic, const char *name)
     memset(nic->ifname + n, 0, sizeof(nic->ifname) - n);
 }
 
+/*
+ * Offloads the kernel may hand us (and, with IFF_VNET_HDR, accept from us):
+ * checksum offload plus TSO, tried from the widest set down, since older or
+ * restricted kernels refuse some bits. Returns the set accepted, or 0.
+ */
+static unsigned set_offloads(int fd)
+{
+    static const unsigned sets[] = {
+        TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN,
+        TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+        TUN_F_CSUM | TUN_F_TSO4,
+        TUN_F_CSUM,
+    };
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+        if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)sets[i]) == 0)
+            return sets[i];
+    return 0;
+}
+
+/* Turn vnet headers on for an attached TAP fd (IFF_VNET_HDR already set).
+ * Returns 0 or -1 (message printed). */
+static int enable_vnet(struct skiff_nic *nic, int fd)
+{
+    int sz = SKIFF_VNET_HDR_LEN;
+    if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0) {
+        fprintf(stderr, "skiff: error: net %s: cannot set the TAP vnet header "
+                "size: %s\n", nic->name, strerror(errno));
+        return -1;
+    }
+    /* Without offloads the headers are still valid, just always empty. */
+    if (set_offloads(fd) == 0)
+        fprintf(stderr, "skiff: warning: net %s: the kernel refused TAP offloads; "
+                "frames stay MTU-sized\n", nic->name);
+    return 0;
+}
+
 static int attach_by_name(struct skiff_nic *nic, const char *ifname)
 {
     if (ifname[0] == '\0' || strlen(ifname) >= IFNAMSIZ) {
@@ -106,7 +144,7 @@ static int attach_by_name(struct skiff_nic *nic, const char *ifname)
 
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (nic->vnet ? IFF_VNET_HDR : 0);
     strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
         int err = errno;
@@ -147,12 +185,29 @@ static int attach_by_name(struct skiff_nic *nic, const char *ifname)
         close(fd);
         return -1;
     }
+    /* Offload settings outlive the fd on a persistent TAP: a plain attach
+     * clears what an earlier vnet run left, or the kernel would hand us
+     * super-frames we cannot take. Failure just means none were set. */
+    if (!nic->vnet) {
+        (void)ioctl(fd, TUNSETOFFLOAD, 0ul);
+    } else if (enable_vnet(nic, fd) < 0) {
+        close(fd);
+        return -1;
+    }
 
     nic->fd = fd;
     nic->inherited = false;
     nic->mtu = (uint16_t)mtu;
     set_ifname(nic, ifr.ifr_name);
     return 0;
+}
+
+/* The image asked for vnet headers but the inherited fd cannot carry them. */
+static void vnet_off(struct skiff_nic *nic, int fd, const char *why)
+{
+    fprintf(stderr, "skiff: warning: net %s: fd %d is %s: offloads (vnet headers) "
+            "disabled for this NIC\n", nic->name, fd, why);
+    nic->vnet = false;
 }
 
 static int attach_inherited(struct skiff_nic *nic, const char *num)
@@ -191,15 +246,21 @@ static int attach_inherited(struct skiff_nic *nic, const char *num)
     unsigned mtu = SKIFF_DEFAULT_MTU;
     if (is_tap) {
         ifr.ifr_name[IFNAMSIZ - 1] = '\0';
+        bool has_vnet = (ifr.ifr_flags & IFF_VNET_HDR) != 0;
         if (!(ifr.ifr_flags & IFF_TAP) || !(ifr.ifr_flags & IFF_NO_PI) ||
-            (ifr.ifr_flags & IFF_VNET_HDR)) {
-            /* IP-only TUN, packet-info prefix or vnet headers would all
-             * break the one-Ethernet-frame-per-read contract. */
+            (has_vnet && !nic->vnet)) {
+            /* IP-only TUN, packet-info prefix or unexpected vnet headers
+             * would all break the one-Ethernet-frame-per-read contract. */
             fprintf(stderr, "skiff: error: net %s: fd %d (%s) must be a TAP opened with "
-                    "IFF_TAP|IFF_NO_PI and without IFF_VNET_HDR\n",
-                    nic->name, fd, ifr.ifr_name);
+                    "IFF_TAP|IFF_NO_PI%s\n", nic->name, fd, ifr.ifr_name,
+                    nic->vnet ? "" : " and without IFF_VNET_HDR (this image and "
+                    "--io mode use plain frames)");
             return -1;
         }
+        if (nic->vnet && !has_vnet)
+            vnet_off(nic, fd, "a TAP opened without IFF_VNET_HDR");
+        else if (nic->vnet && enable_vnet(nic, fd) < 0)
+            return -1;
         short flags = 0;
         int rc = query_iface(ifr.ifr_name, &flags, &mtu);
         if (rc < 0) {
@@ -210,6 +271,8 @@ static int attach_inherited(struct skiff_nic *nic, const char *num)
         if (check_mtu(nic, ifr.ifr_name, mtu) < 0)
             return -1;
     }
+    if (!is_tap && nic->vnet)
+        vnet_off(nic, fd, "not a TAP");
     if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
         fprintf(stderr, "skiff: error: net %s: cannot make fd %d non-blocking: %s\n",
                 nic->name, fd, strerror(errno));
@@ -238,6 +301,10 @@ int skiff_tap_attach(struct skiff_nic *nic, const char *spec)
 
 void skiff_tap_detach(struct skiff_nic *nic)
 {
+    /* Leave a TAP we configured by name as we found it (plain), so other
+     * users of the persistent device do not get super-frames. */
+    if (nic->fd >= 0 && nic->vnet && !nic->inherited)
+        (void)ioctl(nic->fd, TUNSETOFFLOAD, 0ul);
     if (nic->fd >= 0)
         close(nic->fd);
     nic->fd = -1;

@@ -20,6 +20,12 @@
  *          frame and every frame is one write(2), so a byte stream
  *          (SOCK_STREAM, pipe) would lose frame boundaries.
  *
+ * If nic->vnet is set on entry (the image wants vnet headers, ring mode), a
+ * named TAP is opened with IFF_VNET_HDR, a 12-byte header and TSO/checksum
+ * offloads; an inherited fd keeps vnet only if it is a TAP that already has
+ * IFF_VNET_HDR, otherwise nic->vnet is cleared with one warning line. A
+ * plain named attach clears offloads an earlier run may have left.
+ *
  * Fills nic->fd, ifname, mtu, inherited and clears nic->closed. On failure
  * prints one "skiff: error: ..." line, leaves nothing open and returns -1.
  */

@@ -64,6 +64,13 @@ void skiff_bindings_init(const struct skiff_boot_info *bi)
         n->boot = &bi->nics[i];
         n->index = i;
         n->max_frame = (size_t)bi->nics[i].mtu + SOLO5_NET_HLEN;
+        if (bi->nics[i].flags & ~SKIFF_NIC_F_KNOWN)
+            skiff_fatal("boot info: unknown NIC flags");
+        /* The tender only enables vnet in ring modes; never trust that. */
+        if ((bi->nics[i].flags & SKIFF_NIC_F_VNET) && !skiff_direct) {
+            n->vnet = true;
+            n->max_frame = SOLO5_NET_VNET_BUF_MAX;
+        }
         if (!skiff_direct)
             attach_rings(n);
     }

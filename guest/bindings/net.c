@@ -33,3 +33,9 @@ solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle,
     }
     return SOLO5_R_EINVAL;
 }
+
+uint32_t solo5_net_features(solo5_handle_t handle)
+{
+    struct gnic *n = skiff_nic_get(handle);
+    return n != NULL && n->vnet ? SOLO5_NET_F_VNET : 0;
+}

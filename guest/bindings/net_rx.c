@@ -8,6 +8,9 @@
  * 0) and wakes the guest. A reader that was synced and then finds the
  * channel inactive marks the NIC closed: reads return SOLO5_R_CLOSED from
  * then on. In direct mode a read() of 0 bytes (NETREAD ret 2 on hvt) is EOF.
+ *
+ * On a vnet NIC each frame comes out with the vnet header the tender put in
+ * front of it in the slot (SOLO5_NET_F_VNET in solo5.h).
  */
 #include "skiff/rt.h"
 
@@ -40,6 +43,31 @@ static bool rx_resync(struct gnic *n)
     return false;
 }
 
+/*
+ * shms_read() for a vnet NIC: copy "vnet header + frame" out of the next
+ * slot in one go (the header sits right before the frame in the slot). Same
+ * results as shms_read(); a slot without the 12-byte header is BAD_SLOT.
+ */
+static int vnet_read(struct shms_reader *r, uint8_t *buf, uint32_t cap, uint32_t *len)
+{
+    struct shms_rslot rs;
+    int rv = shms_reader_peek(r, &rs);
+
+    if (rv == SHMS_OK) {
+        uint32_t total = rs.len + SOLO5_NET_VNET_HLEN; /* len < slot size */
+        if (rs.vnet_len != SOLO5_NET_VNET_HLEN)
+            rv = SHMS_BAD_SLOT;
+        else if (total > cap)
+            rv = SHMS_TOO_BIG;
+        else {
+            memcpy(buf, (const uint8_t *)rs.data - SOLO5_NET_VNET_HLEN, total);
+            *len = total;
+        }
+    }
+    shms_reader_release(r); /* the slot counts as read, whatever it held */
+    return rv;
+}
+
 /* Copy one frame out of the ring; *consumed notes whether slots were used
  * up (so the caller publishes). Oversized and invalid slots are skipped. */
 static solo5_result_t ring_read(struct gnic *n, uint8_t *buf, size_t size,
@@ -49,7 +77,9 @@ static solo5_result_t ring_read(struct gnic *n, uint8_t *buf, size_t size,
 
     for (int i = 0; i < RX_RETRIES && !n->closed; i++) {
         uint32_t got = 0;
-        switch (shms_read(&n->rx, buf, cap, &got)) {
+        int rv = n->vnet ? vnet_read(&n->rx, buf, cap, &got)
+                         : shms_read(&n->rx, buf, cap, &got);
+        switch (rv) {
         case SHMS_OK:
             *len = got;
             *consumed = true;

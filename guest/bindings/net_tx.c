@@ -3,9 +3,29 @@
  * to the tender with one counter update per batch (flush). The tender is only
  * notified when it has announced that it sleeps, so a busy tender costs the
  * guest no system call at all. Direct mode writes each frame to the packet fd.
+ * On a vnet NIC a buffer is vnet header + frame, stored as one slot.
  */
+#include "skiff/rt.h"
+
 #include "bindings.h"
 #include "hc.h"
+
+/* shms_writer_put() for a vnet NIC: `buf` is vnet header + frame; the slot
+ * records the header as such, so the tender writes both in one go. */
+static int vnet_put(struct shms_writer *w, const uint8_t *buf, uint32_t size)
+{
+    struct shms_wslot ws;
+
+    if (size <= SOLO5_NET_VNET_HLEN)
+        return SHMS_TOO_BIG; /* no frame behind the header: EINVAL */
+    if (size > shms_slot_capacity(w->size))
+        return SHMS_TOO_BIG;
+    int rv = shms_writer_reserve(w, &ws);
+    if (rv != SHMS_OK)
+        return rv;
+    memcpy(ws.data, buf, size);
+    return shms_writer_commit(w, &ws, size - SOLO5_NET_VNET_HLEN, SOLO5_NET_VNET_HLEN);
+}
 
 solo5_result_t solo5_net_queue(solo5_handle_t handle, const uint8_t *buf,
                                size_t size)
@@ -21,7 +41,8 @@ solo5_result_t solo5_net_queue(solo5_handle_t handle, const uint8_t *buf,
         default: return SOLO5_R_EUNSPEC;
         }
     }
-    switch (shms_writer_put(&n->tx, buf, (uint32_t)size)) {
+    switch (n->vnet ? vnet_put(&n->tx, buf, (uint32_t)size)
+                    : shms_writer_put(&n->tx, buf, (uint32_t)size)) {
     case SHMS_OK: return SOLO5_R_OK;
     case SHMS_FULL: return SOLO5_R_AGAIN;
     case SHMS_TOO_BIG: return SOLO5_R_EINVAL;

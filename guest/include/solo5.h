@@ -156,6 +156,41 @@ solo5_result_t solo5_net_read_batch(solo5_handle_t handle,
                                     struct solo5_net_frame *frames, size_t n,
                                     size_t *count);
 
+/*
+ * skiff extension: device features. A device has SOLO5_NET_F_VNET only if
+ * the image asked for it (skiff_add_guest NICS name:vnet) and the host
+ * enabled it for this run (ring I/O modes with a TAP). Then every frame that
+ * solo5_net_read(), solo5_net_read_batch(), solo5_net_queue() and
+ * solo5_net_write() move is a struct solo5_net_vnet_hdr followed by the
+ * Ethernet frame, as with a Linux TAP opened with IFF_VNET_HDR: received
+ * frames may be GSO super-frames or lack their checksum, as the header says,
+ * and so may frames sent. Buffers must then hold SOLO5_NET_VNET_BUF_MAX
+ * bytes. Without the feature (the default) frames are plain, as in Solo5.
+ */
+#define SOLO5_NET_F_VNET 0x1u
+
+/* Features of an acquired device (0 for an invalid handle). */
+uint32_t solo5_net_features(solo5_handle_t handle);
+
+/* struct virtio_net_hdr_v1, little endian (the host's order on x86_64). */
+struct solo5_net_vnet_hdr {
+    uint8_t flags;        /* SOLO5_NET_VNET_F_* */
+    uint8_t gso_type;     /* SOLO5_NET_VNET_GSO_* */
+    uint16_t hdr_len;     /* GSO: bytes of headers to repeat per segment */
+    uint16_t gso_size;    /* GSO: payload bytes per segment */
+    uint16_t csum_start;  /* NEEDS_CSUM: checksum covers [csum_start, end) */
+    uint16_t csum_offset; /* NEEDS_CSUM: where in it the checksum goes */
+    uint16_t num_buffers; /* unused here (0) */
+};
+_Static_assert(sizeof(struct solo5_net_vnet_hdr) == 12, "virtio_net_hdr_v1");
+
+#define SOLO5_NET_VNET_HLEN 12u
+#define SOLO5_NET_VNET_F_NEEDS_CSUM 0x1u
+#define SOLO5_NET_VNET_F_DATA_VALID 0x2u
+#define SOLO5_NET_VNET_GSO_NONE 0x0u
+/* Header + 64 KiB IP packet + Ethernet header + one VLAN tag. */
+#define SOLO5_NET_VNET_BUF_MAX (SOLO5_NET_VNET_HLEN + 65535u + SOLO5_NET_HLEN + 4u)
+
 /* ----------------------------------------------------------------- TLS */
 
 /* Set the TLS base register (%fs on x86_64) to (base). SOLO5_R_EINVAL for a

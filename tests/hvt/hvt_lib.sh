@@ -28,13 +28,11 @@ udp_burst() {
     ip netns exec "$to" iperf3 -s -1 -B "$dst" >/dev/null 2>&1 &
     spid=$!
     _PIDS+=("$spid")
-    for i in $(seq 1 50); do   # no ss(8) in the VM: retry the client
-        if timeout 60 ip netns exec "$from" iperf3 -c "$dst" -u -l 1000 \
-               -b "${UDP_RATE:-4M}" -k "$count" -J 2>/dev/null; then
-            wait "$spid" 2>/dev/null || true
-            return 0
-        fi
+    for i in $(seq 1 20); do   # no ss(8) in the VM: wait for the port
+        ip netns exec "$to" cat /proc/net/tcp | grep -q ':1451 .* 0A ' && break
         sleep 0.2
     done
-    return 1
+    timeout 120 ip netns exec "$from" iperf3 -c "$dst" -u -l 1000 \
+        -b "${UDP_RATE:-4M}" -k "$count" -J || return 1
+    wait "$spid" 2>/dev/null || true
 }

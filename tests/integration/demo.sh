@@ -27,7 +27,7 @@ echo
 echo "  TCP h1 -> h2     $(mbit "$out/tcp.json") Mbit/s"
 echo "  TCP h2 -> h1     $(mbit "$out/tcp-r.json") Mbit/s"
 echo "  ping RTT         $(sed -n 's/^rtt min\/avg\/max\/mdev = \(.*\) ms$/min\/avg\/max\/mdev \1 ms/p' "$out/ping.log")"
-jq -r '.nics[] | "  \(.name) frames in \(.rx.frames), out \(.tx.frames), notifications/frame \(.notifications_per_frame)"' \
+jq -r '.nics[] | "  \(.name): frames in \(.rx.frames), out \(.tx.frames); per frame: guest kicks \(.guest_kicks_per_frame), all notifications \(.notifications_per_frame)"' \
     "$out/stats.json"
 grep '^bridge:' "$out/skiff.log" | sed 's/^/  guest /'
 rm -rf "$out"

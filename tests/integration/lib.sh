@@ -103,8 +103,11 @@ bridge_topology() {
     make_tap "$TAP2"
     make_netns "$NS1"
     make_netns "$NS2"
-    start_bg SKIFF_PID "$SKIFF" --net:wan="$TAP1" --net:lan="$TAP2" --stats="$out/stats.json" \
-        "$@" "$GUESTS/bridge.spt" >"$out/skiff.log" 2>&1
+    # LAN_VIA_FD=1: lan is the TAP as an inherited plain fd (see tapfd.c).
+    local pre=() lan=$TAP2
+    if [ -n "${LAN_VIA_FD:-}" ]; then pre=("$TAPFD" "$TAP2"); lan=@3; fi
+    start_bg SKIFF_PID "${pre[@]}" "$SKIFF" --net:wan="$TAP1" --net:lan="$lan" \
+        --stats="$out/stats.json" "$@" "$GUESTS/bridge.spt" >"$out/skiff.log" 2>&1
     wait_attached "$TAP1"
     wait_attached "$TAP2"
     move_tap "$TAP1" "$NS1" 10.78.0.1/24

@@ -24,10 +24,10 @@ check_ping() { # log-file expected-count
     grep -qE "^$2 packets transmitted, $2 received, 0% packet loss" "$1" ||
         die "loss: $(grep transmitted "$1" || cat "$1")"
 }
-timeout 120 ip netns exec "$ns" ping -q -f -c $small -p a5c3e1f0 10.77.0.2 >"$out/ping1.log" 2>&1 ||
+timeout 120 ip netns exec "$ns" ping -q -f -c $small -w 100 -p a5c3e1f0 10.77.0.2 >"$out/ping1.log" 2>&1 ||
     die "ping failed: $(cat "$out/ping1.log")"
 check_ping "$out/ping1.log" $small
-timeout 120 ip netns exec "$ns" ping -q -f -c $big -s 1400 -p 5a3c1e0f 10.77.0.2 >"$out/ping2.log" 2>&1 ||
+timeout 120 ip netns exec "$ns" ping -q -f -c $big -w 100 -s 1400 -p 5a3c1e0f 10.77.0.2 >"$out/ping2.log" 2>&1 ||
     die "ping -s 1400 failed: $(cat "$out/ping2.log")"
 check_ping "$out/ping2.log" $big
 

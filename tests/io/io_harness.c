@@ -18,6 +18,7 @@
 
 #include "datapath.h"
 #include "tap.h"
+#include "vnet.h"
 
 #define H_RX_EPOCH 0x1234u
 
@@ -37,7 +38,7 @@ static void *zalloc(size_t len)
     return p;
 }
 
-void h_init(struct io_h *h, uint32_t elements)
+static void init_geo(struct io_h *h, uint32_t elements, uint32_t slot_size)
 {
     memset(h, 0, sizeof(*h));
     snprintf(h->nic.name, sizeof(h->nic.name), "test");
@@ -45,7 +46,7 @@ void h_init(struct io_h *h, uint32_t elements)
     h->nic.mtu = H_MTU;
     h->peer = -1;
     h->geo.protocol = SHMS_PROTOCOL_ETH;
-    h->geo.size = skiff_dp_slot_size(H_MTU);
+    h->geo.size = slot_size;
     h->geo.elements = elements;
     h->chan_bytes = shms_channel_bytes(&h->geo);
     if (h->chan_bytes == 0)
@@ -71,6 +72,17 @@ void h_init(struct io_h *h, uint32_t elements)
                      SHMS_MODE_LOSSLESS);
     if (shms_reader_sync(&h->grx) != SHMS_OK)
         abort();
+}
+
+void h_init(struct io_h *h, uint32_t elements)
+{
+    init_geo(h, elements, skiff_dp_slot_size(H_MTU));
+}
+
+void h_init_vnet(struct io_h *h, uint32_t elements)
+{
+    init_geo(h, elements, SKIFF_VNET_SLOT_SIZE);
+    h->nic.vnet = true; /* the attach keeps it only if the fd can do it */
 }
 
 void h_attach_socketpair(struct io_h *h)

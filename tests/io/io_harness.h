@@ -35,6 +35,8 @@ struct io_h {
 /* Channels with `elements` slots sized for H_MTU; eventfds; guest RX synced.
  * The packet fd is attached separately (h_attach_socketpair or by the test). */
 void h_init(struct io_h *h, uint32_t elements);
+/* The same with slots for vnet header + GSO frame, nic.vnet requested. */
+void h_init_vnet(struct io_h *h, uint32_t elements);
 /* socketpair(AF_UNIX, SOCK_SEQPACKET), attached as "@FD". */
 void h_attach_socketpair(struct io_h *h);
 /* Guest activates its TX channel (new epoch each call). */

@@ -329,6 +329,23 @@ static void test_abi_note_errors(void **state)
     tb_init(&t);
     tb_add_note(&t, SKIFF_NOTE_NAME, 6, 0x534b0099u, blob, 8);
     expect_error(&t, "unknown Skiff note type");
+
+    /* SKIFF_TARGET_ANY: any runnable target, the note tells which. */
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_abi(&t, SKIFF_TARGET_HVT, SKIFF_ABI_VERSION);
+    tb_add_manifest(&t, &m);
+    assert_int_equal(parse_mem_target(&t, MEM, SKIFF_TARGET_ANY), 0);
+    assert_int_equal(img.abi.target, SKIFF_TARGET_HVT);
+    tb_init(&t);
+    assert_int_equal(parse_mem_target(&t, MEM, SKIFF_TARGET_ANY), 0);
+    assert_int_equal(img.abi.target, SKIFF_TARGET_SPT);
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_abi(&t, 7, SKIFF_ABI_VERSION);
+    tb_add_manifest(&t, &m);
+    assert_int_equal(parse_mem_target(&t, MEM, SKIFF_TARGET_ANY), -1);
+    assert_non_null(strstr(err, "unknown target 7"));
 }
 
 static void test_manifest_note_errors(void **state)
@@ -407,8 +424,11 @@ static void test_manifest_contents(void **state)
     expect_manifest_error(&m, "names NIC 'wan' twice");
 
     tb_default_manifest(&m);
-    m.nics[0].flags = 1;
-    expect_manifest_error(&m, "reserved fields");
+    m.nics[0].flags = 0x2;
+    expect_manifest_error(&m, "NIC 'wan' sets unknown flags 0x2");
+    tb_default_manifest(&m);
+    m.nics[1].flags = SKIFF_NIC_F_VNET | 0x80000000u;
+    expect_manifest_error(&m, "NIC 'lan' sets unknown flags 0x80000000");
     tb_default_manifest(&m);
     m.nics[1].reserved = 7;
     expect_manifest_error(&m, "reserved fields");
@@ -423,6 +443,31 @@ static void test_manifest_contents(void **state)
     tb_add_abi(&t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION);
     tb_add_manifest(&t, &m);
     assert_int_equal(parse(&t), 0);
+}
+
+/* Known NIC flags load; a vnet NIC reserves room for its larger rings. */
+static void test_manifest_vnet(void **state)
+{
+    (void)state;
+    struct skiff_manifest m;
+    struct test_image t;
+
+    tb_default_manifest(&m);
+    m.nics[0].flags = SKIFF_NIC_F_VNET;
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_abi(&t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION);
+    tb_add_manifest(&t, &m);
+    assert_int_equal(parse(&t), 0);
+    assert_int_equal(img.manifest.nics[0].flags, SKIFF_NIC_F_VNET);
+    assert_int_equal(img.manifest.nics[1].flags, 0);
+
+    struct skiff_manifest plain;
+    tb_default_manifest(&plain);
+    assert_true(skiff_layout_reserve(&m) > skiff_layout_reserve(&plain));
+    assert_true(skiff_layout_nic_bytes(SKIFF_NIC_F_VNET) >=
+                2 * (uint64_t)SKIFF_VNET_SLOT_SIZE * SKIFF_VNET_SLOT_COUNT);
+    assert_true(SKIFF_VNET_SLOT_SIZE >= 16 + 12 + 65535 + 14 + 4);
 }
 
 /* --------------------------------------------------------------- segments */
@@ -543,7 +588,9 @@ static void test_memory_fit(void **state)
 {
     (void)state;
     struct test_image t;
-    uint64_t reserve = skiff_layout_reserve(2);
+    struct skiff_manifest m;
+    tb_default_manifest(&m);
+    uint64_t reserve = skiff_layout_reserve(&m);
 
     tb_init(&t);
     t.ph[TB_PH_DATA].p_memsz = MEM - reserve - TB_DATA_VADDR; /* just fits */
@@ -603,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_abi_note_errors),
         cmocka_unit_test(test_manifest_note_errors),
         cmocka_unit_test(test_manifest_contents),
+        cmocka_unit_test(test_manifest_vnet),
         cmocka_unit_test(test_segment_sizes),
         cmocka_unit_test(test_segment_addresses),
         cmocka_unit_test(test_segment_alignment),

@@ -37,9 +37,21 @@ _Static_assert(sizeof(struct skiff_abi_note) == 8, "abi");
 
 #define SKIFF_MANIFEST_VERSION 1u
 
+/*
+ * NIC flags. In the manifest: what the guest asks for; in the boot info: what
+ * the tender enabled for this run (a subset). Unknown manifest bits are
+ * refused by the loader.
+ *
+ * SKIFF_NIC_F_VNET: frames in both rings are prefixed by a 12-byte
+ * struct virtio_net_hdr_v1 (slot vnet_len 12) and may be GSO frames of up to
+ * 64 KiB; the packet fd is a TAP with IFF_VNET_HDR and offloads on.
+ */
+#define SKIFF_NIC_F_VNET 0x1u
+#define SKIFF_NIC_F_KNOWN SKIFF_NIC_F_VNET
+
 struct skiff_manifest_nic {
     char name[SKIFF_NAME_MAX]; /* [A-Za-z0-9_], NUL-terminated */
-    uint32_t flags;            /* reserved, 0 */
+    uint32_t flags;            /* SKIFF_NIC_F_* requested */
     uint32_t reserved;
 };
 _Static_assert(sizeof(struct skiff_manifest_nic) == 40, "abi");
@@ -61,7 +73,7 @@ struct skiff_boot_nic {
     char name[SKIFF_NAME_MAX];
     uint8_t mac[6];
     uint16_t mtu;
-    uint32_t flags;     /* reserved, 0 */
+    uint32_t flags;     /* SKIFF_NIC_F_* enabled for this run */
     uint32_t slot_size; /* SHMStream slot bytes (both directions) */
     uint32_t slot_count;
     uint32_t reserved0;
