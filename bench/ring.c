@@ -20,16 +20,16 @@
 #include "ring_bench.h"
 
 /* The tender's default geometry (tender/layout.h): 256 slots of 2 KiB. */
-#define SLOT_SIZE 2048u
-#define SLOT_COUNT 256u
+#define SLOT_SIZE   2048u
+#define SLOT_COUNT  256u
 #define MAX_REPEATS 101
 /* A run in which either thread got less than this share of its CPU was
  * disturbed by other load: it is discarded and run again (a few times). */
 #define MIN_CPU_SHARE 0.9
-#define MAX_RETRIES 4
+#define MAX_RETRIES   4
 
 /* Targets, as stated in docs/benchmarks.md. */
-#define TARGET_RATIO_1500 0.7
+#define TARGET_RATIO_1500  0.7
 #define TARGET_MFPS_64_B32 50.0
 
 struct row {
@@ -99,8 +99,7 @@ static int measure(struct row *row, const struct ring_cfg *base, int repeats)
         double bound;
 
         for (int try = 0;; try++) {
-            bound = ring_memcpy_gbps(cfg.frame, cfg.slot_size, cfg.elements,
-                                     cfg.seconds / 4);
+            bound = ring_memcpy_gbps(cfg.frame, cfg.slot_size, cfg.elements, cfg.seconds / 4);
             if (ring_run(&cfg, &res) != 0 || res.seconds <= 0 || bound <= 0)
                 return -1;
             if (res.cpu_share >= MIN_CPU_SHARE || try == MAX_RETRIES)
@@ -115,9 +114,10 @@ static int measure(struct row *row, const struct ring_cfg *base, int repeats)
         ratio[i] = gbps[i] / (bound / 2);
         cpu[i] = res.cpu_share;
         if (verbose)
-            fprintf(stderr, "    repeat %d: %.2f M frames/s, %.2f GB/s, memcpy %.2f GB/s,"
-                            " ratio %.2f, cpu %.2f\n", i + 1, mfps[i], gbps[i], bound,
-                    ratio[i], cpu[i]);
+            fprintf(stderr,
+                    "    repeat %d: %.2f M frames/s, %.2f GB/s, memcpy %.2f GB/s,"
+                    " ratio %.2f, cpu %.2f\n",
+                    i + 1, mfps[i], gbps[i], bound, ratio[i], cpu[i]);
     }
     stats(mfps, repeats, row->mfps);
     stats(gbps, repeats, row->gbps);
@@ -140,8 +140,7 @@ static const char *verdict(const struct row *r)
 static void print_table(const struct row *rows, int n, int repeats)
 {
     printf("\n%5s %5s %4s  %-22s %-19s %-19s %-4s %-4s %s\n", "size", "batch", "mode",
-           "Mframes/s med [min-max]", "GB/s med", "ratio to memcpy/2", "cpu", "disc",
-           "target");
+           "Mframes/s med [min-max]", "GB/s med", "ratio to memcpy/2", "cpu", "disc", "target");
     for (int i = 0; i < n; i++) {
         const struct row *r = &rows[i];
         const char *v = verdict(r);
@@ -153,9 +152,9 @@ static void print_table(const struct row *rows, int n, int repeats)
             snprintf(target, sizeof(target), ">= %.0f Mf/s: %s", TARGET_MFPS_64_B32, v);
         printf("%5u %5u %4s  %6.2f [%6.2f-%6.2f]  %5.2f [%5.2f-%5.2f]  "
                "%4.2f [%4.2f-%4.2f]  %4.2f %4d %s\n",
-               r->frame, r->batch, mode_name(r->rmode), r->mfps[0], r->mfps[1],
-               r->mfps[2], r->gbps[0], r->gbps[1], r->gbps[2], r->ratio[0],
-               r->ratio[1], r->ratio[2], r->cpu[1], r->discarded, target);
+               r->frame, r->batch, mode_name(r->rmode), r->mfps[0], r->mfps[1], r->mfps[2],
+               r->gbps[0], r->gbps[1], r->gbps[2], r->ratio[0], r->ratio[1], r->ratio[2], r->cpu[1],
+               r->discarded, target);
     }
     printf("\nmemcpy GB/s (single thread, median of the per-repeat runs):");
     for (int i = 0; i < n; i++)
@@ -163,14 +162,15 @@ static void print_table(const struct row *rows, int n, int repeats)
             printf(" %u B: %.2f", rows[i].frame, rows[i].memcpy_gbps[0]);
     printf("\ncpu: lowest share of a CPU either thread got in a kept run (below %.1f:"
            " disturbed by other load even after %d retries);\ndisc: disturbed runs"
-           " discarded and re-run.", MIN_CPU_SHARE, MAX_RETRIES);
+           " discarded and re-run.",
+           MIN_CPU_SHARE, MAX_RETRIES);
     printf("\n%d repeats per row. Targets: 1500 B frames >= %.2f x (memcpy/2);"
            " 64 B frames, batch 32 >= %.0f M frames/s.\n",
            repeats, TARGET_RATIO_1500, TARGET_MFPS_64_B32);
 }
 
-static int write_json(const char *path, const struct row *rows, int n,
-                      const struct ring_cfg *base, int repeats)
+static int write_json(const char *path, const struct row *rows, int n, const struct ring_cfg *base,
+                      int repeats)
 {
     FILE *f = fopen(path, "w");
 
@@ -178,26 +178,26 @@ static int write_json(const char *path, const struct row *rows, int n,
         perror(path);
         return -1;
     }
-    fprintf(f, "{\"bench\":\"ring\",\"slot_size\":%llu,\"elements\":%llu,"
-               "\"seconds\":%.3f,\"repeats\":%d,\"cpu_writer\":%d,\"cpu_reader\":%d,"
-               "\"results\":[",
-            (unsigned long long)base->slot_size, (unsigned long long)base->elements,
-            base->seconds, repeats, base->cpu_w, base->cpu_r);
+    fprintf(f,
+            "{\"bench\":\"ring\",\"slot_size\":%llu,\"elements\":%llu,"
+            "\"seconds\":%.3f,\"repeats\":%d,\"cpu_writer\":%d,\"cpu_reader\":%d,"
+            "\"results\":[",
+            (unsigned long long)base->slot_size, (unsigned long long)base->elements, base->seconds,
+            repeats, base->cpu_w, base->cpu_r);
     for (int i = 0; i < n; i++) {
         const struct row *r = &rows[i];
         const char *v = verdict(r);
 
-        fprintf(f, "%s\n{\"frame\":%u,\"batch\":%u,\"mode\":\"%s\","
-                   "\"mfps\":[%.3f,%.3f,%.3f],\"gbps\":[%.3f,%.3f,%.3f],"
-                   "\"memcpy_gbps\":[%.3f,%.3f,%.3f],\"ratio\":[%.3f,%.3f,%.3f],"
-                   "\"cpu_share\":[%.3f,%.3f,%.3f],\"discarded\":%d,\"target\":%s%s%s}",
-                i ? "," : "", r->frame, r->batch, mode_name(r->rmode), r->mfps[0],
-                r->mfps[1], r->mfps[2], r->gbps[0], r->gbps[1], r->gbps[2],
-                r->memcpy_gbps[0], r->memcpy_gbps[1], r->memcpy_gbps[2],
-                r->ratio[0], r->ratio[1], r->ratio[2], r->cpu[0], r->cpu[1], r->cpu[2],
-                r->discarded,
-                v ? "\"" : "",
-                v ? v : "null", v ? "\"" : "");
+        fprintf(f,
+                "%s\n{\"frame\":%u,\"batch\":%u,\"mode\":\"%s\","
+                "\"mfps\":[%.3f,%.3f,%.3f],\"gbps\":[%.3f,%.3f,%.3f],"
+                "\"memcpy_gbps\":[%.3f,%.3f,%.3f],\"ratio\":[%.3f,%.3f,%.3f],"
+                "\"cpu_share\":[%.3f,%.3f,%.3f],\"discarded\":%d,\"target\":%s%s%s}",
+                i ? "," : "", r->frame, r->batch, mode_name(r->rmode), r->mfps[0], r->mfps[1],
+                r->mfps[2], r->gbps[0], r->gbps[1], r->gbps[2], r->memcpy_gbps[0],
+                r->memcpy_gbps[1], r->memcpy_gbps[2], r->ratio[0], r->ratio[1], r->ratio[2],
+                r->cpu[0], r->cpu[1], r->cpu[2], r->discarded, v ? "\"" : "", v ? v : "null",
+                v ? "\"" : "");
     }
     fprintf(f, "\n]}\n");
     return fclose(f) == 0 ? 0 : -1;
@@ -217,11 +217,11 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    static const uint32_t frames[] = {64, 1500};
-    static const uint32_t batches[] = {1, 32};
-    static const enum ring_rmode modes[] = {RING_READ_COPY, RING_READ_PEEK};
+    static const uint32_t frames[] = { 64, 1500 };
+    static const uint32_t batches[] = { 1, 32 };
+    static const enum ring_rmode modes[] = { RING_READ_COPY, RING_READ_PEEK };
     struct row rows[8];
-    struct ring_cfg base = {.slot_size = SLOT_SIZE, .elements = SLOT_COUNT, .seconds = 1};
+    struct ring_cfg base = { .slot_size = SLOT_SIZE, .elements = SLOT_COUNT, .seconds = 1 };
     const char *json = NULL;
     int repeats = 0, n = 0;
     uint32_t only_size = 0, only_batch = 0;
@@ -278,12 +278,12 @@ int main(int argc, char **argv)
                 r->batch = batches[b];
                 r->rmode = modes[m];
                 if (measure(r, &base, repeats) != 0) {
-                    fprintf(stderr, "ring: %u B batch %u %s: run failed\n",
-                            r->frame, r->batch, mode_name(r->rmode));
+                    fprintf(stderr, "ring: %u B batch %u %s: run failed\n", r->frame, r->batch,
+                            mode_name(r->rmode));
                     return 1;
                 }
-                fprintf(stderr, "  %u B batch %u %s: %.2f M frames/s\n", r->frame,
-                        r->batch, mode_name(r->rmode), r->mfps[0]);
+                fprintf(stderr, "  %u B batch %u %s: %.2f M frames/s\n", r->frame, r->batch,
+                        mode_name(r->rmode), r->mfps[0]);
             }
     print_table(rows, n, repeats);
     if (json != NULL && write_json(json, rows, n, &base, repeats) != 0)

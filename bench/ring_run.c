@@ -21,7 +21,7 @@
 #include "shmstream/shmstream.h"
 
 #define BENCH_PROTOCOL SHMS_PROTOCOL_ETH
-#define BENCH_EPOCH 0x62656e6368ull /* any non-zero value */
+#define BENCH_EPOCH    0x62656e6368ull /* any non-zero value */
 
 /*
  * Everything both threads touch. The writer's and reader's private ring
@@ -35,8 +35,8 @@ struct bench {
     _Alignas(64) const struct ring_cfg *cfg;
     int ready; /* threads that reached the start line */
     int go;
-    int stop;  /* main -> writer: stop producing */
-    int done;  /* writer -> reader: `total` is final */
+    int stop; /* main -> writer: stop producing */
+    int done; /* writer -> reader: `total` is final */
     uint64_t total;
     _Alignas(64) double t_end; /* reader: time the last frame was verified */
     double cpu_w, cpu_r;       /* CPU seconds each thread used while running */
@@ -122,8 +122,7 @@ static void *writer_main(void *arg)
 }
 
 /* Next frame for the reader: its data and length, or a shms_result. */
-static int next_frame(struct bench *b, uint8_t *buf, const uint8_t **data,
-                      uint32_t *len)
+static int next_frame(struct bench *b, uint8_t *buf, const uint8_t **data, uint32_t *len)
 {
     struct shms_rslot rs;
     int rv;
@@ -169,8 +168,7 @@ static void *reader_main(void *arg)
                 memcpy(&seq, data, sizeof(seq));
             if (rv != SHMS_OK || len != cfg->frame || seq != expect) {
                 fprintf(stderr, "ring: reader: frame %llu: %s (len %u)\n",
-                        (unsigned long long)expect, shms_result_str(rv),
-                        rv == SHMS_OK ? len : 0);
+                        (unsigned long long)expect, shms_result_str(rv), rv == SHMS_OK ? len : 0);
                 CMM_STORE_SHARED(b->failed, 1);
                 return NULL;
             }
@@ -199,7 +197,7 @@ static void *reader_main(void *arg)
 
 static void sleep_s(double s)
 {
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
 
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
@@ -207,7 +205,7 @@ static void sleep_s(double s)
 
 int ring_run(const struct ring_cfg *cfg, struct ring_result *res)
 {
-    const struct shms_geometry g = {BENCH_PROTOCOL, cfg->slot_size, cfg->elements};
+    const struct shms_geometry g = { BENCH_PROTOCOL, cfg->slot_size, cfg->elements };
     uint64_t chan_bytes = shms_channel_bytes(&g);
     struct bench *b = aligned_alloc(64, sizeof(*b));
     struct shms_ctrl *ctrl = aligned_alloc(4096, 4096);
@@ -224,8 +222,8 @@ int ring_run(const struct ring_cfg *cfg, struct ring_result *res)
     memset(ctrl, 0, 4096);
     memset(chan, 0, chan_bytes); /* fault the pages in before timing */
     b->cfg = cfg;
-    if (shms_writer_init(&b->w, chan, chan_bytes, ctrl, &g, BENCH_EPOCH,
-                         SHMS_MODE_LOSSLESS) != SHMS_OK) {
+    if (shms_writer_init(&b->w, chan, chan_bytes, ctrl, &g, BENCH_EPOCH, SHMS_MODE_LOSSLESS) !=
+        SHMS_OK) {
         fprintf(stderr, "ring: writer init failed\n");
         goto out;
     }
@@ -263,8 +261,7 @@ out:
     return rv;
 }
 
-double ring_memcpy_gbps(uint32_t frame, uint64_t slot_size, uint64_t elements,
-                        double seconds)
+double ring_memcpy_gbps(uint32_t frame, uint64_t slot_size, uint64_t elements, double seconds)
 {
     size_t bytes = slot_size * elements;
     uint8_t *src = aligned_alloc(4096, bytes);

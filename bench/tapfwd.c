@@ -96,7 +96,8 @@ int main(int argc, char **argv)
             }
         }
     }
-    fprintf(stderr, "tapfwd: %s->%s %llu frames (%llu dropped), %s->%s %llu frames (%llu dropped)\n",
+    fprintf(stderr,
+            "tapfwd: %s->%s %llu frames (%llu dropped), %s->%s %llu frames (%llu dropped)\n",
             argv[1], argv[2], (unsigned long long)fwd[0], (unsigned long long)drop[0], argv[2],
             argv[1], (unsigned long long)fwd[1], (unsigned long long)drop[1]);
     close(fd[0]);

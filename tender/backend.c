@@ -7,13 +7,10 @@
 const struct skiff_backend *skiff_backend_for(uint32_t target)
 {
     switch (target) {
-    case SKIFF_TARGET_SPT:
-        return &skiff_backend_spt;
+    case SKIFF_TARGET_SPT: return &skiff_backend_spt;
 #ifdef SKIFF_HAVE_HVT
-    case SKIFF_TARGET_HVT:
-        return &skiff_backend_hvt;
+    case SKIFF_TARGET_HVT: return &skiff_backend_hvt;
 #endif
-    default:
-        return NULL;
+    default: return NULL;
     }
 }

@@ -35,8 +35,8 @@ struct skiff_end {
 
 struct skiff_backend {
     const char *name;
-    uint32_t target;  /* SKIFF_TARGET_*: the ABI note must match */
-    bool mem_at_gpa;  /* guest memory must sit at host address == gpa */
+    uint32_t target; /* SKIFF_TARGET_*: the ABI note must match */
+    bool mem_at_gpa; /* guest memory must sit at host address == gpa */
 
     /* Can this machine run the backend's images at all? Called before any
      * set-up; prints a one-line error naming `image` and returns -1 if not.

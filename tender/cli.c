@@ -23,37 +23,36 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-"usage: skiff [OPTIONS] IMAGE [-- GUEST ARGS]\n"
-"\n"
-"Run the unikernel IMAGE (spt target), bridging its NICs to TAP devices\n"
-"through shared-memory rings.\n"
-"\n"
-"  --mem=MB              guest memory in MiB (default %u, %u..%u)\n"
-"  --net:NAME=IFACE      attach the image's NIC NAME to TAP device IFACE\n"
-"  --net:NAME=@FD        ... or to the already open packet fd FD (>= 3)\n"
-"  --net-mac:NAME=MAC    MAC address of NIC NAME (default: locally\n"
-"                        administered 02:xx:xx:xx:xx:xx derived from NAME\n"
-"                        and its --net value, stable across runs)\n"
-"  --io=event|poll|direct\n"
-"                        event: I/O thread sleeps in epoll (default)\n"
-"                        poll: I/O thread busy-polls, sleeps when idle\n"
-"                        direct: no rings, one system call per frame\n"
-"  --spin-us=N           poll mode: spin N us idle before sleeping (default %u)\n"
-"  --stats[=FILE]        print per-NIC statistics at exit (SIGUSR1 prints\n"
-"                        them any time); with FILE also write them as JSON\n"
-"  --help                show this help\n"
-"  --version             show the version\n"
-"\n"
-"Every NIC the image declares needs exactly one --net option.\n"
-"\n"
-"Exit status: the guest's; 1 for usage and set-up errors; 255 if the guest\n"
-"was killed (forbidden system call, fault); 128+N after signal N.\n",
-            SKIFF_MEM_DEFAULT_MB, SKIFF_MEM_MIN_MB, SKIFF_MEM_MAX_MB,
-            SKIFF_SPIN_US_DEFAULT);
+            "usage: skiff [OPTIONS] IMAGE [-- GUEST ARGS]\n"
+            "\n"
+            "Run the unikernel IMAGE (spt target), bridging its NICs to TAP devices\n"
+            "through shared-memory rings.\n"
+            "\n"
+            "  --mem=MB              guest memory in MiB (default %u, %u..%u)\n"
+            "  --net:NAME=IFACE      attach the image's NIC NAME to TAP device IFACE\n"
+            "  --net:NAME=@FD        ... or to the already open packet fd FD (>= 3)\n"
+            "  --net-mac:NAME=MAC    MAC address of NIC NAME (default: locally\n"
+            "                        administered 02:xx:xx:xx:xx:xx derived from NAME\n"
+            "                        and its --net value, stable across runs)\n"
+            "  --io=event|poll|direct\n"
+            "                        event: I/O thread sleeps in epoll (default)\n"
+            "                        poll: I/O thread busy-polls, sleeps when idle\n"
+            "                        direct: no rings, one system call per frame\n"
+            "  --spin-us=N           poll mode: spin N us idle before sleeping (default %u)\n"
+            "  --stats[=FILE]        print per-NIC statistics at exit (SIGUSR1 prints\n"
+            "                        them any time); with FILE also write them as JSON\n"
+            "  --help                show this help\n"
+            "  --version             show the version\n"
+            "\n"
+            "Every NIC the image declares needs exactly one --net option.\n"
+            "\n"
+            "Exit status: the guest's; 1 for usage and set-up errors; 255 if the guest\n"
+            "was killed (forbidden system call, fault); 128+N after signal N.\n",
+            SKIFF_MEM_DEFAULT_MB, SKIFF_MEM_MIN_MB, SKIFF_MEM_MAX_MB, SKIFF_SPIN_US_DEFAULT);
 }
 
-__attribute__((format(printf, 2, 3)))
-static enum skiff_cli_result fail(FILE *err, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static enum skiff_cli_result fail(FILE *err, const char *fmt,
+                                                                        ...)
 {
     va_list ap;
     fputs("skiff: error: ", err);
@@ -112,8 +111,7 @@ static bool parse_mac(const char *s, uint8_t mac[6])
  * Split "--PREFIX:NAME=VALUE" (arg points after "--PREFIX:"). Copies NAME
  * into name, returns VALUE or NULL if there is no '='.
  */
-static const char *split_name(const char *arg, char name[SKIFF_NAME_MAX],
-                              bool *name_ok)
+static const char *split_name(const char *arg, char name[SKIFF_NAME_MAX], bool *name_ok)
 {
     const char *eq = strchr(arg, '=');
     size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
@@ -140,8 +138,7 @@ static struct skiff_cli_net *find_net(struct skiff_cli *cli, const char *name)
     return i < 0 ? NULL : &cli->nets[i];
 }
 
-const struct skiff_cli_net *skiff_cli_find_net(const struct skiff_cli *cli,
-                                               const char *name)
+const struct skiff_cli_net *skiff_cli_find_net(const struct skiff_cli *cli, const char *name)
 {
     int i = net_index(cli, name);
     return i < 0 ? NULL : &cli->nets[i];
@@ -154,36 +151,42 @@ struct pending_mac {
     uint8_t mac[6];
 };
 
-static enum skiff_cli_result opt_net(struct skiff_cli *cli, const char *arg,
-                                     const char *rest, FILE *err)
+static enum skiff_cli_result opt_net(struct skiff_cli *cli, const char *arg, const char *rest,
+                                     FILE *err)
 {
     char name[SKIFF_NAME_MAX];
     bool name_ok;
     const char *spec = split_name(rest, name, &name_ok);
 
     if (!name_ok)
-        return fail(err, "%s: NIC name must be 1-%u characters of [A-Za-z0-9_] "
-                    "(e.g. --net:service=tap0)", arg, SKIFF_NAME_MAX - 1);
+        return fail(err,
+                    "%s: NIC name must be 1-%u characters of [A-Za-z0-9_] "
+                    "(e.g. --net:service=tap0)",
+                    arg, SKIFF_NAME_MAX - 1);
     if (!spec || *spec == '\0')
-        return fail(err, "%s: missing TAP device (use --net:%s=IFACE or "
-                    "--net:%s=@FD)", arg, name, name);
+        return fail(err,
+                    "%s: missing TAP device (use --net:%s=IFACE or "
+                    "--net:%s=@FD)",
+                    arg, name, name);
     if (find_net(cli, name))
-        return fail(err, "%s: NIC '%s' given twice (use one --net per NIC)",
-                    arg, name);
+        return fail(err, "%s: NIC '%s' given twice (use one --net per NIC)", arg, name);
     if (cli->net_count == SKIFF_MAX_NICS)
-        return fail(err, "%s: too many --net options (at most %u NICs)", arg,
-                    SKIFF_MAX_NICS);
+        return fail(err, "%s: too many --net options (at most %u NICs)", arg, SKIFF_MAX_NICS);
     if (spec[0] == '@') {
         uint64_t fd;
         if (!parse_u64(spec + 1, &fd) || fd > INT_MAX)
-            return fail(err, "%s: '%s' is not a file descriptor number "
-                        "(use @FD, e.g. @3)", arg, spec);
+            return fail(err,
+                        "%s: '%s' is not a file descriptor number "
+                        "(use @FD, e.g. @3)",
+                        arg, spec);
         if (fd < 3)
-            return fail(err, "%s: fd %s is stdin/stdout/stderr (pass the "
-                        "packet fd as 3 or above)", arg, spec + 1);
+            return fail(err,
+                        "%s: fd %s is stdin/stdout/stderr (pass the "
+                        "packet fd as 3 or above)",
+                        arg, spec + 1);
     } else if (strlen(spec) >= IF_NAMESIZE) {
-        return fail(err, "%s: interface name '%s' is longer than %d characters",
-                    arg, spec, IF_NAMESIZE - 1);
+        return fail(err, "%s: interface name '%s' is longer than %d characters", arg, spec,
+                    IF_NAMESIZE - 1);
     } else if (strchr(spec, '/') || strchr(spec, ' ')) {
         return fail(err, "%s: '%s' is not a valid interface name", arg, spec);
     }
@@ -194,9 +197,8 @@ static enum skiff_cli_result opt_net(struct skiff_cli *cli, const char *arg,
     return SKIFF_CLI_RUN;
 }
 
-static enum skiff_cli_result opt_net_mac(struct pending_mac *macs, unsigned *count,
-                                         const char *arg, const char *rest,
-                                         FILE *err)
+static enum skiff_cli_result opt_net_mac(struct pending_mac *macs, unsigned *count, const char *arg,
+                                         const char *rest, FILE *err)
 {
     char name[SKIFF_NAME_MAX];
     bool name_ok;
@@ -204,43 +206,46 @@ static enum skiff_cli_result opt_net_mac(struct pending_mac *macs, unsigned *cou
     uint8_t mac[6];
 
     if (!name_ok)
-        return fail(err, "%s: NIC name must be 1-%u characters of [A-Za-z0-9_]",
-                    arg, SKIFF_NAME_MAX - 1);
+        return fail(err, "%s: NIC name must be 1-%u characters of [A-Za-z0-9_]", arg,
+                    SKIFF_NAME_MAX - 1);
     if (!val || !parse_mac(val, mac))
-        return fail(err, "%s: bad MAC address (use six hex octets, e.g. "
-                    "--net-mac:%s=02:00:00:00:00:01)", arg, name);
+        return fail(err,
+                    "%s: bad MAC address (use six hex octets, e.g. "
+                    "--net-mac:%s=02:00:00:00:00:01)",
+                    arg, name);
     if (mac[0] & 1)
-        return fail(err, "%s: %s is a multicast address (the first octet must "
-                    "be even, e.g. 02:...)", arg, val);
+        return fail(err,
+                    "%s: %s is a multicast address (the first octet must "
+                    "be even, e.g. 02:...)",
+                    arg, val);
     if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
         return fail(err, "%s: the all-zero MAC address is not usable", arg);
     for (unsigned i = 0; i < *count; i++)
         if (strcmp(macs[i].name, name) == 0)
             return fail(err, "%s: MAC of NIC '%s' given twice", arg, name);
     if (*count == SKIFF_MAX_NICS)
-        return fail(err, "%s: too many --net-mac options (at most %u NICs)",
-                    arg, SKIFF_MAX_NICS);
+        return fail(err, "%s: too many --net-mac options (at most %u NICs)", arg, SKIFF_MAX_NICS);
     strcpy(macs[*count].name, name);
     memcpy(macs[*count].mac, mac, 6);
     (*count)++;
     return SKIFF_CLI_RUN;
 }
 
-static enum skiff_cli_result opt_mem(struct skiff_cli *cli, const char *arg,
-                                     const char *val, FILE *err)
+static enum skiff_cli_result opt_mem(struct skiff_cli *cli, const char *arg, const char *val,
+                                     FILE *err)
 {
     uint64_t mb;
     if (!parse_u64(val, &mb))
         return fail(err, "%s: not a whole number of MiB (e.g. --mem=64)", arg);
     if (mb < SKIFF_MEM_MIN_MB || mb > SKIFF_MEM_MAX_MB)
-        return fail(err, "%s: guest memory must be %u..%u MiB", arg,
-                    SKIFF_MEM_MIN_MB, SKIFF_MEM_MAX_MB);
+        return fail(err, "%s: guest memory must be %u..%u MiB", arg, SKIFF_MEM_MIN_MB,
+                    SKIFF_MEM_MAX_MB);
     cli->mem_bytes = mb << 20;
     return SKIFF_CLI_RUN;
 }
 
-enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *cli,
-                                      FILE *out, FILE *err)
+enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *cli, FILE *out,
+                                      FILE *err)
 {
     struct pending_mac macs[SKIFF_MAX_NICS];
     unsigned mac_count = 0;
@@ -263,8 +268,10 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
         }
         if (a[0] != '-' || a[1] == '\0') {
             if (cli->image)
-                return fail(err, "unexpected argument '%s' after image '%s' "
-                            "(put guest arguments after '--')", a, cli->image);
+                return fail(err,
+                            "unexpected argument '%s' after image '%s' "
+                            "(put guest arguments after '--')",
+                            a, cli->image);
             cli->image = a;
             continue;
         }
@@ -291,15 +298,16 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
             else if (strcmp(v, "direct") == 0)
                 cli->io_mode = SKIFF_IO_DIRECT;
             else
-                return fail(err, "%s: unknown I/O mode (use --io=event, "
-                            "--io=poll or --io=direct)", a);
+                return fail(err,
+                            "%s: unknown I/O mode (use --io=event, "
+                            "--io=poll or --io=direct)",
+                            a);
             r = SKIFF_CLI_RUN;
         } else if (strncmp(a, "--spin-us=", 10) == 0) {
             uint64_t us;
             /* 0 is refused: the I/O side reads spin 0 as "default" */
             if (!parse_u64(a + 10, &us) || us < 1 || us > SKIFF_SPIN_US_MAX)
-                return fail(err, "%s: spin time must be 1..%u microseconds", a,
-                            SKIFF_SPIN_US_MAX);
+                return fail(err, "%s: spin time must be 1..%u microseconds", a, SKIFF_SPIN_US_MAX);
             cli->spin_ns = us * 1000;
             have_spin = true;
             r = SKIFF_CLI_RUN;
@@ -309,14 +317,13 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
         } else if (strncmp(a, "--stats=", 8) == 0) {
             if (a[8] == '\0')
                 return fail(err, "--stats=: missing file name (use --stats or "
-                            "--stats=FILE)");
+                                 "--stats=FILE)");
             cli->stats = true;
             cli->stats_file = a + 8;
             r = SKIFF_CLI_RUN;
         } else if (strcmp(a, "--mem") == 0 || strcmp(a, "--io") == 0 ||
                    strcmp(a, "--spin-us") == 0) {
-            return fail(err, "%s needs a value joined with '=' (e.g. %s=...)",
-                        a, a);
+            return fail(err, "%s needs a value joined with '=' (e.g. %s=...)", a, a);
         } else if (strncmp(a, "--net=", 6) == 0 || strcmp(a, "--net") == 0) {
             return fail(err, "%s: name the NIC (use --net:NAME=IFACE)", a);
         } else {
@@ -328,15 +335,15 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
 
     if (!cli->image)
         return fail(err, "missing IMAGE (usage: skiff [OPTIONS] IMAGE "
-                    "[-- GUEST ARGS]; see skiff --help)");
+                         "[-- GUEST ARGS]; see skiff --help)");
     if (have_spin && cli->io_mode != SKIFF_IO_POLL)
         return fail(err, "--spin-us only applies to --io=poll (drop it or add "
-                    "--io=poll)");
+                         "--io=poll)");
     for (unsigned i = 0; i < mac_count; i++) {
         struct skiff_cli_net *n = find_net(cli, macs[i].name);
         if (!n)
-            return fail(err, "--net-mac:%s: no --net:%s=... option for that NIC",
-                        macs[i].name, macs[i].name);
+            return fail(err, "--net-mac:%s: no --net:%s=... option for that NIC", macs[i].name,
+                        macs[i].name);
         n->has_mac = true;
         memcpy(n->mac, macs[i].mac, 6);
     }

@@ -19,15 +19,15 @@ struct skiff_cli_net {
 };
 
 struct skiff_cli {
-    uint64_t mem_bytes;  /* --mem, in bytes */
-    unsigned io_mode;    /* SKIFF_IO_* */
-    uint64_t spin_ns;    /* --spin-us, poll mode */
-    bool stats;          /* --stats or --stats=FILE */
+    uint64_t mem_bytes;     /* --mem, in bytes */
+    unsigned io_mode;       /* SKIFF_IO_* */
+    uint64_t spin_ns;       /* --spin-us, poll mode */
+    bool stats;             /* --stats or --stats=FILE */
     const char *stats_file; /* --stats=FILE, else NULL */
     const char *image;
     struct skiff_cli_net nets[SKIFF_MAX_NICS];
     unsigned net_count;
-    char **guest_argv;   /* after "--" (points into argv) */
+    char **guest_argv; /* after "--" (points into argv) */
     int guest_argc;
 };
 
@@ -38,15 +38,14 @@ enum skiff_cli_result {
 };
 
 #define SKIFF_SPIN_US_DEFAULT 50u
-#define SKIFF_SPIN_US_MAX 1000000u
+#define SKIFF_SPIN_US_MAX     1000000u
 
 /* Parse argv. Help/version go to `out`, errors to `err`. */
-enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *cli,
-                                      FILE *out, FILE *err);
+enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *cli, FILE *out,
+                                      FILE *err);
 
 /* Find a --net by NIC name, NULL if none. */
-const struct skiff_cli_net *skiff_cli_find_net(const struct skiff_cli *cli,
-                                               const char *name);
+const struct skiff_cli_net *skiff_cli_find_net(const struct skiff_cli *cli, const char *name);
 
 /*
  * Default MAC for a NIC without --net-mac: locally administered unicast

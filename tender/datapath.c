@@ -281,8 +281,10 @@ static bool tx_sync(struct skiff_dp *dp)
             uint64_t epoch = CMM_LOAD_SHARED(nic->tx.hdr->epoch);
             if (epoch != dp->tx_bad_epoch) {
                 dp->tx_bad_epoch = epoch;
-                fprintf(stderr, "skiff: warning: net %s: guest TX channel is "
-                        "incompatible; its frames are ignored\n", nic->name);
+                fprintf(stderr,
+                        "skiff: warning: net %s: guest TX channel is "
+                        "incompatible; its frames are ignored\n",
+                        nic->name);
             }
         }
         return false;

@@ -49,17 +49,17 @@ struct skiff_dp {
     /* RX (packet fd -> guest) */
     struct shms_wslot rx_ws; /* held reservation (reused after EAGAIN/drop) */
     bool rx_reserved;
-    bool rx_full;      /* ring full, wait announced: do not watch the fd */
-    bool rx_draining;  /* fd closed; waiting for the guest to read the rest */
+    bool rx_full;         /* ring full, wait announced: do not watch the fd */
+    bool rx_draining;     /* fd closed; waiting for the guest to read the rest */
     uint64_t drain_start; /* CLOCK_MONOTONIC ns when draining began */
-    uint8_t rx_scratch; /* catches the first byte past frame_max */
+    uint8_t rx_scratch;   /* catches the first byte past frame_max */
 
     /* TX (guest -> packet fd) */
-    bool tx_blocked;   /* packet fd returned EAGAIN: stash pending, watch EV_WRITE */
-    bool tx_asleep;    /* sleep announced on the TX reader */
+    bool tx_blocked;       /* packet fd returned EAGAIN: stash pending, watch EV_WRITE */
+    bool tx_asleep;        /* sleep announced on the TX reader */
     uint64_t tx_bad_epoch; /* epoch already reported incompatible */
-    uint8_t *stash;    /* copy of the frame (with vnet header) that hit EAGAIN */
-    uint32_t stash_len; /* bytes at stash, vnet header included */
+    uint8_t *stash;        /* copy of the frame (with vnet header) that hit EAGAIN */
+    uint32_t stash_len;    /* bytes at stash, vnet header included */
 };
 
 /* Set up per-NIC state (allocates the TX stash). 0 or -1 (message printed). */

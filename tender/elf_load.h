@@ -11,8 +11,8 @@
 
 #include "skiff/abi.h"
 
-#define SKIFF_ELF_MAX_PHDRS 32u  /* more program headers than this: refused */
-#define SKIFF_ELF_MAX_LOAD 16u   /* PT_LOAD segments kept */
+#define SKIFF_ELF_MAX_PHDRS   32u            /* more program headers than this: refused */
+#define SKIFF_ELF_MAX_LOAD    16u            /* PT_LOAD segments kept */
 #define SKIFF_IMAGE_MAX_BYTES (256ull << 20) /* files larger are refused */
 
 /* p_flags bits (same values as PF_X/PF_W/PF_R). */
@@ -21,7 +21,7 @@
 #define SKIFF_SEG_R 4u
 
 struct skiff_elf_segment {
-    uint64_t vaddr, memsz; /* gpa range */
+    uint64_t vaddr, memsz;   /* gpa range */
     uint64_t offset, filesz; /* file bytes copied to vaddr; the rest is zero */
     uint32_t flags;          /* SKIFF_SEG_* */
 };
@@ -44,9 +44,8 @@ struct skiff_image {
  * memory of mem_size bytes together with the layout's top area. Returns 0,
  * or -1 with a one-line reason (no prefix, no newline) in err.
  */
-int skiff_elf_parse(const void *buf, size_t len, uint64_t mem_size,
-                    uint32_t target, struct skiff_image *img, char *err,
-                    size_t err_len);
+int skiff_elf_parse(const void *buf, size_t len, uint64_t mem_size, uint32_t target,
+                    struct skiff_image *img, char *err, size_t err_len);
 
 /* "spt", "hvt" or "unknown". */
 const char *skiff_target_name(uint32_t target);

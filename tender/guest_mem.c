@@ -25,10 +25,10 @@
 #include "backend.h"
 #include "layout.h"
 
-#define ERR(...) \
-    do { \
-        fprintf(stderr, "skiff: error: " __VA_ARGS__); \
-        fputc('\n', stderr); \
+#define ERR(...)                                                                                   \
+    do {                                                                                           \
+        fprintf(stderr, "skiff: error: " __VA_ARGS__);                                             \
+        fputc('\n', stderr);                                                                       \
     } while (0)
 
 static uint64_t map_len(const struct skiff_vm *vm)
@@ -38,8 +38,7 @@ static uint64_t map_len(const struct skiff_vm *vm)
 
 void *skiff_gpa_ptr(const struct skiff_vm *vm, uint64_t gpa, uint64_t len)
 {
-    if (!vm->mem || gpa < vm->mem_lo || gpa > vm->mem_size ||
-        len > vm->mem_size - gpa)
+    if (!vm->mem || gpa < vm->mem_lo || gpa > vm->mem_size || len > vm->mem_size - gpa)
         return NULL;
     return (uint8_t *)vm->mem + (gpa - vm->mem_lo);
 }
@@ -55,15 +54,17 @@ static int map_memory(struct skiff_vm *vm)
     void *p = mmap(want, map_len(vm), PROT_READ | PROT_WRITE, flags, -1, 0);
     if (p == MAP_FAILED) {
         ERR("cannot map %llu MiB of guest memory at 0x%llx: %s (try a smaller "
-            "--mem)", (unsigned long long)(vm->mem_size >> 20),
-            (unsigned long long)vm->mem_lo, strerror(errno));
+            "--mem)",
+            (unsigned long long)(vm->mem_size >> 20), (unsigned long long)vm->mem_lo,
+            strerror(errno));
         return -1;
     }
     /* Kernels before 4.17 treat MAP_FIXED_NOREPLACE as a hint. */
     if (vm->mem_at_gpa && p != want) {
         munmap(p, map_len(vm));
         ERR("cannot map guest memory at 0x%llx: address range in use (try a "
-            "smaller --mem)", SKIFF_GUEST_LOAD_MIN);
+            "smaller --mem)",
+            SKIFF_GUEST_LOAD_MIN);
         return -1;
     }
     vm->mem = p;
@@ -82,8 +83,7 @@ static int load_image(struct skiff_vm *vm)
         const struct skiff_elf_segment *s = &img->segs[i];
         uint8_t *dst = skiff_gpa_ptr(vm, s->vaddr, s->memsz);
         if (!dst) {
-            ERR("image segment at 0x%llx does not fit guest memory",
-                (unsigned long long)s->vaddr);
+            ERR("image segment at 0x%llx does not fit guest memory", (unsigned long long)s->vaddr);
             return -1;
         }
         memcpy(dst, vm->image_buf + s->offset, s->filesz);
@@ -103,8 +103,8 @@ static int load_image(struct skiff_vm *vm)
         if (s->flags & SKIFF_SEG_X)
             prot |= PROT_EXEC | PROT_READ;
         if (mprotect(skiff_gpa_ptr(vm, lo, hi - lo), hi - lo, prot) < 0) {
-            ERR("cannot protect image segment at 0x%llx: %s",
-                (unsigned long long)s->vaddr, strerror(errno));
+            ERR("cannot protect image segment at 0x%llx: %s", (unsigned long long)s->vaddr,
+                strerror(errno));
             return -1;
         }
     }
@@ -139,8 +139,8 @@ static int setup_rings(struct skiff_vm *vm, uint64_t base, struct skiff_boot_nic
     uint64_t chan_area = skiff_layout_chan_area(manifest_flags);
 
     if (chan == 0 || chan > chan_area) {
-        ERR("ring geometry %llux%llu rejected by the ring library",
-            (unsigned long long)g.elements, (unsigned long long)g.size);
+        ERR("ring geometry %llux%llu rejected by the ring library", (unsigned long long)g.elements,
+            (unsigned long long)g.size);
         return -1;
     }
     bn->flags = nic->vnet ? SKIFF_NIC_F_VNET : 0;
@@ -154,16 +154,15 @@ static int setup_rings(struct skiff_vm *vm, uint64_t base, struct skiff_boot_nic
     bn->rx_epoch = new_epoch();
 
     int r = shms_writer_init(&nic->rx, skiff_gpa_ptr(vm, bn->rx_chan, chan), chan,
-                             skiff_gpa_ptr(vm, bn->rx_ctrl, sizeof(struct shms_ctrl)),
-                             &g, bn->rx_epoch, SHMS_MODE_LOSSLESS);
+                             skiff_gpa_ptr(vm, bn->rx_ctrl, sizeof(struct shms_ctrl)), &g,
+                             bn->rx_epoch, SHMS_MODE_LOSSLESS);
     if (r != SHMS_OK) {
-        ERR("cannot initialise RX ring of NIC '%s': %s", nic->name,
-            shms_result_str(r));
+        ERR("cannot initialise RX ring of NIC '%s': %s", nic->name, shms_result_str(r));
         return -1;
     }
     shms_reader_init(&nic->tx, skiff_gpa_ptr(vm, bn->tx_chan, chan), chan,
-                     skiff_gpa_ptr(vm, bn->tx_ctrl, sizeof(struct shms_ctrl)),
-                     &g, SHMS_MODE_LOSSLESS);
+                     skiff_gpa_ptr(vm, bn->tx_ctrl, sizeof(struct shms_ctrl)), &g,
+                     SHMS_MODE_LOSSLESS);
 
     nic->rx_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     nic->tx_kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -195,8 +194,7 @@ static int setup_fds(struct skiff_vm *vm)
     vm->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     vm->exit_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     vm->console_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-    if (vm->epoll_fd < 0 || vm->timer_fd < 0 || vm->exit_fd < 0 ||
-        vm->console_fd < 0) {
+    if (vm->epoll_fd < 0 || vm->timer_fd < 0 || vm->exit_fd < 0 || vm->console_fd < 0) {
         ERR("cannot create guest fds: %s", strerror(errno));
         return -1;
     }
@@ -219,14 +217,12 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
     uint64_t reserve = skiff_layout_reserve(m);
 
     if (cmd_len > SKIFF_CMDLINE_MAX) {
-        ERR("guest command line is %zu bytes (at most %u)", cmd_len - 1,
-            SKIFF_CMDLINE_MAX - 1);
+        ERR("guest command line is %zu bytes (at most %u)", cmd_len - 1, SKIFF_CMDLINE_MAX - 1);
         return -1;
     }
     /* The loader checked this already; re-check what the layout relies on. */
     if (vm->nic_count > m->nic_count || vm->mem_size < reserve ||
-        img->hi > vm->mem_size - reserve ||
-        vm->mem_size % SKIFF_PAGE_SIZE) {
+        img->hi > vm->mem_size - reserve || vm->mem_size % SKIFF_PAGE_SIZE) {
         ERR("image does not fit in --mem=%llu (raise --mem)",
             (unsigned long long)(vm->mem_size >> 20));
         return -1;
@@ -265,8 +261,7 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
         if (vm->io_mode == SKIFF_IO_DIRECT) {
             if (vm->backend->target == SKIFF_TARGET_SPT)
                 bn->spt_direct_fd = n->fd;
-        }
-        else if (setup_rings(vm, ring_base, bn, n, m->nics[i].flags) < 0)
+        } else if (setup_rings(vm, ring_base, bn, n, m->nics[i].flags) < 0)
             return -1;
         ring_base += skiff_layout_nic_bytes(m->nics[i].flags);
     }

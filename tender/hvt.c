@@ -34,14 +34,14 @@
 #include "datapath.h"
 #include "hvt_arch.h"
 
-#define KVM_DEV "/dev/kvm"
-#define HVT_CANCEL_SIGNAL SIGUSR2
+#define KVM_DEV             "/dev/kvm"
+#define HVT_CANCEL_SIGNAL   SIGUSR2
 #define HVT_JOIN_TIMEOUT_MS 1000
 
-#define ERR(...) \
-    do { \
-        fprintf(stderr, "skiff: error: " __VA_ARGS__); \
-        fputc('\n', stderr); \
+#define ERR(...)                                                                                   \
+    do {                                                                                           \
+        fprintf(stderr, "skiff: error: " __VA_ARGS__);                                             \
+        fputc('\n', stderr);                                                                       \
     } while (0)
 
 /* The run page of the one vCPU, for the cancel signal handler. */
@@ -77,7 +77,8 @@ static int hvt_probe(const char *image)
     char alt[128];
     spt_name(image, alt, sizeof alt);
     ERR("%s: hvt image needs KVM, but %s is not usable here (%s); run the spt "
-        "build of the image instead (%s)", image, KVM_DEV, strerror(errno), alt);
+        "build of the image instead (%s)",
+        image, KVM_DEV, strerror(errno), alt);
     return -1;
 }
 
@@ -142,8 +143,7 @@ static void vcpu_loop(struct hvt *h)
         case HVT_EXIT_HLT:
             /* No interrupts ever arrive: a halted CPU would sleep forever. */
             SKIFF_STAT_ADD(st->hlt, 1);
-            end_fatal(h, "guest halted the CPU (hlt) without the HALT hypercall",
-                      false);
+            end_fatal(h, "guest halted the CPU (hlt) without the HALT hypercall", false);
             return;
         case HVT_EXIT_FATAL:
             SKIFF_STAT_ADD(st->other, 1);
@@ -186,8 +186,7 @@ static int setup_kvm(struct hvt *h)
     }
     int api = ioctl(h->kvm_fd, KVM_GET_API_VERSION, 0);
     if (api != KVM_API_VERSION) {
-        ERR("%s: KVM API version %d, this skiff needs %d", KVM_DEV, api,
-            KVM_API_VERSION);
+        ERR("%s: KVM API version %d, this skiff needs %d", KVM_DEV, api, KVM_API_VERSION);
         return -1;
     }
     if (vm->io_mode != SKIFF_IO_DIRECT &&
@@ -209,8 +208,7 @@ static int setup_kvm(struct hvt *h)
         .userspace_addr = (uint64_t)(uintptr_t)vm->mem,
     };
     if (vm->mem_lo != 0 || ioctl(h->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0) {
-        ERR("KVM_SET_USER_MEMORY_REGION (%llu MiB): %s",
-            (unsigned long long)(vm->mem_size >> 20),
+        ERR("KVM_SET_USER_MEMORY_REGION (%llu MiB): %s", (unsigned long long)(vm->mem_size >> 20),
             vm->mem_lo ? "memory not mapped from gpa 0" : strerror(errno));
         return -1;
     }
@@ -224,8 +222,7 @@ static int setup_kvm(struct hvt *h)
         ERR("KVM_GET_VCPU_MMAP_SIZE: %s", sz < 0 ? strerror(errno) : "too small");
         return -1;
     }
-    h->run = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED,
-                  h->vcpu_fd, 0);
+    h->run = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED, h->vcpu_fd, 0);
     if (h->run == MAP_FAILED) {
         h->run = NULL;
         ERR("mmap of the vCPU run area: %s", strerror(errno));
@@ -241,8 +238,7 @@ static int setup_kvm(struct hvt *h)
         for (unsigned i = 0; i < vm->nic_count; i++) {
             int e = skiff_hvt_arch_kick_bind(h->vm_fd, i, vm->nics[i].tx_kick_fd);
             if (e < 0) {
-                ERR("KVM_IOEVENTFD for NIC '%s': %s", vm->nics[i].name,
-                    strerror(-e));
+                ERR("KVM_IOEVENTFD for NIC '%s': %s", vm->nics[i].name, strerror(-e));
                 return -1;
             }
         }

@@ -27,12 +27,12 @@ struct hvt {
     int kvm_fd, vm_fd, vcpu_fd;
     struct kvm_run *run; /* the vCPU's shared page(s) */
     size_t run_size;
-    int cancel_fd;       /* eventfd in vm->epoll_fd */
-    atomic_bool cancel;  /* main asked the vCPU thread to stop */
+    int cancel_fd;          /* eventfd in vm->epoll_fd */
+    atomic_bool cancel;     /* main asked the vCPU thread to stop */
     struct sock_fprog prog; /* the vCPU thread's compiled allowlist */
 
     pthread_t thread;
-    bool thread_live;    /* created and not yet joined */
+    bool thread_live;     /* created and not yet joined */
     struct skiff_end end; /* written by the vCPU thread before it exits */
 };
 
@@ -50,7 +50,6 @@ int skiff_hvt_seccomp_build(struct hvt *h);
 
 /* Record how the guest ended (first record wins). */
 void skiff_hvt_end_exit(struct hvt *h, int status);
-__attribute__((format(printf, 2, 3)))
-void skiff_hvt_end_error(struct hvt *h, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void skiff_hvt_end_error(struct hvt *h, const char *fmt, ...);
 
 #endif /* SKIFF_HVT_H */

@@ -22,8 +22,8 @@
  * starts at the image entry with the boot info gpa as first argument.
  * Returns 0, or -1 with a one-line reason in err.
  */
-int skiff_hvt_arch_vcpu_init(struct skiff_vm *vm, int kvm_fd, int vcpu_fd,
-                             char *err, size_t err_len);
+int skiff_hvt_arch_vcpu_init(struct skiff_vm *vm, int kvm_fd, int vcpu_fd, char *err,
+                             size_t err_len);
 
 /* The guest's time-stamp counter rate in Hz (never 0). */
 uint64_t skiff_hvt_arch_tsc_hz(int vcpu_fd);
@@ -46,7 +46,6 @@ struct hvt_exit {
 };
 
 /* Classify the exit described by run (run_size bytes, from KVM). */
-void skiff_hvt_arch_decode(const struct kvm_run *run, size_t run_size,
-                           struct hvt_exit *out);
+void skiff_hvt_arch_decode(const struct kvm_run *run, size_t run_size, struct hvt_exit *out);
 
 #endif /* SKIFF_HVT_ARCH_H */

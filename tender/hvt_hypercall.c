@@ -20,9 +20,9 @@
 #include "datapath.h"
 #include "guest_mem.h"
 
-#define PUTS_MAX 4096u       /* console bytes per PUTS; the rest is cut */
-#define ABORT_MSG_MAX 512u   /* bytes of a HALT abort message */
-#define POLL_MAX_NS (3600ull * 1000000000ull) /* longer sleeps are re-polled */
+#define PUTS_MAX      4096u                     /* console bytes per PUTS; the rest is cut */
+#define ABORT_MSG_MAX 512u                      /* bytes of a HALT abort message */
+#define POLL_MAX_NS   (3600ull * 1000000000ull) /* longer sleeps are re-polled */
 
 void skiff_hvt_end_exit(struct hvt *h, int status)
 {
@@ -45,8 +45,10 @@ void skiff_hvt_end_error(struct hvt *h, const char *fmt, ...)
 
 static enum hvt_hc_result bad_arg(struct hvt *h, unsigned nr, uint64_t gpa)
 {
-    skiff_hvt_end_error(h, "guest hypercall %u: argument 0x%llx outside guest "
-                        "memory", nr, (unsigned long long)gpa);
+    skiff_hvt_end_error(h,
+                        "guest hypercall %u: argument 0x%llx outside guest "
+                        "memory",
+                        nr, (unsigned long long)gpa);
     return HVT_HC_END;
 }
 
@@ -177,8 +179,8 @@ static enum hvt_hc_result hc_netwrite(struct hvt *h, uint64_t gpa)
         while (n < 0 && errno == EINTR);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             a.ret = 1;
-        } else if (n < 0 && (errno == EPIPE || errno == ECONNRESET ||
-                             errno == EIO || errno == EBADFD)) {
+        } else if (n < 0 &&
+                   (errno == EPIPE || errno == ECONNRESET || errno == EIO || errno == EBADFD)) {
             a.ret = 2;
         } else if (n != (ssize_t)a.len) {
             a.ret = -1;
@@ -210,8 +212,7 @@ static enum hvt_hc_result hc_netread(struct hvt *h, uint64_t gpa)
         while (n < 0 && errno == EINTR);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             a.ret = 1;
-        } else if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EIO ||
-                                        errno == EBADFD))) {
+        } else if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EIO || errno == EBADFD))) {
             a.ret = 2;
         } else if (n < 0) {
             a.ret = -1;
@@ -249,20 +250,12 @@ static enum hvt_hc_result hc_halt(struct hvt *h, uint64_t gpa)
 enum hvt_hc_result skiff_hvt_hypercall(struct hvt *h, unsigned nr, uint64_t gpa)
 {
     switch (nr) {
-    case SKIFF_HC_WALLTIME:
-        return hc_walltime(h, gpa);
-    case SKIFF_HC_PUTS:
-        return hc_puts(h, gpa);
-    case SKIFF_HC_POLL:
-        return hc_poll(h, gpa);
-    case SKIFF_HC_NETWRITE:
-        return hc_netwrite(h, gpa);
-    case SKIFF_HC_NETREAD:
-        return hc_netread(h, gpa);
-    case SKIFF_HC_HALT:
-        return hc_halt(h, gpa);
-    default:
-        skiff_hvt_end_error(h, "guest hypercall %u: no such hypercall", nr);
-        return HVT_HC_END;
+    case SKIFF_HC_WALLTIME: return hc_walltime(h, gpa);
+    case SKIFF_HC_PUTS: return hc_puts(h, gpa);
+    case SKIFF_HC_POLL: return hc_poll(h, gpa);
+    case SKIFF_HC_NETWRITE: return hc_netwrite(h, gpa);
+    case SKIFF_HC_NETREAD: return hc_netread(h, gpa);
+    case SKIFF_HC_HALT: return hc_halt(h, gpa);
+    default: skiff_hvt_end_error(h, "guest hypercall %u: no such hypercall", nr); return HVT_HC_END;
     }
 }

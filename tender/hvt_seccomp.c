@@ -19,8 +19,7 @@
  * implicit zero, which clang's -Wextra rejects). */
 static struct scmp_arg_cmp arg_eq(unsigned arg, scmp_datum_t v)
 {
-    struct scmp_arg_cmp c = { .arg = arg, .op = SCMP_CMP_EQ, .datum_a = v,
-                              .datum_b = 0 };
+    struct scmp_arg_cmp c = { .arg = arg, .op = SCMP_CMP_EQ, .datum_a = v, .datum_b = 0 };
     return c;
 }
 
@@ -35,20 +34,26 @@ static int allow_fd(scmp_filter_ctx ctx, const char *name, int fd)
 
 static int allow_ioctl(scmp_filter_ctx ctx, int fd, unsigned long req)
 {
-    struct scmp_arg_cmp c[2] = { arg_eq(0, (scmp_datum_t)fd),
-                                 arg_eq(1, (scmp_datum_t)req) };
+    struct scmp_arg_cmp c[2] = { arg_eq(0, (scmp_datum_t)fd), arg_eq(1, (scmp_datum_t)req) };
     return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2, c);
 }
 
 /* Without argument checks. Names an architecture lacks are skipped. */
 static const char *const plain[] = {
-    "clock_gettime",       /* WALLTIME, if the vDSO falls back */
-    "rt_sigreturn",        /* the cancel signal's handler returns */
-    "exit",                /* the thread ends */
-    "rt_sigprocmask", "madvise", /* glibc thread exit */
+    "clock_gettime", /* WALLTIME, if the vDSO falls back */
+    "rt_sigreturn",  /* the cancel signal's handler returns */
+    "exit",          /* the thread ends */
+    "rt_sigprocmask",
+    "madvise", /* glibc thread exit */
 #ifdef SKIFF_HVT_SANITIZE
     /* sanitizer runtime (its thread teardown, error reports) */
-    "sigaltstack", "munmap", "mmap", "futex", "prctl", "getpid", "gettid",
+    "sigaltstack",
+    "munmap",
+    "mmap",
+    "futex",
+    "prctl",
+    "getpid",
+    "gettid",
 #endif
 };
 

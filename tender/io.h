@@ -17,7 +17,7 @@ struct skiff_io_config {
     uint64_t spin_ns;       /* poll mode: spin this long idle before sleeping */
     struct skiff_nic *nics; /* array shared with main; rings already set up */
     unsigned nic_count;
-    bool no_seccomp;        /* debugging only: run the thread unconfined */
+    bool no_seccomp; /* debugging only: run the thread unconfined */
 };
 
 /*

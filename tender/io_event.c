@@ -23,8 +23,8 @@
 struct ev_nic {
     ev_io pkt;
     ev_io kick;
-    int pkt_events;       /* events pkt is started with (0 = stopped) */
-    uint64_t woke_gen;    /* loop generation io_wakeups was counted for */
+    int pkt_events;    /* events pkt is started with (0 = stopped) */
+    uint64_t woke_gen; /* loop generation io_wakeups was counted for */
     struct skiff_dp *dp;
     struct ev_state *st;
 };
@@ -36,9 +36,9 @@ struct ev_state {
     ev_prepare prepare;
     ev_check check;
     ev_idle idle;
-    ev_timer drain;       /* polls closed NICs until the guest has read all */
-    uint64_t gen;         /* bumped by every prepare */
-    uint64_t slept_gen;   /* generation in which the loop may block */
+    ev_timer drain;     /* polls closed NICs until the guest has read all */
+    uint64_t gen;       /* bumped by every prepare */
+    uint64_t slept_gen; /* generation in which the loop may block */
     unsigned n;
     struct ev_nic nics[];
 };
@@ -47,8 +47,8 @@ struct ev_state {
 static void ev_nic_update(struct ev_nic *en)
 {
     struct ev_state *st = en->st;
-    int want = (skiff_dp_want_read(en->dp) ? EV_READ : 0) |
-               (skiff_dp_want_write(en->dp) ? EV_WRITE : 0);
+    int want =
+        (skiff_dp_want_read(en->dp) ? EV_READ : 0) | (skiff_dp_want_write(en->dp) ? EV_WRITE : 0);
     if (want != en->pkt_events) {
         ev_io_stop(st->loop, &en->pkt);
         ev_io_set(&en->pkt, en->dp->nic->fd, want);

@@ -21,7 +21,7 @@ struct skiff_io {
     bool closed_all;      /* I/O thread has acted on `closing` */
     void *mode;           /* the mode's private state */
     pthread_t thread;
-    sem_t started;        /* thread -> main: seccomp installed (or not) */
+    sem_t started; /* thread -> main: seccomp installed (or not) */
     int start_rc;
 };
 

@@ -19,9 +19,9 @@
 #include <urcu/arch.h>
 
 /* epoll tags: the stop fd, then two per NIC (kick, packet fd). */
-#define TAG_STOP UINT64_MAX
-#define TAG_KICK(i) ((uint64_t)(i) * 2)
-#define TAG_PKT(i) ((uint64_t)(i) * 2 + 1)
+#define TAG_STOP    UINT64_MAX
+#define TAG_KICK(i) ((uint64_t)(i)*2)
+#define TAG_PKT(i)  ((uint64_t)(i)*2 + 1)
 
 struct poll_state {
     int epfd;
@@ -57,14 +57,12 @@ int skiff_io_poll_setup(struct skiff_io *io)
     if (ep_ctl(st->epfd, EPOLL_CTL_ADD, io->stop_fd, EPOLLIN, TAG_STOP) < 0)
         goto fail;
     for (unsigned i = 0; i < n; i++)
-        if (ep_ctl(st->epfd, EPOLL_CTL_ADD, io->cfg.nics[i].tx_kick_fd, EPOLLIN,
-                   TAG_KICK(i)) < 0)
+        if (ep_ctl(st->epfd, EPOLL_CTL_ADD, io->cfg.nics[i].tx_kick_fd, EPOLLIN, TAG_KICK(i)) < 0)
             goto fail;
     io->mode = st;
     return 0;
 fail:
-    fprintf(stderr, "skiff: error: cannot set up epoll for --io=poll: %s\n",
-            strerror(errno));
+    fprintf(stderr, "skiff: error: cannot set up epoll for --io=poll: %s\n", strerror(errno));
     if (st->epfd >= 0)
         close(st->epfd);
     free(st);
@@ -84,8 +82,8 @@ void skiff_io_poll_teardown(struct skiff_io *io)
 static void poll_update(struct skiff_io *io, struct poll_state *st, unsigned i)
 {
     const struct skiff_dp *dp = &io->dps[i];
-    uint32_t want = (skiff_dp_want_read(dp) ? EPOLLIN : 0) |
-                    (skiff_dp_want_write(dp) ? EPOLLOUT : 0);
+    uint32_t want =
+        (skiff_dp_want_read(dp) ? EPOLLIN : 0) | (skiff_dp_want_write(dp) ? EPOLLOUT : 0);
     uint32_t have = st->pkt_events[i];
     int op;
 

@@ -17,24 +17,34 @@
 /* Allowed without argument checks. Names missing on an architecture are
  * skipped (e.g. epoll_wait or poll on arm64, where glibc uses the p-forms). */
 static const char *const plain_syscalls[] = {
-    "epoll_wait", "epoll_pwait", "epoll_ctl",
-    "poll", "ppoll",                 /* hang-up check on a packet fd */
-    "clock_gettime", "gettimeofday", /* in case the vDSO falls back (libev
-                                      * reads the time both ways; seen with
-                                      * a non-TSC clocksource in a VM) */
-    "futex",                         /* semaphore and stdio locks */
-    "munmap", "madvise", "brk",      /* malloc; thread stack release at exit */
-    "rt_sigprocmask",                /* glibc thread exit */
-    "exit",                          /* this thread ends */
+    "epoll_wait",
+    "epoll_pwait",
+    "epoll_ctl",
+    "poll",
+    "ppoll", /* hang-up check on a packet fd */
+    "clock_gettime",
+    "gettimeofday", /* in case the vDSO falls back (libev
+                     * reads the time both ways; seen with
+                     * a non-TSC clocksource in a VM) */
+    "futex",        /* semaphore and stdio locks */
+    "munmap",
+    "madvise",
+    "brk",            /* malloc; thread stack release at exit */
+    "rt_sigprocmask", /* glibc thread exit */
+    "exit",           /* this thread ends */
 #ifdef SKIFF_IO_SANITIZE
     /* Sanitizer runtime: allocator, thread teardown. */
-    "sigaltstack", "prctl",
+    "sigaltstack",
+    "prctl",
 #endif
 };
 
 /* Only on the thread's own fds. */
 static const char *const fd_syscalls[] = {
-    "read", "write", "readv", "writev",
+    "read",
+    "write",
+    "readv",
+    "writev",
 };
 
 static int add_rule(scmp_filter_ctx ctx, const char *name, unsigned argc,
@@ -62,13 +72,15 @@ int skiff_io_seccomp_install(const int *fds, unsigned nfds)
             if (fds[k] < 0)
                 continue;
             struct scmp_arg_cmp a = {
-                .arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)fds[k], .datum_b = 0 };
+                .arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)fds[k], .datum_b = 0
+            };
             rc = add_rule(ctx, fd_syscalls[i], 1, &a);
         }
     /* New mappings and protection changes, but never executable ones. */
     if (rc == 0) {
         struct scmp_arg_cmp noexec = {
-            .arg = 2, .op = SCMP_CMP_MASKED_EQ, .datum_a = PROT_EXEC, .datum_b = 0 };
+            .arg = 2, .op = SCMP_CMP_MASKED_EQ, .datum_a = PROT_EXEC, .datum_b = 0
+        };
         rc = add_rule(ctx, "mmap", 1, &noexec);
         if (rc == 0)
             rc = add_rule(ctx, "mprotect", 1, &noexec);

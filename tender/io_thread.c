@@ -121,8 +121,7 @@ struct skiff_io *skiff_io_start(const struct skiff_io_config *cfg)
     for (unsigned i = 0; i < cfg->nic_count; i++) {
         struct skiff_nic *nic = &cfg->nics[i];
         if (nic->fd < 0 || nic->rx_wake_fd < 0 || nic->tx_kick_fd < 0) {
-            fprintf(stderr, "skiff: error: net %s: missing packet or notification fd\n",
-                    nic->name);
+            fprintf(stderr, "skiff: error: net %s: missing packet or notification fd\n", nic->name);
             io_free(io);
             return NULL;
         }
@@ -135,8 +134,7 @@ struct skiff_io *skiff_io_start(const struct skiff_io_config *cfg)
          * spurious wake-up must not block it. */
         int fl = fcntl(nic->tx_kick_fd, F_GETFL);
         if (fl < 0 || fcntl(nic->tx_kick_fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-            fprintf(stderr, "skiff: error: net %s: kick fd: %s\n", nic->name,
-                    strerror(errno));
+            fprintf(stderr, "skiff: error: net %s: kick fd: %s\n", nic->name, strerror(errno));
             io_free(io);
             return NULL;
         }

@@ -13,14 +13,14 @@
 #include "vnet.h"
 
 #define SKIFF_MEM_DEFAULT_MB 64u   /* --mem default */
-#define SKIFF_MEM_MIN_MB 4u        /* image + boot info + stack + a little heap */
-#define SKIFF_MEM_MAX_MB 4096u     /* spt maps at gpa == hva: keep it modest */
+#define SKIFF_MEM_MIN_MB     4u    /* image + boot info + stack + a little heap */
+#define SKIFF_MEM_MAX_MB     4096u /* spt maps at gpa == hva: keep it modest */
 
-#define SKIFF_RING_SLOT_SIZE 2048u /* room for a 1500-byte frame + headers */
+#define SKIFF_RING_SLOT_SIZE  2048u /* room for a 1500-byte frame + headers */
 #define SKIFF_RING_SLOT_COUNT 1024u
 
 #define SKIFF_STACK_RESERVE (1024ull * 1024ull)
-#define SKIFF_MIN_HEAP SKIFF_PAGE_SIZE /* refuse layouts with no heap at all */
+#define SKIFF_MIN_HEAP      SKIFF_PAGE_SIZE /* refuse layouts with no heap at all */
 
 static inline uint64_t skiff_page_up(uint64_t x)
 {
@@ -28,12 +28,10 @@ static inline uint64_t skiff_page_up(uint64_t x)
 }
 
 /* Bytes of one channel (header + slots), computed like shms_channel_bytes(). */
-#define SKIFF_RING_CHAN_BYTES \
-    ((uint64_t)sizeof(struct shms_header) + \
-     (uint64_t)SKIFF_RING_SLOT_SIZE * SKIFF_RING_SLOT_COUNT)
-#define SKIFF_VNET_CHAN_BYTES \
-    ((uint64_t)sizeof(struct shms_header) + \
-     (uint64_t)SKIFF_VNET_SLOT_SIZE * SKIFF_VNET_SLOT_COUNT)
+#define SKIFF_RING_CHAN_BYTES                                                                      \
+    ((uint64_t)sizeof(struct shms_header) + (uint64_t)SKIFF_RING_SLOT_SIZE * SKIFF_RING_SLOT_COUNT)
+#define SKIFF_VNET_CHAN_BYTES                                                                      \
+    ((uint64_t)sizeof(struct shms_header) + (uint64_t)SKIFF_VNET_SLOT_SIZE * SKIFF_VNET_SLOT_COUNT)
 
 /*
  * Bytes of one channel's area for a NIC. A NIC whose manifest asks for VNET
@@ -52,8 +50,7 @@ static inline uint64_t skiff_layout_chan_area(uint32_t manifest_flags)
 /* Each ctrl block and each channel starts on its own page. */
 static inline uint64_t skiff_layout_nic_bytes(uint32_t manifest_flags)
 {
-    return 2 * (skiff_page_up(sizeof(struct shms_ctrl)) +
-                skiff_layout_chan_area(manifest_flags));
+    return 2 * (skiff_page_up(sizeof(struct shms_ctrl)) + skiff_layout_chan_area(manifest_flags));
 }
 
 /* Boot info + the largest command line, rounded to pages. */

@@ -30,8 +30,8 @@
 
 #define EXIT_TENDER_ERROR 1 /* usage or set-up error */
 #define EXIT_GUEST_KILLED 255
-#define GRACE_MS 2000   /* after SIGTERM/SIGINT: time the guest gets to exit */
-#define LIVENESS_MS 200 /* how often main checks the guest did not just vanish */
+#define GRACE_MS          2000 /* after SIGTERM/SIGINT: time the guest gets to exit */
+#define LIVENESS_MS       200  /* how often main checks the guest did not just vanish */
 
 /* Read the whole image file; it is validated later, from the buffer. */
 static int read_image(const char *path, uint8_t **buf, size_t *len)
@@ -88,8 +88,9 @@ static int match_nics(const struct skiff_cli *cli, const struct skiff_manifest *
             found = strcmp(m->nics[j].name, cli->nets[i].name) == 0;
         if (found)
             continue;
-        fprintf(stderr, "skiff: error: --net:%s: image has no NIC '%s' (it has: ",
-                cli->nets[i].name, cli->nets[i].name);
+        fprintf(stderr,
+                "skiff: error: --net:%s: image has no NIC '%s' (it has: ", cli->nets[i].name,
+                cli->nets[i].name);
         for (uint32_t j = 0; j < m->nic_count; j++)
             fprintf(stderr, "%s%s", j ? ", " : "", m->nics[j].name);
         fprintf(stderr, "%s)\n", m->nic_count ? "" : "none");
@@ -97,8 +98,10 @@ static int match_nics(const struct skiff_cli *cli, const struct skiff_manifest *
     }
     for (uint32_t i = 0; i < m->nic_count; i++)
         if (!skiff_cli_find_net(cli, m->nics[i].name)) {
-            fprintf(stderr, "skiff: error: image needs NIC '%s': add "
-                    "--net:%s=TAP\n", m->nics[i].name, m->nics[i].name);
+            fprintf(stderr,
+                    "skiff: error: image needs NIC '%s': add "
+                    "--net:%s=TAP\n",
+                    m->nics[i].name, m->nics[i].name);
             return -1;
         }
     return 0;
@@ -139,8 +142,7 @@ static void report_end(const struct skiff_end *e)
 {
     switch (e->kind) {
     case SKIFF_END_EXIT:
-    case SKIFF_END_CANCELLED:
-        break;
+    case SKIFF_END_CANCELLED: break;
     case SKIFF_END_SYSCALL: {
         char *name = seccomp_syscall_resolve_num_arch(e->arch, (int)e->detail);
         fprintf(stderr, "skiff: guest killed: forbidden system call %llu (%s)\n",
@@ -149,9 +151,10 @@ static void report_end(const struct skiff_end *e)
         break;
     }
     case SKIFF_END_FAULT:
-        fprintf(stderr, "skiff: guest killed: SIG%s at address 0x%llx, "
-                "instruction 0x%llx%s\n", sigabbrev_np(e->signo)
-                ? sigabbrev_np(e->signo) : "NAL",
+        fprintf(stderr,
+                "skiff: guest killed: SIG%s at address 0x%llx, "
+                "instruction 0x%llx%s\n",
+                sigabbrev_np(e->signo) ? sigabbrev_np(e->signo) : "NAL",
                 (unsigned long long)e->addr, (unsigned long long)e->detail,
                 e->detail == 0 ? " (did it return from its entry point?)" : "");
         break;
@@ -162,9 +165,7 @@ static void report_end(const struct skiff_end *e)
         fprintf(stderr, "skiff: error: cannot confine the guest thread: %s\n",
                 strerror((int)e->detail));
         break;
-    case SKIFF_END_ERROR:
-        fprintf(stderr, "skiff: error: %s\n", e->msg);
-        break;
+    case SKIFF_END_ERROR: fprintf(stderr, "skiff: error: %s\n", e->msg); break;
     }
 }
 
@@ -259,12 +260,9 @@ int main(int argc, char **argv)
 {
     struct skiff_cli cli;
     switch (skiff_cli_parse(argc, argv, &cli, stdout, stderr)) {
-    case SKIFF_CLI_EXIT:
-        return 0;
-    case SKIFF_CLI_ERROR:
-        return EXIT_TENDER_ERROR;
-    case SKIFF_CLI_RUN:
-        break;
+    case SKIFF_CLI_EXIT: return 0;
+    case SKIFF_CLI_ERROR: return EXIT_TENDER_ERROR;
+    case SKIFF_CLI_RUN: break;
     }
 
     /* Block our signals before any thread exists so every thread inherits
@@ -302,23 +300,25 @@ int main(int argc, char **argv)
         goto out;
     }
     if (skiff_cli_cmdline(&cli, cmdline, SKIFF_CMDLINE_MAX) < 0) {
-        fprintf(stderr, "skiff: error: guest arguments longer than %u bytes "
-                "(shorten them)\n", SKIFF_CMDLINE_MAX - 1);
+        fprintf(stderr,
+                "skiff: error: guest arguments longer than %u bytes "
+                "(shorten them)\n",
+                SKIFF_CMDLINE_MAX - 1);
         goto out;
     }
     if (read_image(cli.image, &image, &image_len) < 0)
         goto out;
     /* The image's ABI note picks the backend. */
-    if (skiff_elf_parse(image, image_len, cli.mem_bytes, SKIFF_TARGET_ANY, &img,
-                        err, sizeof err) < 0) {
+    if (skiff_elf_parse(image, image_len, cli.mem_bytes, SKIFF_TARGET_ANY, &img, err, sizeof err) <
+        0) {
         fprintf(stderr, "skiff: error: %s: %s\n", cli.image, err);
         goto out;
     }
     vm.backend = skiff_backend_for(img.abi.target);
     if (!vm.backend) {
         vm.backend = &skiff_backend_spt;
-        fprintf(stderr, "skiff: error: %s: this skiff cannot run %s images\n",
-                cli.image, skiff_target_name(img.abi.target));
+        fprintf(stderr, "skiff: error: %s: this skiff cannot run %s images\n", cli.image,
+                skiff_target_name(img.abi.target));
         goto out;
     }
     vm.mem_at_gpa = vm.backend->mem_at_gpa;
@@ -369,24 +369,16 @@ int main(int argc, char **argv)
     struct skiff_end end;
     if (vm.backend->stop(&vm, stop_sig != 0, &end) < 0) {
         fprintf(stderr, "skiff: error: the guest does not stop; exiting with "
-                "it still running\n");
+                        "it still running\n");
         unmap = false;
     }
     guest_started = false;
     report_end(&end);
     switch (end.kind) {
-    case SKIFF_END_EXIT:
-        rc = end.status;
-        break;
-    case SKIFF_END_CANCELLED:
-        rc = 128 + (stop_sig ? stop_sig : SIGTERM);
-        break;
-    case SKIFF_END_FAILED:
-        rc = EXIT_TENDER_ERROR;
-        break;
-    default:
-        rc = EXIT_GUEST_KILLED;
-        break;
+    case SKIFF_END_EXIT: rc = end.status; break;
+    case SKIFF_END_CANCELLED: rc = 128 + (stop_sig ? stop_sig : SIGTERM); break;
+    case SKIFF_END_FAILED: rc = EXIT_TENDER_ERROR; break;
+    default: rc = EXIT_GUEST_KILLED; break;
     }
 
 out:
@@ -401,8 +393,8 @@ out:
         const struct skiff_exit_stats *exits = vm.has_exits ? &vm.exits : NULL;
         skiff_stats_print(stderr, vm.nics, vm.nic_count, vm.io_mode, exits);
         if (cli.stats_file &&
-            skiff_stats_write_json(cli.stats_file, vm.nics, vm.nic_count,
-                                   vm.io_mode, exits) < 0 && rc == 0)
+            skiff_stats_write_json(cli.stats_file, vm.nics, vm.nic_count, vm.io_mode, exits) < 0 &&
+            rc == 0)
             rc = EXIT_TENDER_ERROR;
     }
     skiff_mem_teardown(&vm, unmap);

@@ -21,8 +21,8 @@ static inline bool skiff_name_valid(const char *s, size_t len)
         char c = s[i];
         if (c == '\0')
             return i > 0;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '_'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_'))
             return false;
     }
     return false; /* no NUL within bounds */

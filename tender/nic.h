@@ -30,24 +30,24 @@ struct skiff_nic_stats {
     uint64_t tx_frames, tx_bytes; /* guest -> packet fd */
     uint64_t rx_drops[SKIFF_DROP_MAX];
     uint64_t tx_drops[SKIFF_DROP_MAX];
-    uint64_t guest_kicks;    /* guest notified the tender (kick fd fired) */
-    uint64_t guest_wakeups;  /* tender woke a sleeping guest */
-    uint64_t io_wakeups;     /* I/O thread woke from sleep for this NIC */
-    uint64_t rx_ring_full;   /* RX ring full: packet fd unwatched */
+    uint64_t guest_kicks;       /* guest notified the tender (kick fd fired) */
+    uint64_t guest_wakeups;     /* tender woke a sleeping guest */
+    uint64_t io_wakeups;        /* I/O thread woke from sleep for this NIC */
+    uint64_t rx_ring_full;      /* RX ring full: packet fd unwatched */
     uint64_t tx_waiter_wakeups; /* tender woke a guest waiting for TX space */
 };
 
 struct skiff_nic {
-    char name[SKIFF_NAME_MAX];  /* manifest name */
-    unsigned index;             /* position in manifest / boot info */
-    char ifname[IF_NAMESIZE];   /* TAP name, "" for an inherited fd */
-    int fd;                     /* packet fd, O_NONBLOCK */
-    bool inherited;             /* came from --net:NAME=@FD */
-    bool closed;                /* EOF / hang-up seen on fd */
-    bool vnet;                  /* frames carry a virtio-net header (vnet.h):
-                                 * set by the caller before attaching if the
-                                 * manifest asks for it in a ring mode; the
-                                 * attach clears it if the fd cannot */
+    char name[SKIFF_NAME_MAX]; /* manifest name */
+    unsigned index;            /* position in manifest / boot info */
+    char ifname[IF_NAMESIZE];  /* TAP name, "" for an inherited fd */
+    int fd;                    /* packet fd, O_NONBLOCK */
+    bool inherited;            /* came from --net:NAME=@FD */
+    bool closed;               /* EOF / hang-up seen on fd */
+    bool vnet;                 /* frames carry a virtio-net header (vnet.h):
+                                * set by the caller before attaching if the
+                                * manifest asks for it in a ring mode; the
+                                * attach clears it if the fd cannot */
     uint16_t mtu;
     uint8_t mac[6];
 

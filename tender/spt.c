@@ -32,8 +32,8 @@
 
 #include "spt_asm.h"
 
-#define SPT_CANCEL_SIGNAL SIGUSR2
-#define SPT_ALTSTACK_BYTES (64u * 1024u)
+#define SPT_CANCEL_SIGNAL   SIGUSR2
+#define SPT_ALTSTACK_BYTES  (64u * 1024u)
 #define SPT_JOIN_TIMEOUT_MS 1000
 
 /* Synchronous signals a guest can raise; they must stay unblocked on the
@@ -162,8 +162,7 @@ static int install_handlers(void)
  * to implicit zero, which clang's -Wextra rejects). */
 static struct scmp_arg_cmp arg_eq(unsigned arg, scmp_datum_t v)
 {
-    struct scmp_arg_cmp c = { .arg = arg, .op = SCMP_CMP_EQ, .datum_a = v,
-                              .datum_b = 0 };
+    struct scmp_arg_cmp c = { .arg = arg, .op = SCMP_CMP_EQ, .datum_a = v, .datum_b = 0 };
     return c;
 }
 
@@ -197,10 +196,8 @@ static int build_filter(const struct skiff_vm *vm, struct sock_fprog *prog)
     r |= allow_fd(ctx, SCMP_SYS(epoll_wait), vm->epoll_fd);
     /* No signal mask: a guest must not unblock the tender's signals on its
      * thread or block the cancel signal while it sleeps. */
-    struct scmp_arg_cmp pwait[2] = { arg_eq(0, (scmp_datum_t)vm->epoll_fd),
-                                     arg_eq(4, 0) };
-    r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(epoll_pwait), 2,
-                                pwait);
+    struct scmp_arg_cmp pwait[2] = { arg_eq(0, (scmp_datum_t)vm->epoll_fd), arg_eq(4, 0) };
+    r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(epoll_pwait), 2, pwait);
     r |= allow_if(ctx, SCMP_SYS(clock_gettime), 0, CLOCK_MONOTONIC);
     r |= allow_if(ctx, SCMP_SYS(clock_gettime), 0, CLOCK_REALTIME);
     r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(exit), 0);
@@ -301,8 +298,8 @@ static int spt_start(struct skiff_vm *vm)
         spt_free(vm);
         return -1;
     }
-    s->altstack = mmap(NULL, SPT_ALTSTACK_BYTES, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    s->altstack =
+        mmap(NULL, SPT_ALTSTACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (s->altstack == MAP_FAILED) {
         s->altstack = NULL;
         fprintf(stderr, "skiff: error: mmap: %s\n", strerror(errno));
@@ -316,8 +313,7 @@ static int spt_start(struct skiff_vm *vm)
     }
     int e = pthread_create(&s->thread, NULL, guest_thread, s);
     if (e) {
-        fprintf(stderr, "skiff: error: cannot start the guest thread: %s\n",
-                strerror(e));
+        fprintf(stderr, "skiff: error: cannot start the guest thread: %s\n", strerror(e));
         spt_free(vm);
         return -1;
     }
@@ -370,8 +366,7 @@ static int spt_stop(struct skiff_vm *vm, bool cancel, struct skiff_end *end)
     if (vm->exit_fd < 0 || read(vm->exit_fd, &v, sizeof v) != (ssize_t)sizeof v)
         v = 0;
     int kind = fate.kind ? fate.kind - 1 : -1;
-    if (kind == SKIFF_END_SYSCALL || kind == SKIFF_END_FAULT ||
-        kind == SKIFF_END_FAILED) {
+    if (kind == SKIFF_END_SYSCALL || kind == SKIFF_END_FAULT || kind == SKIFF_END_FAILED) {
         end->kind = (enum skiff_end_kind)kind;
         end->signo = fate.signo;
         end->addr = fate.addr;

@@ -34,8 +34,5 @@ long skiff_spt_raw_write(int fd, const void *buf, unsigned long len)
 _Noreturn void skiff_spt_raw_exit_thread(void)
 {
     for (;;)
-        __asm__ volatile("syscall"
-                         :
-                         : "a"((long)SYS_exit), "D"(0L)
-                         : "rcx", "r11", "memory");
+        __asm__ volatile("syscall" : : "a"((long)SYS_exit), "D"(0L) : "rcx", "r11", "memory");
 }

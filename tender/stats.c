@@ -23,22 +23,17 @@ static const char *const drop_names[SKIFF_DROP_MAX] = {
 
 /* Hypercall names, by number, for the hvt exit counters. */
 static const char *const hc_names[SKIFF_HC_MAX] = {
-    [SKIFF_HC_WALLTIME] = "walltime", [SKIFF_HC_POLL] = "poll",
-    [SKIFF_HC_PUTS] = "puts",         [SKIFF_HC_NETWRITE] = "netwrite",
-    [SKIFF_HC_NETREAD] = "netread",   [SKIFF_HC_HALT] = "halt",
+    [SKIFF_HC_WALLTIME] = "walltime", [SKIFF_HC_POLL] = "poll",       [SKIFF_HC_PUTS] = "puts",
+    [SKIFF_HC_NETWRITE] = "netwrite", [SKIFF_HC_NETREAD] = "netread", [SKIFF_HC_HALT] = "halt",
 };
 
 static const char *io_name(unsigned mode)
 {
     switch (mode) {
-    case SKIFF_IO_EVENT:
-        return "event";
-    case SKIFF_IO_POLL:
-        return "poll";
-    case SKIFF_IO_DIRECT:
-        return "direct";
-    default:
-        return "unknown";
+    case SKIFF_IO_EVENT: return "event";
+    case SKIFF_IO_POLL: return "poll";
+    case SKIFF_IO_DIRECT: return "direct";
+    default: return "unknown";
     }
 }
 
@@ -93,9 +88,8 @@ struct exit_snap {
     uint64_t frames; /* rx + tx frames, all NICs */
 };
 
-static void exit_snapshot(const struct skiff_exit_stats *c,
-                          const struct skiff_nic *nics, unsigned count,
-                          struct exit_snap *s)
+static void exit_snapshot(const struct skiff_exit_stats *c, const struct skiff_nic *nics,
+                          unsigned count, struct exit_snap *s)
 {
     memset(s, 0, sizeof *s);
     for (int i = 1; i < SKIFF_HC_MAX; i++) {
@@ -108,8 +102,8 @@ static void exit_snapshot(const struct skiff_exit_stats *c,
     s->exits += s->e.hlt + s->e.other;
     for (unsigned i = 0; i < count; i++) {
         s->kicks += CMM_LOAD_SHARED(nics[i].stats.guest_kicks);
-        s->frames += CMM_LOAD_SHARED(nics[i].stats.rx_frames) +
-                     CMM_LOAD_SHARED(nics[i].stats.tx_frames);
+        s->frames +=
+            CMM_LOAD_SHARED(nics[i].stats.rx_frames) + CMM_LOAD_SHARED(nics[i].stats.tx_frames);
     }
 }
 
@@ -118,17 +112,18 @@ static double exits_per_frame(const struct exit_snap *s)
     return s->frames ? (double)s->exits / (double)s->frames : 0.0;
 }
 
-static void print_exits(FILE *f, const struct skiff_exit_stats *c,
-                        const struct skiff_nic *nics, unsigned count)
+static void print_exits(FILE *f, const struct skiff_exit_stats *c, const struct skiff_nic *nics,
+                        unsigned count)
 {
     struct exit_snap s;
     exit_snapshot(c, nics, count, &s);
     fprintf(f, "  hvt: %" PRIu64 " exits (", s.exits);
     for (int i = 1; i < SKIFF_HC_MAX; i++)
         fprintf(f, "%s %" PRIu64 ", ", hc_names[i], s.e.hypercall[i]);
-    fprintf(f, "hlt %" PRIu64 ", other %" PRIu64 "), %" PRIu64 " poll sleeps, "
-            "%" PRIu64 " ioeventfd kicks, %.4f exits/frame\n", s.e.hlt,
-            s.e.other, s.e.poll_sleeps, s.kicks, exits_per_frame(&s));
+    fprintf(f,
+            "hlt %" PRIu64 ", other %" PRIu64 "), %" PRIu64 " poll sleeps, "
+            "%" PRIu64 " ioeventfd kicks, %.4f exits/frame\n",
+            s.e.hlt, s.e.other, s.e.poll_sleeps, s.kicks, exits_per_frame(&s));
 }
 
 static void print_drops(FILE *f, const char *dir, const uint64_t d[SKIFF_DROP_MAX])
@@ -138,35 +133,37 @@ static void print_drops(FILE *f, const char *dir, const uint64_t d[SKIFF_DROP_MA
             fprintf(f, " %s-%s=%" PRIu64, dir, drop_names[i], d[i]);
 }
 
-void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count,
-                       unsigned io_mode, const struct skiff_exit_stats *exits)
+void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count, unsigned io_mode,
+                       const struct skiff_exit_stats *exits)
 {
     /* hvt direct mode moves frames in the tender (hypercalls), so it counts
      * them; spt direct mode moves them in the guest thread. */
     fprintf(f, "skiff: stats (io=%s)%s\n", io_name(io_mode),
             io_mode == SKIFF_IO_DIRECT && !exits ? ": direct mode moves frames "
-            "in the guest, the tender counts none" : "");
+                                                   "in the guest, the tender counts none"
+                                                 : "");
     if (exits)
         print_exits(f, exits, nics, count);
     if (count == 0) {
         fflush(f);
         return;
     }
-    fprintf(f, "  %-12s %-3s %12s %14s %8s %10s %10s %10s %10s\n", "nic", "dir",
-            "frames", "bytes", "drops", "notified", "io-wakeup", "ring-full",
-            "notif/frm");
+    fprintf(f, "  %-12s %-3s %12s %14s %8s %10s %10s %10s %10s\n", "nic", "dir", "frames", "bytes",
+            "drops", "notified", "io-wakeup", "ring-full", "notif/frm");
     for (unsigned i = 0; i < count; i++) {
         struct skiff_nic_stats s;
         snapshot(&nics[i], &s);
         /* rx: the tender woke the guest; tx: the guest kicked the tender */
-        fprintf(f, "  %-12s %-3s %12" PRIu64 " %14" PRIu64 " %8" PRIu64
-                " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10.3f\n",
-                nics[i].name, "rx", s.rx_frames, s.rx_bytes, sum_drops(s.rx_drops),
-                s.guest_wakeups, s.io_wakeups, s.rx_ring_full, notif_per_frame(&s));
-        fprintf(f, "  %-12s %-3s %12" PRIu64 " %14" PRIu64 " %8" PRIu64
-                " %10" PRIu64 " %10s %10" PRIu64 " %10s\n",
-                "", "tx", s.tx_frames, s.tx_bytes, sum_drops(s.tx_drops),
-                s.guest_kicks, "", s.tx_waiter_wakeups, "");
+        fprintf(f,
+                "  %-12s %-3s %12" PRIu64 " %14" PRIu64 " %8" PRIu64 " %10" PRIu64 " %10" PRIu64
+                " %10" PRIu64 " %10.3f\n",
+                nics[i].name, "rx", s.rx_frames, s.rx_bytes, sum_drops(s.rx_drops), s.guest_wakeups,
+                s.io_wakeups, s.rx_ring_full, notif_per_frame(&s));
+        fprintf(f,
+                "  %-12s %-3s %12" PRIu64 " %14" PRIu64 " %8" PRIu64 " %10" PRIu64
+                " %10s %10" PRIu64 " %10s\n",
+                "", "tx", s.tx_frames, s.tx_bytes, sum_drops(s.tx_drops), s.guest_kicks, "",
+                s.tx_waiter_wakeups, "");
         if (sum_drops(s.rx_drops) + sum_drops(s.tx_drops)) {
             fprintf(f, "  %-12s drops:", "");
             print_drops(f, "rx", s.rx_drops);
@@ -196,33 +193,31 @@ static void json_str(FILE *f, const char *s)
 static void json_dir(FILE *f, const char *dir, uint64_t frames, uint64_t bytes,
                      const uint64_t d[SKIFF_DROP_MAX])
 {
-    fprintf(f, "\"%s\": {\"frames\": %" PRIu64 ", \"bytes\": %" PRIu64
-            ", \"drops\": {", dir, frames, bytes);
+    fprintf(f, "\"%s\": {\"frames\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"drops\": {", dir,
+            frames, bytes);
     for (int i = 0; i < SKIFF_DROP_MAX; i++)
         fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", drop_names[i], d[i]);
     fprintf(f, "}}");
 }
 
-static void json_exits(FILE *f, const struct skiff_exit_stats *c,
-                       const struct skiff_nic *nics, unsigned count)
+static void json_exits(FILE *f, const struct skiff_exit_stats *c, const struct skiff_nic *nics,
+                       unsigned count)
 {
     struct exit_snap s;
     exit_snapshot(c, nics, count, &s);
     fprintf(f, ",\n \"hvt\": {\"exits\": %" PRIu64 ", \"hypercalls\": {", s.exits);
     for (int i = 1; i < SKIFF_HC_MAX; i++)
-        fprintf(f, "%s\"%s\": %" PRIu64, i > 1 ? ", " : "", hc_names[i],
-                s.e.hypercall[i]);
-    fprintf(f, "}, \"hlt\": %" PRIu64 ", \"other\": %" PRIu64
-            ", \"poll_hypercalls\": %" PRIu64 ", \"poll_sleeps\": %" PRIu64
-            ", \"ioeventfd_kicks\": %" PRIu64 ", \"frames\": %" PRIu64
-            ", \"exits_per_frame\": %.6f}", s.e.hlt, s.e.other,
-            s.e.hypercall[SKIFF_HC_POLL], s.e.poll_sleeps, s.kicks, s.frames,
+        fprintf(f, "%s\"%s\": %" PRIu64, i > 1 ? ", " : "", hc_names[i], s.e.hypercall[i]);
+    fprintf(f,
+            "}, \"hlt\": %" PRIu64 ", \"other\": %" PRIu64 ", \"poll_hypercalls\": %" PRIu64
+            ", \"poll_sleeps\": %" PRIu64 ", \"ioeventfd_kicks\": %" PRIu64 ", \"frames\": %" PRIu64
+            ", \"exits_per_frame\": %.6f}",
+            s.e.hlt, s.e.other, s.e.hypercall[SKIFF_HC_POLL], s.e.poll_sleeps, s.kicks, s.frames,
             exits_per_frame(&s));
 }
 
-int skiff_stats_write_json(const char *path, const struct skiff_nic *nics,
-                           unsigned count, unsigned io_mode,
-                           const struct skiff_exit_stats *exits)
+int skiff_stats_write_json(const char *path, const struct skiff_nic *nics, unsigned count,
+                           unsigned io_mode, const struct skiff_exit_stats *exits)
 {
     size_t n = strlen(path) + sizeof ".tmp";
     char *tmp = malloc(n);
@@ -233,8 +228,8 @@ int skiff_stats_write_json(const char *path, const struct skiff_nic *nics,
     snprintf(tmp, n, "%s.tmp", path);
     FILE *f = fopen(tmp, "we");
     if (!f) {
-        fprintf(stderr, "skiff: error: --stats=%s: cannot create %s: %s\n",
-                path, tmp, strerror(errno));
+        fprintf(stderr, "skiff: error: --stats=%s: cannot create %s: %s\n", path, tmp,
+                strerror(errno));
         free(tmp);
         return -1;
     }
@@ -250,13 +245,13 @@ int skiff_stats_write_json(const char *path, const struct skiff_nic *nics,
         json_dir(f, "rx", s.rx_frames, s.rx_bytes, s.rx_drops);
         fprintf(f, ", ");
         json_dir(f, "tx", s.tx_frames, s.tx_bytes, s.tx_drops);
-        fprintf(f, ", \"guest_kicks\": %" PRIu64 ", \"guest_wakeups\": %" PRIu64
+        fprintf(f,
+                ", \"guest_kicks\": %" PRIu64 ", \"guest_wakeups\": %" PRIu64
                 ", \"io_wakeups\": %" PRIu64 ", \"rx_ring_full\": %" PRIu64
-                ", \"tx_waiter_wakeups\": %" PRIu64
-                ", \"notifications_per_frame\": %.6f"
+                ", \"tx_waiter_wakeups\": %" PRIu64 ", \"notifications_per_frame\": %.6f"
                 ", \"guest_kicks_per_frame\": %.6f}",
-                s.guest_kicks, s.guest_wakeups, s.io_wakeups, s.rx_ring_full,
-                s.tx_waiter_wakeups, notif_per_frame(&s), kicks_per_frame(&s));
+                s.guest_kicks, s.guest_wakeups, s.io_wakeups, s.rx_ring_full, s.tx_waiter_wakeups,
+                notif_per_frame(&s), kicks_per_frame(&s));
     }
     fprintf(f, "%s]", count ? "\n" : "");
     if (exits)
@@ -270,8 +265,8 @@ int skiff_stats_write_json(const char *path, const struct skiff_nic *nics,
         return -1;
     }
     if (rename(tmp, path) < 0) {
-        fprintf(stderr, "skiff: error: --stats=%s: rename from %s failed: %s\n",
-                path, tmp, strerror(errno));
+        fprintf(stderr, "skiff: error: --stats=%s: rename from %s failed: %s\n", path, tmp,
+                strerror(errno));
         unlink(tmp);
         free(tmp);
         return -1;

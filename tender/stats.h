@@ -21,13 +21,12 @@ struct skiff_exit_stats {
 };
 
 /* Print the table to f. `exits` is NULL unless the backend counts VM exits. */
-void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count,
-                       unsigned io_mode, const struct skiff_exit_stats *exits);
+void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count, unsigned io_mode,
+                       const struct skiff_exit_stats *exits);
 
 /* Write JSON to path (via path.tmp + rename). Prints a one-line error and
  * returns -1 on failure. */
-int skiff_stats_write_json(const char *path, const struct skiff_nic *nics,
-                           unsigned count, unsigned io_mode,
-                           const struct skiff_exit_stats *exits);
+int skiff_stats_write_json(const char *path, const struct skiff_nic *nics, unsigned count,
+                           unsigned io_mode, const struct skiff_exit_stats *exits);
 
 #endif /* SKIFF_STATS_H */

@@ -58,8 +58,8 @@ out:
 static int check_mtu(const struct skiff_nic *nic, const char *ifname, unsigned mtu)
 {
     if (mtu < 68 || mtu > UINT16_MAX) {
-        fprintf(stderr, "skiff: error: net %s: interface %s has unsupported MTU %u\n",
-                nic->name, ifname, mtu);
+        fprintf(stderr, "skiff: error: net %s: interface %s has unsupported MTU %u\n", nic->name,
+                ifname, mtu);
         return -1;
     }
     return 0;
@@ -97,22 +97,25 @@ static int enable_vnet(struct skiff_nic *nic, int fd)
 {
     int sz = SKIFF_VNET_HDR_LEN;
     if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0) {
-        fprintf(stderr, "skiff: error: net %s: cannot set the TAP vnet header "
-                "size: %s\n", nic->name, strerror(errno));
+        fprintf(stderr,
+                "skiff: error: net %s: cannot set the TAP vnet header "
+                "size: %s\n",
+                nic->name, strerror(errno));
         return -1;
     }
     /* Without offloads the headers are still valid, just always empty. */
     if (set_offloads(fd) == 0)
-        fprintf(stderr, "skiff: warning: net %s: the kernel refused TAP offloads; "
-                "frames stay MTU-sized\n", nic->name);
+        fprintf(stderr,
+                "skiff: warning: net %s: the kernel refused TAP offloads; "
+                "frames stay MTU-sized\n",
+                nic->name);
     return 0;
 }
 
 static int attach_by_name(struct skiff_nic *nic, const char *ifname)
 {
     if (ifname[0] == '\0' || strlen(ifname) >= IFNAMSIZ) {
-        fprintf(stderr, "skiff: error: net %s: invalid interface name '%s'\n",
-                nic->name, ifname);
+        fprintf(stderr, "skiff: error: net %s: invalid interface name '%s'\n", nic->name, ifname);
         return -1;
     }
     /* TUNSETIFF on a missing name would create a fresh TAP that nobody has
@@ -129,16 +132,19 @@ static int attach_by_name(struct skiff_nic *nic, const char *ifname)
     if (fd < 0) {
         int err = errno;
         if (err == ENOENT || err == ENODEV || err == ENXIO)
-            fprintf(stderr, "skiff: error: net %s: /dev/net/tun is missing: load the "
-                    "tun module (modprobe tun) or create the device node\n", nic->name);
+            fprintf(stderr,
+                    "skiff: error: net %s: /dev/net/tun is missing: load the "
+                    "tun module (modprobe tun) or create the device node\n",
+                    nic->name);
         else if (err == EACCES || err == EPERM)
-            fprintf(stderr, "skiff: error: net %s: cannot open /dev/net/tun: %s: run as "
+            fprintf(stderr,
+                    "skiff: error: net %s: cannot open /dev/net/tun: %s: run as "
                     "root or with CAP_NET_ADMIN, or pre-create the TAP with "
                     "'ip tuntap add %s mode tap user USER'\n",
                     nic->name, strerror(err), ifname);
         else
-            fprintf(stderr, "skiff: error: net %s: cannot open /dev/net/tun: %s\n",
-                    nic->name, strerror(err));
+            fprintf(stderr, "skiff: error: net %s: cannot open /dev/net/tun: %s\n", nic->name,
+                    strerror(err));
         return -1;
     }
 
@@ -149,19 +155,24 @@ static int attach_by_name(struct skiff_nic *nic, const char *ifname)
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
         int err = errno;
         if (err == EPERM || err == EACCES)
-            fprintf(stderr, "skiff: error: net %s: permission denied attaching to TAP %s: "
+            fprintf(stderr,
+                    "skiff: error: net %s: permission denied attaching to TAP %s: "
                     "run as root or with CAP_NET_ADMIN, or pre-create it with "
                     "'ip tuntap add %s mode tap user USER'\n",
                     nic->name, ifname, ifname);
         else if (err == EBUSY)
-            fprintf(stderr, "skiff: error: net %s: TAP %s is busy (already attached by "
-                    "another process?)\n", nic->name, ifname);
+            fprintf(stderr,
+                    "skiff: error: net %s: TAP %s is busy (already attached by "
+                    "another process?)\n",
+                    nic->name, ifname);
         else if (err == EINVAL)
-            fprintf(stderr, "skiff: error: net %s: interface %s is not a TAP device "
-                    "(or was created with different flags)\n", nic->name, ifname);
+            fprintf(stderr,
+                    "skiff: error: net %s: interface %s is not a TAP device "
+                    "(or was created with different flags)\n",
+                    nic->name, ifname);
         else
-            fprintf(stderr, "skiff: error: net %s: cannot attach to TAP %s: %s\n",
-                    nic->name, ifname, strerror(err));
+            fprintf(stderr, "skiff: error: net %s: cannot attach to TAP %s: %s\n", nic->name,
+                    ifname, strerror(err));
         close(fd);
         return -1;
     }
@@ -170,14 +181,16 @@ static int attach_by_name(struct skiff_nic *nic, const char *ifname)
     unsigned mtu = 0;
     int rc = query_iface(ifr.ifr_name, &flags, &mtu);
     if (rc < 0) {
-        fprintf(stderr, "skiff: error: net %s: cannot query interface %s: %s\n",
-                nic->name, ifr.ifr_name, strerror(-rc));
+        fprintf(stderr, "skiff: error: net %s: cannot query interface %s: %s\n", nic->name,
+                ifr.ifr_name, strerror(-rc));
         close(fd);
         return -1;
     }
     if (!(flags & IFF_UP)) {
-        fprintf(stderr, "skiff: error: net %s: interface %s is down: run "
-                "'ip link set %s up'\n", nic->name, ifr.ifr_name, ifr.ifr_name);
+        fprintf(stderr,
+                "skiff: error: net %s: interface %s is down: run "
+                "'ip link set %s up'\n",
+                nic->name, ifr.ifr_name, ifr.ifr_name);
         close(fd);
         return -1;
     }
@@ -205,8 +218,10 @@ static int attach_by_name(struct skiff_nic *nic, const char *ifname)
 /* The image asked for vnet headers but the inherited fd cannot carry them. */
 static void vnet_off(struct skiff_nic *nic, int fd, const char *why)
 {
-    fprintf(stderr, "skiff: warning: net %s: fd %d is %s: offloads (vnet headers) "
-            "disabled for this NIC\n", nic->name, fd, why);
+    fprintf(stderr,
+            "skiff: warning: net %s: fd %d is %s: offloads (vnet headers) "
+            "disabled for this NIC\n",
+            nic->name, fd, why);
     nic->vnet = false;
 }
 
@@ -216,25 +231,31 @@ static int attach_inherited(struct skiff_nic *nic, const char *num)
     errno = 0;
     long v = strtol(num, &end, 10);
     if (num[0] < '0' || num[0] > '9' || errno != 0 || *end != '\0' || v > INT_MAX) {
-        fprintf(stderr, "skiff: error: net %s: '@%s' is not a file descriptor number\n",
-                nic->name, num);
+        fprintf(stderr, "skiff: error: net %s: '@%s' is not a file descriptor number\n", nic->name,
+                num);
         return -1;
     }
     int fd = (int)v;
     if (fd <= 2) {
-        fprintf(stderr, "skiff: error: net %s: fd %d is a standard stream, not a "
-                "packet fd\n", nic->name, fd);
+        fprintf(stderr,
+                "skiff: error: net %s: fd %d is a standard stream, not a "
+                "packet fd\n",
+                nic->name, fd);
         return -1;
     }
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0) {
-        fprintf(stderr, "skiff: error: net %s: fd %d is not open (pass it to skiff "
-                "without close-on-exec)\n", nic->name, fd);
+        fprintf(stderr,
+                "skiff: error: net %s: fd %d is not open (pass it to skiff "
+                "without close-on-exec)\n",
+                nic->name, fd);
         return -1;
     }
     if ((fl & O_ACCMODE) != O_RDWR) {
-        fprintf(stderr, "skiff: error: net %s: fd %d must be open for reading and "
-                "writing\n", nic->name, fd);
+        fprintf(stderr,
+                "skiff: error: net %s: fd %d must be open for reading and "
+                "writing\n",
+                nic->name, fd);
         return -1;
     }
 
@@ -251,10 +272,13 @@ static int attach_inherited(struct skiff_nic *nic, const char *num)
             (has_vnet && !nic->vnet)) {
             /* IP-only TUN, packet-info prefix or unexpected vnet headers
              * would all break the one-Ethernet-frame-per-read contract. */
-            fprintf(stderr, "skiff: error: net %s: fd %d (%s) must be a TAP opened with "
-                    "IFF_TAP|IFF_NO_PI%s\n", nic->name, fd, ifr.ifr_name,
-                    nic->vnet ? "" : " and without IFF_VNET_HDR (this image and "
-                    "--io mode use plain frames)");
+            fprintf(stderr,
+                    "skiff: error: net %s: fd %d (%s) must be a TAP opened with "
+                    "IFF_TAP|IFF_NO_PI%s\n",
+                    nic->name, fd, ifr.ifr_name,
+                    nic->vnet ? ""
+                              : " and without IFF_VNET_HDR (this image and "
+                                "--io mode use plain frames)");
             return -1;
         }
         if (nic->vnet && !has_vnet)
@@ -264,8 +288,8 @@ static int attach_inherited(struct skiff_nic *nic, const char *num)
         short flags = 0;
         int rc = query_iface(ifr.ifr_name, &flags, &mtu);
         if (rc < 0) {
-            fprintf(stderr, "skiff: error: net %s: cannot query interface %s: %s\n",
-                    nic->name, ifr.ifr_name, strerror(-rc));
+            fprintf(stderr, "skiff: error: net %s: cannot query interface %s: %s\n", nic->name,
+                    ifr.ifr_name, strerror(-rc));
             return -1;
         }
         if (check_mtu(nic, ifr.ifr_name, mtu) < 0)
@@ -274,8 +298,8 @@ static int attach_inherited(struct skiff_nic *nic, const char *num)
     if (!is_tap && nic->vnet)
         vnet_off(nic, fd, "not a TAP");
     if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-        fprintf(stderr, "skiff: error: net %s: cannot make fd %d non-blocking: %s\n",
-                nic->name, fd, strerror(errno));
+        fprintf(stderr, "skiff: error: net %s: cannot make fd %d non-blocking: %s\n", nic->name, fd,
+                strerror(errno));
         return -1;
     }
 

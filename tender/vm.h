@@ -24,11 +24,11 @@ struct skiff_vm {
     const uint8_t *image_buf; /* the file, for copying segments */
     size_t image_len;
 
-    uint64_t mem_size;   /* guest memory is [0, mem_size) */
-    void *mem;           /* host mapping of [mem_lo, mem_size) */
-    uint64_t mem_lo;     /* lowest mapped gpa: spt 1 MiB (null pointers
-                          * fault), hvt 0 (page tables live below 1 MiB) */
-    bool mem_at_gpa;     /* spt: host address == gpa; hvt: anywhere */
+    uint64_t mem_size; /* guest memory is [0, mem_size) */
+    void *mem;         /* host mapping of [mem_lo, mem_size) */
+    uint64_t mem_lo;   /* lowest mapped gpa: spt 1 MiB (null pointers
+                        * fault), hvt 0 (page tables live below 1 MiB) */
+    bool mem_at_gpa;   /* spt: host address == gpa; hvt: anywhere */
 
     uint64_t boot_gpa;
     struct skiff_boot_info *boot;

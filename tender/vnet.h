@@ -16,9 +16,10 @@
 #define SKIFF_VNET_FRAME_MAX (65535u + 14u + 4u)
 
 /* Slot header + vnet header + largest frame, rounded to the slot alignment. */
-#define SKIFF_VNET_SLOT_SIZE \
-    (((uint32_t)sizeof(struct shms_slot) + SKIFF_VNET_HDR_LEN + \
-      SKIFF_VNET_FRAME_MAX + SHMS_SLOT_ALIGN - 1) / SHMS_SLOT_ALIGN * SHMS_SLOT_ALIGN)
+#define SKIFF_VNET_SLOT_SIZE                                                                       \
+    (((uint32_t)sizeof(struct shms_slot) + SKIFF_VNET_HDR_LEN + SKIFF_VNET_FRAME_MAX +             \
+      SHMS_SLOT_ALIGN - 1) /                                                                       \
+     SHMS_SLOT_ALIGN * SHMS_SLOT_ALIGN)
 
 /* Fewer, larger slots: 128 GSO frames per direction is ~8 MiB in flight,
  * and untouched slots cost nothing (guest memory is mapped lazily). */

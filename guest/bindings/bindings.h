@@ -21,10 +21,10 @@ struct gnic {
     const struct skiff_boot_nic *boot;
     unsigned index;
     bool acquired;
-    bool closed;        /* RX end of file seen; sticky */
-    bool vnet;          /* SKIFF_NIC_F_VNET: buffers are vnet header + frame */
-    size_t max_frame;   /* largest buffer accepted for TX: mtu + header, or
-                         * SOLO5_NET_VNET_BUF_MAX with vnet */
+    bool closed;           /* RX end of file seen; sticky */
+    bool vnet;             /* SKIFF_NIC_F_VNET: buffers are vnet header + frame */
+    size_t max_frame;      /* largest buffer accepted for TX: mtu + header, or
+                            * SOLO5_NET_VNET_BUF_MAX with vnet */
     struct shms_writer tx; /* ring modes: guest -> tender */
     struct shms_reader rx; /* ring modes: tender -> guest */
 };

@@ -48,8 +48,7 @@ void hc_kick(unsigned nic);
 
 /* Direct mode: one frame per call on the NIC's packet fd. */
 enum hc_net_result hc_net_write(unsigned nic, const void *buf, size_t len);
-enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size,
-                               size_t *len);
+enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len);
 
 /* Set the TLS base; 0 on success, -1 if the target cannot. */
 int hc_set_tls_base(uintptr_t base);

@@ -34,13 +34,12 @@ static void attach_rings(struct gnic *n)
         skiff_fatal("boot info: MTU larger than a ring slot");
 
     if (shms_writer_init(&n->tx, (void *)(uintptr_t)b->tx_chan, b->chan_bytes,
-                         (struct shms_ctrl *)(uintptr_t)b->tx_ctrl, &g,
-                         SKIFF_GUEST_TX_EPOCH, SHMS_MODE_LOSSLESS) != SHMS_OK)
+                         (struct shms_ctrl *)(uintptr_t)b->tx_ctrl, &g, SKIFF_GUEST_TX_EPOCH,
+                         SHMS_MODE_LOSSLESS) != SHMS_OK)
         skiff_fatal("cannot initialise TX channel");
 
     shms_reader_init(&n->rx, (const void *)(uintptr_t)b->rx_chan, b->chan_bytes,
-                     (struct shms_ctrl *)(uintptr_t)b->rx_ctrl, &g,
-                     SHMS_MODE_LOSSLESS);
+                     (struct shms_ctrl *)(uintptr_t)b->rx_ctrl, &g, SHMS_MODE_LOSSLESS);
     int r;
     int tries = 0;
     do /* EPOCH_CHANGED only if the tender re-initialises right now */

@@ -37,8 +37,8 @@ static bool rx_resync(struct gnic *n)
     if (r == SHMS_OK)
         return true;
     if (r != SHMS_INACTIVE)
-        skiff_printf("skiff: NIC %s: RX channel unusable (%s), closing\n",
-                     n->boot->name, shms_result_str(r));
+        skiff_printf("skiff: NIC %s: RX channel unusable (%s), closing\n", n->boot->name,
+                     shms_result_str(r));
     n->closed = true;
     return false;
 }
@@ -70,22 +70,20 @@ static int vnet_read(struct shms_reader *r, uint8_t *buf, uint32_t cap, uint32_t
 
 /* Copy one frame out of the ring; *consumed notes whether slots were used
  * up (so the caller publishes). Oversized and invalid slots are skipped. */
-static solo5_result_t ring_read(struct gnic *n, uint8_t *buf, size_t size,
-                                size_t *len, bool *consumed)
+static solo5_result_t ring_read(struct gnic *n, uint8_t *buf, size_t size, size_t *len,
+                                bool *consumed)
 {
     uint32_t cap = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 
     for (int i = 0; i < RX_RETRIES && !n->closed; i++) {
         uint32_t got = 0;
-        int rv = n->vnet ? vnet_read(&n->rx, buf, cap, &got)
-                         : shms_read(&n->rx, buf, cap, &got);
+        int rv = n->vnet ? vnet_read(&n->rx, buf, cap, &got) : shms_read(&n->rx, buf, cap, &got);
         switch (rv) {
         case SHMS_OK:
             *len = got;
             *consumed = true;
             return SOLO5_R_OK;
-        case SHMS_NO_DATA: /* checked against the current epoch */
-            return SOLO5_R_AGAIN;
+        case SHMS_NO_DATA: /* checked against the current epoch */ return SOLO5_R_AGAIN;
         case SHMS_INACTIVE:
         case SHMS_EPOCH_CHANGED:
             if (!rx_resync(n))
@@ -94,12 +92,9 @@ static solo5_result_t ring_read(struct gnic *n, uint8_t *buf, size_t size,
         case SHMS_TOO_BIG: /* buffer smaller than the frame: frame lost */
             *consumed = true;
             return SOLO5_R_EINVAL;
-        case SHMS_OVERRUN:  /* cannot happen losslessly; reader resynced */
-        case SHMS_BAD_SLOT: /* tender bug; slot skipped */
-            *consumed = true;
-            break;
-        default:
-            return SOLO5_R_EUNSPEC;
+        case SHMS_OVERRUN: /* cannot happen losslessly; reader resynced */
+        case SHMS_BAD_SLOT: /* tender bug; slot skipped */ *consumed = true; break;
+        default: return SOLO5_R_EUNSPEC;
         }
     }
     return n->closed ? SOLO5_R_CLOSED : SOLO5_R_AGAIN;
@@ -112,8 +107,7 @@ static void rx_release(struct gnic *n)
         hc_kick(n->index);
 }
 
-static solo5_result_t direct_read(struct gnic *n, uint8_t *buf, size_t size,
-                                  size_t *len)
+static solo5_result_t direct_read(struct gnic *n, uint8_t *buf, size_t size, size_t *len)
 {
     if (n->closed)
         return SOLO5_R_CLOSED;
@@ -125,8 +119,7 @@ static solo5_result_t direct_read(struct gnic *n, uint8_t *buf, size_t size,
     }
 }
 
-solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
-                              size_t *read_size)
+solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size, size_t *read_size)
 {
     struct gnic *n = skiff_nic_get(handle);
 
@@ -142,9 +135,8 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
     return r;
 }
 
-solo5_result_t solo5_net_read_batch(solo5_handle_t handle,
-                                    struct solo5_net_frame *frames, size_t n_max,
-                                    size_t *count)
+solo5_result_t solo5_net_read_batch(solo5_handle_t handle, struct solo5_net_frame *frames,
+                                    size_t n_max, size_t *count)
 {
     struct gnic *n = skiff_nic_get(handle);
     solo5_result_t r = SOLO5_R_AGAIN;

@@ -27,8 +27,7 @@ static int vnet_put(struct shms_writer *w, const uint8_t *buf, uint32_t size)
     return shms_writer_commit(w, &ws, size - SOLO5_NET_VNET_HLEN, SOLO5_NET_VNET_HLEN);
 }
 
-solo5_result_t solo5_net_queue(solo5_handle_t handle, const uint8_t *buf,
-                               size_t size)
+solo5_result_t solo5_net_queue(solo5_handle_t handle, const uint8_t *buf, size_t size)
 {
     struct gnic *n = skiff_nic_get(handle);
 
@@ -63,8 +62,7 @@ solo5_result_t solo5_net_flush(solo5_handle_t handle)
     return SOLO5_R_OK;
 }
 
-solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
-                               size_t size)
+solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf, size_t size)
 {
     solo5_result_t r = solo5_net_queue(handle, buf, size);
 
@@ -76,8 +74,7 @@ solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
     return solo5_net_flush(handle);
 }
 
-solo5_result_t solo5_net_wait_space(solo5_handle_t handle,
-                                    solo5_time_t deadline)
+solo5_result_t solo5_net_wait_space(solo5_handle_t handle, solo5_time_t deadline)
 {
     struct gnic *n = skiff_nic_get(handle);
 

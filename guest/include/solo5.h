@@ -44,7 +44,7 @@ int solo5_app_main(const struct solo5_start_info *info);
 /* Exit status values; 255 and above are reserved for the platform. */
 #define SOLO5_EXIT_SUCCESS 0
 #define SOLO5_EXIT_FAILURE 1
-#define SOLO5_EXIT_ABORT 255
+#define SOLO5_EXIT_ABORT   255
 
 /* End the application, handing (status) to the host. */
 _Noreturn void solo5_exit(int status);
@@ -104,8 +104,7 @@ solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle,
  * bytes) without blocking. A frame that cannot be sent for lack of resources
  * is dropped silently, as in Solo5.
  */
-solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
-                               size_t size);
+solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf, size_t size);
 
 /*
  * Receive one frame into (buf) without blocking; (size) must be at least
@@ -113,8 +112,7 @@ solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf,
  * SOLO5_R_AGAIN if nothing is waiting, or SOLO5_R_CLOSED (extension) once
  * the device has closed and all its input has been read.
  */
-solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
-                              size_t *read_size);
+solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size, size_t *read_size);
 
 /* --------------------------------------------------- extensions (skiff) */
 
@@ -124,8 +122,7 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size,
  * sent once solo5_net_flush() is called; queue a batch, then flush once.
  * solo5_net_write() is queue + flush (and drops instead of AGAIN).
  */
-solo5_result_t solo5_net_queue(solo5_handle_t handle, const uint8_t *buf,
-                               size_t size);
+solo5_result_t solo5_net_queue(solo5_handle_t handle, const uint8_t *buf, size_t size);
 
 /* Hand every queued frame to the host; notifies it only if it is idle. */
 solo5_result_t solo5_net_flush(solo5_handle_t handle);
@@ -136,8 +133,7 @@ solo5_result_t solo5_net_flush(solo5_handle_t handle);
  * be queued, SOLO5_R_AGAIN at the deadline. Lets a forwarder apply
  * back-pressure instead of dropping when its output is slower than its input.
  */
-solo5_result_t solo5_net_wait_space(solo5_handle_t handle,
-                                    solo5_time_t deadline);
+solo5_result_t solo5_net_wait_space(solo5_handle_t handle, solo5_time_t deadline);
 
 /* One receive buffer for solo5_net_read_batch(). */
 struct solo5_net_frame {
@@ -152,8 +148,7 @@ struct solo5_net_frame {
  * SOLO5_R_CLOSED once the device has closed and all input has been read.
  * Cheaper than repeated solo5_net_read(): slots go back to the host once.
  */
-solo5_result_t solo5_net_read_batch(solo5_handle_t handle,
-                                    struct solo5_net_frame *frames, size_t n,
+solo5_result_t solo5_net_read_batch(solo5_handle_t handle, struct solo5_net_frame *frames, size_t n,
                                     size_t *count);
 
 /*
@@ -184,10 +179,10 @@ struct solo5_net_vnet_hdr {
 };
 _Static_assert(sizeof(struct solo5_net_vnet_hdr) == 12, "virtio_net_hdr_v1");
 
-#define SOLO5_NET_VNET_HLEN 12u
+#define SOLO5_NET_VNET_HLEN         12u
 #define SOLO5_NET_VNET_F_NEEDS_CSUM 0x1u
 #define SOLO5_NET_VNET_F_DATA_VALID 0x2u
-#define SOLO5_NET_VNET_GSO_NONE 0x0u
+#define SOLO5_NET_VNET_GSO_NONE     0x0u
 /* Header + 64 KiB IP packet + Ethernet header + one VLAN tag. */
 #define SOLO5_NET_VNET_BUF_MAX (SOLO5_NET_VNET_HLEN + 65535u + SOLO5_NET_HLEN + 4u)
 

@@ -21,8 +21,7 @@ static void put(struct out *o, char c)
     o->len++;
 }
 
-static void put_padded(struct out *o, const char *s, size_t n, unsigned width,
-                       bool left, char pad)
+static void put_padded(struct out *o, const char *s, size_t n, unsigned width, bool left, char pad)
 {
     size_t fill = width > n ? width - n : 0;
 
@@ -38,8 +37,8 @@ static void put_padded(struct out *o, const char *s, size_t n, unsigned width,
 
 /* Format one integer; `neg` puts a '-' before the digits (after zero
  * padding decisions, so "%05d" of -42 gives "-0042"). */
-static void put_uint(struct out *o, unsigned long long v, unsigned base,
-                     bool upper, bool neg, unsigned width, bool left, char pad)
+static void put_uint(struct out *o, unsigned long long v, unsigned base, bool upper, bool neg,
+                     unsigned width, bool left, char pad)
 {
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[24];
@@ -62,7 +61,7 @@ static void put_uint(struct out *o, unsigned long long v, unsigned base,
 
 int skiff_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-    struct out o = {buf, size, 0};
+    struct out o = { buf, size, 0 };
 
     for (; *fmt != '\0'; fmt++) {
         if (*fmt != '%') {
@@ -94,29 +93,27 @@ int skiff_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         switch (*fmt) {
         case 'd':
         case 'i': {
-            long long v = lng >= 2 ? va_arg(ap, long long)
-                        : lng == 1 ? va_arg(ap, long)
-                                   : va_arg(ap, int);
-            unsigned long long mag = v < 0 ? 0ull - (unsigned long long)v
-                                           : (unsigned long long)v;
+            long long v = lng >= 2   ? va_arg(ap, long long)
+                          : lng == 1 ? va_arg(ap, long)
+                                     : va_arg(ap, int);
+            unsigned long long mag = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
             put_uint(&o, mag, 10, false, v < 0, width, left, pad);
             break;
         }
         case 'u':
         case 'x':
         case 'X': {
-            unsigned long long v = lng >= 2 ? va_arg(ap, unsigned long long)
-                                 : lng == 1 ? va_arg(ap, unsigned long)
-                                            : va_arg(ap, unsigned);
-            put_uint(&o, v, *fmt == 'u' ? 10 : 16, *fmt == 'X', false, width,
-                     left, pad);
+            unsigned long long v = lng >= 2   ? va_arg(ap, unsigned long long)
+                                   : lng == 1 ? va_arg(ap, unsigned long)
+                                              : va_arg(ap, unsigned);
+            put_uint(&o, v, *fmt == 'u' ? 10 : 16, *fmt == 'X', false, width, left, pad);
             break;
         }
         case 'p':
             put(&o, '0');
             put(&o, 'x');
-            put_uint(&o, (uintptr_t)va_arg(ap, void *), 16, false, false,
-                     width > 2 ? width - 2 : 0, left, pad);
+            put_uint(&o, (uintptr_t)va_arg(ap, void *), 16, false, false, width > 2 ? width - 2 : 0,
+                     left, pad);
             break;
         case 'c': {
             char c = (char)va_arg(ap, int);
@@ -130,9 +127,7 @@ int skiff_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             put_padded(&o, s, strlen(s), width, left, ' ');
             break;
         }
-        case '%':
-            put(&o, '%');
-            break;
+        case '%': put(&o, '%'); break;
         default: /* unknown conversion: print it as written */
             for (; spec <= fmt && *spec != '\0'; spec++)
                 put(&o, *spec);

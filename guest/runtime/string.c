@@ -12,10 +12,7 @@
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
     void *d = dst;
-    __asm__ __volatile__("rep movsb"
-                         : "+D"(d), "+S"(src), "+c"(n)
-                         :
-                         : "memory");
+    __asm__ __volatile__("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
     return dst;
 }
 
@@ -29,20 +26,14 @@ void *memmove(void *dst, const void *src, size_t n)
      * only for this instruction; the ABI requires it clear elsewhere). */
     void *de = (char *)dst + n - 1;
     const void *se = (const char *)src + n - 1;
-    __asm__ __volatile__("std\n\trep movsb\n\tcld"
-                         : "+D"(de), "+S"(se), "+c"(n)
-                         :
-                         : "memory");
+    __asm__ __volatile__("std\n\trep movsb\n\tcld" : "+D"(de), "+S"(se), "+c"(n) : : "memory");
     return dst;
 }
 
 void *memset(void *dst, int c, size_t n)
 {
     void *d = dst;
-    __asm__ __volatile__("rep stosb"
-                         : "+D"(d), "+c"(n)
-                         : "a"(c)
-                         : "memory");
+    __asm__ __volatile__("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
     return dst;
 }
 

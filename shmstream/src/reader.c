@@ -17,8 +17,7 @@ static uint64_t next_gen(uint64_t *gen)
 }
 
 void shms_reader_init(struct shms_reader *r, const void *mem, uint64_t mem_len,
-                      struct shms_ctrl *ctrl, const struct shms_geometry *expect,
-                      unsigned mode)
+                      struct shms_ctrl *ctrl, const struct shms_geometry *expect, unsigned mode)
 {
     r->hdr = mem;
     r->slots = (const uint8_t *)mem + sizeof(struct shms_header);
@@ -115,15 +114,13 @@ static int load_wc(struct shms_reader *r, uint64_t pos)
 /* Validate the slot at `counter`; on success fill *rs. */
 static int slot_view(const struct shms_reader *r, uint64_t counter, struct shms_rslot *rs)
 {
-    const uint8_t *slot =
-        r->slots + shms_index(counter, r->elements, r->mask) * r->size;
+    const uint8_t *slot = r->slots + shms_index(counter, r->elements, r->mask) * r->size;
     const volatile struct shms_slot *vs = (const volatile struct shms_slot *)(const void *)slot;
     uint32_t len = vs->len;
     uint16_t vnet_len = vs->vnet_len;
     uint16_t flags = vs->flags;
 
-    if (vnet_len > SHMS_VNET_MAX ||
-        (uint64_t)len + vnet_len > shms_slot_capacity(r->size))
+    if (vnet_len > SHMS_VNET_MAX || (uint64_t)len + vnet_len > shms_slot_capacity(r->size))
         return SHMS_BAD_SLOT;
     rs->data = slot + sizeof(struct shms_slot) + vnet_len;
     rs->len = len;

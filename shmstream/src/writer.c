@@ -21,9 +21,8 @@ static uint64_t next_gen(uint64_t *gen)
     return *gen;
 }
 
-int shms_writer_init(struct shms_writer *w, void *mem, uint64_t mem_len,
-                     struct shms_ctrl *ctrl, const struct shms_geometry *g,
-                     uint64_t epoch, unsigned mode)
+int shms_writer_init(struct shms_writer *w, void *mem, uint64_t mem_len, struct shms_ctrl *ctrl,
+                     const struct shms_geometry *g, uint64_t epoch, unsigned mode)
 {
     uint64_t need = shms_channel_bytes(g);
 

@@ -21,47 +21,46 @@
 #include "layout.h"
 
 /* Low-memory layout (gpa). */
-#define GDT_GPA 0x1000ull
+#define GDT_GPA  0x1000ull
 #define PML4_GPA 0x2000ull
 #define PDPT_GPA 0x3000ull
-#define PD_GPA 0x4000ull  /* one page directory per GiB */
-#define PD_MAX 4u         /* --mem is at most 4 GiB */
-#define PT_GPA 0x8000ull  /* page tables for regions mapped with 4 KiB pages */
-#define PT_MAX ((SKIFF_GUEST_LOAD_MIN - PT_GPA) / SKIFF_PAGE_SIZE)
+#define PD_GPA   0x4000ull /* one page directory per GiB */
+#define PD_MAX   4u        /* --mem is at most 4 GiB */
+#define PT_GPA   0x8000ull /* page tables for regions mapped with 4 KiB pages */
+#define PT_MAX   ((SKIFF_GUEST_LOAD_MIN - PT_GPA) / SKIFF_PAGE_SIZE)
 
 #define MIB2 (2ull << 20)
-#define GIB (1ull << 30)
+#define GIB  (1ull << 30)
 
 /* Page-table entry bits. */
-#define PTE_P (1ull << 0)
+#define PTE_P  (1ull << 0)
 #define PTE_RW (1ull << 1)
 #define PTE_PS (1ull << 7) /* 2 MiB page in a page directory */
 #define PTE_NX (1ull << 63)
 
 /* Control register and EFER bits. */
-#define CR0_PE (1ull << 0)
-#define CR0_MP (1ull << 1)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_WP (1ull << 16) /* ring 0 honours read-only pages */
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_OSFXSR (1ull << 9)     /* SSE instructions allowed */
+#define CR0_PE         (1ull << 0)
+#define CR0_MP         (1ull << 1)
+#define CR0_ET         (1ull << 4)
+#define CR0_NE         (1ull << 5)
+#define CR0_WP         (1ull << 16) /* ring 0 honours read-only pages */
+#define CR0_PG         (1ull << 31)
+#define CR4_PAE        (1ull << 5)
+#define CR4_OSFXSR     (1ull << 9) /* SSE instructions allowed */
 #define CR4_OSXMMEXCPT (1ull << 10)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
+#define EFER_LME       (1ull << 8)
+#define EFER_LMA       (1ull << 10)
+#define EFER_NXE       (1ull << 11)
 
 /* Descriptors: flat 64-bit code (selector 0x08) and data (0x10). */
 #define GDT_CODE64 0x00af9b000000ffffull
-#define GDT_DATA 0x00cf93000000ffffull
-#define SEL_CODE 0x08
-#define SEL_DATA 0x10
+#define GDT_DATA   0x00cf93000000ffffull
+#define SEL_CODE   0x08
+#define SEL_DATA   0x10
 
 #define TSC_CALIBRATE_NS 20000000ull
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t len, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t len, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -111,8 +110,7 @@ static int build_page_tables(struct skiff_vm *vm, char *err, size_t err_len)
     unsigned pts = 0;
 
     if (gibs > PD_MAX)
-        return fail(err, err_len, "--mem above %u GiB is not supported on hvt",
-                    PD_MAX);
+        return fail(err, err_len, "--mem above %u GiB is not supported on hvt", PD_MAX);
     put64(vm, PML4_GPA, PDPT_GPA | PTE_P | PTE_RW);
     for (uint64_t g = 0; g < gibs; g++) {
         uint64_t pd = PD_GPA + g * SKIFF_PAGE_SIZE;
@@ -121,15 +119,15 @@ static int build_page_tables(struct skiff_vm *vm, char *err, size_t err_len)
             uint64_t base = g * GIB + j * MIB2;
             if (base >= vm->mem_size)
                 break;
-            bool plain = base >= SKIFF_GUEST_LOAD_MIN &&
-                         base + MIB2 <= vm->mem_size &&
+            bool plain = base >= SKIFF_GUEST_LOAD_MIN && base + MIB2 <= vm->mem_size &&
                          (base + MIB2 <= img_lo || base >= img_hi);
             if (plain) {
                 put64(vm, pd + j * 8, base | PTE_P | PTE_RW | PTE_PS | PTE_NX);
                 continue;
             }
             if (pts == PT_MAX)
-                return fail(err, err_len, "image spans too many 2 MiB regions "
+                return fail(err, err_len,
+                            "image spans too many 2 MiB regions "
                             "for the hvt boot page tables");
             uint64_t pt = PT_GPA + pts++ * SKIFF_PAGE_SIZE;
             put64(vm, pd + j * 8, pt | PTE_P | PTE_RW);
@@ -143,8 +141,7 @@ static int build_page_tables(struct skiff_vm *vm, char *err, size_t err_len)
     return 0;
 }
 
-static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,
-                         bool code)
+static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
 {
     memset(s, 0, sizeof *s);
     s->base = 0;
@@ -155,7 +152,7 @@ static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,
     s->dpl = 0;
     s->s = 1;
     s->g = 1;
-    s->l = code;  /* 64-bit code segment */
+    s->l = code;   /* 64-bit code segment */
     s->db = !code; /* must be 0 when l is set */
 }
 
@@ -221,20 +218,19 @@ static int set_cpuid(int kvm_fd, int vcpu_fd, char *err, size_t err_len)
     return fail(err, err_len, "KVM_GET_SUPPORTED_CPUID: too many leaves");
 }
 
-int skiff_hvt_arch_vcpu_init(struct skiff_vm *vm, int kvm_fd, int vcpu_fd,
-                             char *err, size_t err_len)
+int skiff_hvt_arch_vcpu_init(struct skiff_vm *vm, int kvm_fd, int vcpu_fd, char *err,
+                             size_t err_len)
 {
     if (vm->mem_lo != 0)
         return fail(err, err_len, "hvt needs guest memory mapped from gpa 0");
-    if (build_page_tables(vm, err, err_len) < 0 ||
-        set_sregs(vm, vcpu_fd, err, err_len) < 0 ||
+    if (build_page_tables(vm, err, err_len) < 0 || set_sregs(vm, vcpu_fd, err, err_len) < 0 ||
         set_cpuid(kvm_fd, vcpu_fd, err, err_len) < 0)
         return -1;
 
     struct kvm_fpu fpu;
     memset(&fpu, 0, sizeof fpu);
-    fpu.fcw = 0x37f;     /* x87 default: all exceptions masked */
-    fpu.mxcsr = 0x1f80;  /* SSE default: all exceptions masked, round nearest */
+    fpu.fcw = 0x37f;    /* x87 default: all exceptions masked */
+    fpu.mxcsr = 0x1f80; /* SSE default: all exceptions masked, round nearest */
     if (ioctl(vcpu_fd, KVM_SET_FPU, &fpu) < 0)
         return fail(err, err_len, "KVM_SET_FPU: %s", strerror(errno));
 

@@ -32,8 +32,7 @@ static void fatal(struct hvt_exit *out, const char *what)
     snprintf(out->msg, sizeof out->msg, "%s", what);
 }
 
-static void decode_io(const struct kvm_run *run, size_t run_size,
-                      struct hvt_exit *out)
+static void decode_io(const struct kvm_run *run, size_t run_size, struct hvt_exit *out)
 {
     unsigned port = run->io.port, size = run->io.size;
     bool out_dir = run->io.direction == KVM_EXIT_IO_OUT;
@@ -55,37 +54,36 @@ static void decode_io(const struct kvm_run *run, size_t run_size,
         snprintf(out->msg, sizeof out->msg, "guest kicked unknown NIC %u", v);
         return;
     }
-    snprintf(out->msg, sizeof out->msg, "guest port I/O: %s of %u byte(s) at "
-             "unknown port 0x%x", out_dir ? "out" : "in", size, port);
+    snprintf(out->msg, sizeof out->msg,
+             "guest port I/O: %s of %u byte(s) at "
+             "unknown port 0x%x",
+             out_dir ? "out" : "in", size, port);
 }
 
-void skiff_hvt_arch_decode(const struct kvm_run *run, size_t run_size,
-                           struct hvt_exit *out)
+void skiff_hvt_arch_decode(const struct kvm_run *run, size_t run_size, struct hvt_exit *out)
 {
     memset(out, 0, sizeof *out);
     switch (run->exit_reason) {
-    case KVM_EXIT_IO:
-        decode_io(run, run_size, out);
-        return;
-    case KVM_EXIT_HLT:
-        out->kind = HVT_EXIT_HLT;
-        return;
+    case KVM_EXIT_IO: decode_io(run, run_size, out); return;
+    case KVM_EXIT_HLT: out->kind = HVT_EXIT_HLT; return;
     case KVM_EXIT_SHUTDOWN:
         fatal(out, "guest triple fault (VM shutdown; an exception with no "
-              "handler, e.g. a bad pointer or a write to code)");
+                   "handler, e.g. a bad pointer or a write to code)");
         out->regs_lost = true; /* KVM has reset the vCPU by now */
         return;
     case KVM_EXIT_MMIO:
         out->kind = HVT_EXIT_FATAL;
-        snprintf(out->msg, sizeof out->msg, "guest MMIO %s at 0x%llx (outside "
-                 "guest memory)", run->mmio.is_write ? "write" : "read",
-                 (unsigned long long)run->mmio.phys_addr);
+        snprintf(out->msg, sizeof out->msg,
+                 "guest MMIO %s at 0x%llx (outside "
+                 "guest memory)",
+                 run->mmio.is_write ? "write" : "read", (unsigned long long)run->mmio.phys_addr);
         return;
     case KVM_EXIT_FAIL_ENTRY:
         out->kind = HVT_EXIT_FATAL;
-        snprintf(out->msg, sizeof out->msg, "VM entry failed (hardware reason "
-                 "0x%llx)", (unsigned long long)
-                 run->fail_entry.hardware_entry_failure_reason);
+        snprintf(out->msg, sizeof out->msg,
+                 "VM entry failed (hardware reason "
+                 "0x%llx)",
+                 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
         return;
     case KVM_EXIT_INTERNAL_ERROR:
         out->kind = HVT_EXIT_FATAL;
@@ -94,8 +92,7 @@ void skiff_hvt_arch_decode(const struct kvm_run *run, size_t run_size,
         return;
     default:
         out->kind = HVT_EXIT_FATAL;
-        snprintf(out->msg, sizeof out->msg, "unexpected VM exit (reason %u)",
-                 run->exit_reason);
+        snprintf(out->msg, sizeof out->msg, "unexpected VM exit (reason %u)", run->exit_reason);
         return;
     }
 }

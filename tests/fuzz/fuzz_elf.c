@@ -19,8 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[256];
 
     for (size_t m = 0; m < sizeof mems / sizeof mems[0]; m++) {
-        if (skiff_elf_parse(data, size, mems[m], SKIFF_TARGET_SPT, &img, err,
-                            sizeof err) < 0) {
+        if (skiff_elf_parse(data, size, mems[m], SKIFF_TARGET_SPT, &img, err, sizeof err) < 0) {
             if (err[0] == '\0' || strchr(err, '\n'))
                 abort();
             continue;
@@ -32,8 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (unsigned i = 0; i < img.seg_count; i++) {
             const struct skiff_elf_segment *s = &img.segs[i];
             if (s->vaddr < SKIFF_GUEST_LOAD_MIN || s->vaddr + s->memsz > img.hi ||
-                s->filesz > s->memsz || s->offset > size ||
-                s->filesz > size - s->offset ||
+                s->filesz > s->memsz || s->offset > size || s->filesz > size - s->offset ||
                 (s->flags & SKIFF_SEG_W && s->flags & SKIFF_SEG_X))
                 abort();
         }

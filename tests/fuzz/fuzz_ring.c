@@ -20,14 +20,14 @@
 #include "shmstream/shmstream.h"
 
 #define MAX_ELEMS 64u
-#define MAX_SIZE (128u + 15u * 16u)
-#define ARENA (sizeof(struct shms_header) + MAX_SIZE * MAX_ELEMS)
-#define BUF_MAX MAX_SIZE
+#define MAX_SIZE  (128u + 15u * 16u)
+#define ARENA     (sizeof(struct shms_header) + MAX_SIZE * MAX_ELEMS)
+#define BUF_MAX   MAX_SIZE
 
-#define CHECK(c)                                                                           \
-    do {                                                                                   \
-        if (!(c))                                                                          \
-            __builtin_trap();                                                              \
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c))                                                                                  \
+            __builtin_trap();                                                                      \
     } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -71,11 +71,11 @@ static void take_bytes(struct input *in, void *dst, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static uint8_t *arena_end, *ctrl_end, *buf_end;
-    struct input in = {data, size};
+    struct input in = { data, size };
     struct shms_geometry g, expect;
     struct shms_reader r;
     struct shms_writer w;
-    struct shms_wslot ws = {0};
+    struct shms_wslot ws = { 0 };
     struct shms_ctrl *ctrl;
     uint8_t *mem, *slots;
     uint64_t mem_len;
@@ -125,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(rv == SHMS_OK || rv == SHMS_INACTIVE || rv == SHMS_INCOMPATIBLE ||
                   rv == SHMS_EPOCH_CHANGED);
             if (rv == SHMS_OK) {
-                struct shms_geometry rg = {g.protocol, r.size, r.elements};
+                struct shms_geometry rg = { g.protocol, r.size, r.elements };
 
                 CHECK(shms_channel_bytes(&rg) != 0 && shms_channel_bytes(&rg) <= mem_len);
             }
@@ -151,26 +151,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             CHECK(r.peeked <= r.elements);
             break;
-        case 3:
-            shms_reader_release(&r);
-            break;
-        case 4:
-            (void)shms_reader_publish(&r);
-            break;
-        case 5:
-            (void)shms_reader_prepare_sleep(&r);
-            break;
-        case 6:
-            shms_reader_finish_sleep(&r);
-            break;
+        case 3: shms_reader_release(&r); break;
+        case 4: (void)shms_reader_publish(&r); break;
+        case 5: (void)shms_reader_prepare_sleep(&r); break;
+        case 6: shms_reader_finish_sleep(&r); break;
         case 7:
             CHECK(shms_reader_available(&r) <= (r.synced ? r.elements : 0));
             (void)shms_reader_has_work(&r);
             break;
         case 8:
-            writer_up = shms_writer_init(&w, mem, mem_len, ctrl, &g, take(&in, 1) + 1,
-                                         (flags & 4) ? SHMS_MODE_LOSSLESS : SHMS_MODE_LOSSY) ==
-                        SHMS_OK;
+            writer_up =
+                shms_writer_init(&w, mem, mem_len, ctrl, &g, take(&in, 1) + 1,
+                                 (flags & 4) ? SHMS_MODE_LOSSLESS : SHMS_MODE_LOSSY) == SHMS_OK;
             CHECK(writer_up);
             ws.slot = NULL;
             break;

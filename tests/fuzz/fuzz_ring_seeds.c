@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static int emit(const char *dir, const char *name, const uint8_t *ops, size_t n_ops,
-                uint8_t flags, uint8_t elements, uint8_t size, uint64_t bad_marker)
+static int emit(const char *dir, const char *name, const uint8_t *ops, size_t n_ops, uint8_t flags,
+                uint8_t elements, uint8_t size, uint64_t bad_marker)
 {
     uint8_t buf[512];
     size_t n = 0;
@@ -42,14 +42,14 @@ int main(int argc, char **argv)
      * 13 wpublish, 14 prepare_wait, 15 deactivate, 16 poke ctrl,
      * 17 poke header, 18 poke slot, 19 check */
     static const uint8_t session[] = {
-        8, 1,  0,  12, 64, 0,  12, 100, 0, 13, 1, 0, 1, 2, 0, 2, 3, 4, 5,  6,
-        10, 11, 60, 0, 12, 13, 9, 14, 2,  3,  4,  7, 19, 12, 240, 0, 13, 5, 1, 0, 1,
+        8,  1,  0, 12, 64, 0, 12, 100, 0, 13, 1, 0,  1,  2,   0, 2,  3, 4, 5, 6, 10,
+        11, 60, 0, 12, 13, 9, 14, 2,   3, 4,  7, 19, 12, 240, 0, 13, 5, 1, 0, 1,
     };
     static const uint8_t overrun[] = {
-        8, 7, 0, 12, 64, 0, 12, 64, 0, 12, 64, 0, 12, 64, 0, 12, 64, 0, 13,
-        1, 0, 1, 10, 1, 0, 1, 17, 7, 0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 8, 9, 0,
+        8, 7,  0, 12, 64, 0,  12, 64,   0, 12, 64, 0, 12, 64, 0, 12, 64, 0, 13, 1, 0,
+        1, 10, 1, 0,  1,  17, 7,  0xff, 0, 0,  0,  0, 0,  0,  0, 1,  0,  1, 8,  9, 0,
     };
-    static const uint8_t corrupt[] = {0, 7, 17, 1, 9, 0, 0, 0, 0, 0, 0, 0, 0, 8, 3, 0, 2};
+    static const uint8_t corrupt[] = { 0, 7, 17, 1, 9, 0, 0, 0, 0, 0, 0, 0, 0, 8, 3, 0, 2 };
     const char *dir = argc > 1 ? argv[1] : ".";
 
     return emit(dir, "lossless", session, sizeof(session), 1 | 4 | 8, 3, 0, 0) ||

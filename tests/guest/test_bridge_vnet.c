@@ -16,12 +16,12 @@
 #include "solo5.h"
 #include "vnet.h"
 
-#define H SOLO5_NET_VNET_HLEN
-#define ETH 14
-#define IP 20
-#define TCP 20
+#define H       SOLO5_NET_VNET_HLEN
+#define ETH     14
+#define IP      20
+#define TCP     20
 #define PAYLOAD 101 /* odd, to cover the padding byte */
-#define LEN (H + ETH + IP + TCP + PAYLOAD)
+#define LEN     (H + ETH + IP + TCP + PAYLOAD)
 
 static unsigned get16(const uint8_t *p)
 {
@@ -53,7 +53,7 @@ static void make(uint8_t *b, struct solo5_net_vnet_hdr *h)
     b[H + 12] = 0x08; /* IPv4 */
     ip[0] = 0x45;
     ip[9] = 6; /* TCP */
-    memcpy(ip + 12, (const uint8_t[]){10, 0, 0, 1, 10, 0, 0, 2}, 8);
+    memcpy(ip + 12, (const uint8_t[]){ 10, 0, 0, 1, 10, 0, 0, 2 }, 8);
     for (int i = 0; i < TCP + PAYLOAD; i++)
         tcp[i] = (uint8_t)(i * 37 + 11);
     tcp[16] = tcp[17] = 0;
@@ -143,7 +143,7 @@ static size_t make_gso(uint8_t *b, bool v4, uint16_t mss)
         ip[4] = 0x12, ip[5] = 0x34; /* id */
         ip[8] = 64;
         ip[9] = 6;
-        memcpy(ip + 12, (const uint8_t[]){10, 0, 0, 1, 10, 0, 0, 2}, 8);
+        memcpy(ip + 12, (const uint8_t[]){ 10, 0, 0, 1, 10, 0, 0, 2 }, 8);
     } else {
         ip[0] = 0x60;
         ip[6] = 6;
@@ -185,7 +185,8 @@ static void gso(bool v4)
         uint32_t seq = (uint32_t)get16(tcp + 4) << 16 | get16(tcp + 6);
         assert_int_equal(seq, (uint32_t)(0xfffff000u + got));
         assert_int_equal(tcp[13] & 0x09, last ? 0x09 : 0);
-        uint32_t s = (v4 ? sum16(ip + 12, 8, 0) : sum16(ip + 8, 32, 0)) + 6 + (uint32_t)(n - ETH - ipl);
+        uint32_t s =
+            (v4 ? sum16(ip + 12, 8, 0) : sum16(ip + 8, 32, 0)) + 6 + (uint32_t)(n - ETH - ipl);
         assert_int_equal(fold(sum16(tcp, n - ETH - ipl, s)), 0xffff);
         memcpy(joined + got, tcp + TCP, pl);
         got += pl;
@@ -220,10 +221,8 @@ static void test_gso_v6(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_csum_completed),
-        cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_plain_header),
-        cmocka_unit_test(test_gso_v4),
+        cmocka_unit_test(test_csum_completed), cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_plain_header),   cmocka_unit_test(test_gso_v4),
         cmocka_unit_test(test_gso_v6),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

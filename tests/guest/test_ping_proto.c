@@ -14,11 +14,11 @@
 #include "proto.h"
 
 static const struct ping_ctx ctx = {
-    .mac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
-    .ip = {10, 0, 0, 2},
+    .mac = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 },
+    .ip = { 10, 0, 0, 2 },
 };
-static const uint8_t peer_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x99};
-static const uint8_t peer_ip[4] = {10, 0, 0, 1};
+static const uint8_t peer_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x99 };
+static const uint8_t peer_ip[4] = { 10, 0, 0, 1 };
 
 static void put16(uint8_t *p, unsigned v)
 {
@@ -85,9 +85,9 @@ static void test_checksum_rfc1071(void **state)
 {
     (void)state;
     /* RFC 1071 section 3 example: sum 0xddf2, checksum 0x220d. */
-    const uint8_t d[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
+    const uint8_t d[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
     assert_int_equal(ping_checksum(d, sizeof d), 0x220d);
-    const uint8_t odd[] = {0x01};
+    const uint8_t odd[] = { 0x01 };
     assert_int_equal(ping_checksum(odd, 1), (uint16_t)~0x0100);
 }
 
@@ -97,8 +97,7 @@ static void test_arp_reply(void **state)
     uint8_t in[64], out[64];
     size_t len = make_arp(in, ctx.ip), out_len = 0;
 
-    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len),
-                     PING_ARP_REPLY);
+    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len), PING_ARP_REPLY);
     assert_int_equal(out_len, 42);
     assert_memory_equal(out, peer_mac, 6);
     assert_memory_equal(out + 6, ctx.mac, 6);
@@ -120,21 +119,18 @@ static void test_arp_ignored(void **state)
     (void)state;
     uint8_t in[64], out[64];
     size_t out_len;
-    const uint8_t other[4] = {10, 0, 0, 3};
+    const uint8_t other[4] = { 10, 0, 0, 3 };
 
     size_t len = make_arp(in, other); /* not our address */
-    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len),
-                     PING_IGNORED);
+    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len), PING_IGNORED);
     len = make_arp(in, ctx.ip);
     assert_int_equal(ping_handle(&ctx, in, len - 1, out, sizeof out, &out_len),
                      PING_IGNORED); /* truncated */
-    put16(in + 14 + 6, 2); /* a reply, not a request */
-    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len),
-                     PING_IGNORED);
+    put16(in + 14 + 6, 2);          /* a reply, not a request */
+    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len), PING_IGNORED);
     make_arp(in, ctx.ip);
     in[0] = 0x02; /* unicast to someone else */
-    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len),
-                     PING_IGNORED);
+    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len), PING_IGNORED);
 }
 
 static void check_echo_reply(size_t payload_len)
@@ -142,8 +138,7 @@ static void check_echo_reply(size_t payload_len)
     uint8_t in[1600], out[1600];
     size_t len = make_echo(in, payload_len), out_len = 0;
 
-    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len),
-                     PING_ECHO_REPLY);
+    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len), PING_ECHO_REPLY);
     assert_int_equal(out_len, len);
     assert_memory_equal(out, peer_mac, 6);
     assert_memory_equal(out + 6, ctx.mac, 6);
@@ -177,11 +172,10 @@ static void test_echo_with_padding(void **state)
     (void)state;
     uint8_t in[128], out[128];
     size_t out_len;
-    size_t len = make_echo(in, 0); /* 42 bytes */
+    size_t len = make_echo(in, 0);    /* 42 bytes */
     memset(in + len, 0xaa, 60 - len); /* Ethernet minimum-size padding */
 
-    assert_int_equal(ping_handle(&ctx, in, 60, out, sizeof out, &out_len),
-                     PING_ECHO_REPLY);
+    assert_int_equal(ping_handle(&ctx, in, 60, out, sizeof out, &out_len), PING_ECHO_REPLY);
     assert_int_equal(out_len, 42); /* padding is not echoed */
 }
 
@@ -194,55 +188,46 @@ static void test_echo_rejected(void **state)
 
     /* truncated: every length shorter than the IP total length */
     for (size_t l = 0; l < len; l++)
-        assert_int_equal(ping_handle(&ctx, in, l, out, sizeof out, &out_len),
-                         PING_IGNORED);
+        assert_int_equal(ping_handle(&ctx, in, l, out, sizeof out, &out_len), PING_IGNORED);
     /* bad IPv4 header checksum */
     in[14 + 10] ^= 0x01;
-    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len),
-                     PING_IGNORED);
+    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len), PING_IGNORED);
     /* bad ICMP checksum */
     len = make_echo(in, 32);
     in[14 + 20 + 2] ^= 0x80;
-    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len),
-                     PING_IGNORED);
+    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len), PING_IGNORED);
     /* corrupted payload (checksum no longer matches) */
     len = make_echo(in, 32);
     in[len - 1] ^= 0xff;
-    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len),
-                     PING_IGNORED);
+    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len), PING_IGNORED);
     /* not an echo request (an echo reply) with a correct checksum */
     len = make_echo(in, 32);
     uint8_t *icmp = in + 14 + 20;
     icmp[0] = 0;
     put16(icmp + 2, 0);
     put16(icmp + 2, ping_checksum(icmp, 40));
-    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len),
-                     PING_IGNORED);
+    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len), PING_IGNORED);
     /* another destination address (header checksum fixed up) */
     len = make_echo(in, 32);
     in[14 + 19] = 3;
     put16(in + 14 + 10, 0);
     put16(in + 14 + 10, ping_checksum(in + 14, 20));
-    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len),
-                     PING_IGNORED);
+    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len), PING_IGNORED);
     /* a fragment */
     len = make_echo(in, 32);
     put16(in + 14 + 6, 0x2000);
     put16(in + 14 + 10, 0);
     put16(in + 14 + 10, ping_checksum(in + 14, 20));
-    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len),
-                     PING_IGNORED);
+    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len), PING_IGNORED);
     /* IP total length larger than the frame */
     len = make_echo(in, 32);
     put16(in + 14 + 2, 20 + 40 + 1);
     put16(in + 14 + 10, 0);
     put16(in + 14 + 10, ping_checksum(in + 14, 20));
-    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len),
-                     PING_IGNORED);
+    assert_int_equal(ping_handle(&ctx, in, len, out, sizeof out, &out_len), PING_IGNORED);
     /* reply would not fit the output buffer */
     len = make_echo(in, 32);
-    assert_int_equal(ping_handle(&ctx, in, len, out, len - 1, &out_len),
-                     PING_IGNORED);
+    assert_int_equal(ping_handle(&ctx, in, len, out, len - 1, &out_len), PING_IGNORED);
 }
 
 static void test_cmdline(void **state)
@@ -258,11 +243,19 @@ static void test_cmdline(void **state)
     assert_int_equal(a.ip[3], 254);
     assert_int_equal(a.limit, 5);
 
-    const char *bad[] = {"", "10.0.0", "10.0.0.256", "10.0.0.2.1", "a.b.c.d",
-                         "10.0.0.2 limit", "10.0.0.2 limit 0",
-                         "10.0.0.2 limit x", "10.0.0.2 limits 3",
-                         "10.0.0.2 limit 3 more", "1000.0.0.1", "10..0.1",
-                         "10.0.0.2 limit 99999999999999999999"};
+    const char *bad[] = { "",
+                          "10.0.0",
+                          "10.0.0.256",
+                          "10.0.0.2.1",
+                          "a.b.c.d",
+                          "10.0.0.2 limit",
+                          "10.0.0.2 limit 0",
+                          "10.0.0.2 limit x",
+                          "10.0.0.2 limits 3",
+                          "10.0.0.2 limit 3 more",
+                          "1000.0.0.1",
+                          "10..0.1",
+                          "10.0.0.2 limit 99999999999999999999" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_false(ping_parse_cmdline(bad[i], &a));
     assert_false(ping_parse_cmdline(NULL, &a));
@@ -271,12 +264,9 @@ static void test_cmdline(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_checksum_rfc1071),
-        cmocka_unit_test(test_arp_reply),
-        cmocka_unit_test(test_arp_ignored),
-        cmocka_unit_test(test_echo_reply),
-        cmocka_unit_test(test_echo_with_padding),
-        cmocka_unit_test(test_echo_rejected),
+        cmocka_unit_test(test_checksum_rfc1071),  cmocka_unit_test(test_arp_reply),
+        cmocka_unit_test(test_arp_ignored),       cmocka_unit_test(test_echo_reply),
+        cmocka_unit_test(test_echo_with_padding), cmocka_unit_test(test_echo_rejected),
         cmocka_unit_test(test_cmdline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,8 +59,7 @@ static Elf64_Phdr *first_load(uint32_t want_flag)
     return NULL;
 }
 
-static int write_case(const char *dir, const char *name,
-                      int (*patch)(void))
+static int write_case(const char *dir, const char *name, int (*patch)(void))
 {
     unsigned char *saved = malloc(img_len);
     if (!saved)

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ECHOES 200
+#define ECHOES  200
 #define PAYLOAD 1000
 
 static const uint8_t my_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };

@@ -30,8 +30,8 @@ static void die(const char *what)
 
 static void *zalloc(size_t len)
 {
-    void *p = aligned_alloc(SHMS_CACHELINE, (len + SHMS_CACHELINE - 1) / SHMS_CACHELINE *
-                                                SHMS_CACHELINE);
+    void *p =
+        aligned_alloc(SHMS_CACHELINE, (len + SHMS_CACHELINE - 1) / SHMS_CACHELINE * SHMS_CACHELINE);
     if (p == NULL)
         die("aligned_alloc");
     memset(p, 0, len);
@@ -61,15 +61,13 @@ static void init_geo(struct io_h *h, uint32_t elements, uint32_t slot_size)
         die("eventfd");
 
     /* Tender side, as the core sets it up before the guest runs. */
-    if (shms_writer_init(&h->nic.rx, h->rx_mem, h->chan_bytes, h->rx_ctrl, &h->geo,
-                         H_RX_EPOCH, SHMS_MODE_LOSSLESS) != SHMS_OK)
+    if (shms_writer_init(&h->nic.rx, h->rx_mem, h->chan_bytes, h->rx_ctrl, &h->geo, H_RX_EPOCH,
+                         SHMS_MODE_LOSSLESS) != SHMS_OK)
         abort();
-    shms_reader_init(&h->nic.tx, h->tx_mem, h->chan_bytes, h->tx_ctrl, &h->geo,
-                     SHMS_MODE_LOSSLESS);
+    shms_reader_init(&h->nic.tx, h->tx_mem, h->chan_bytes, h->tx_ctrl, &h->geo, SHMS_MODE_LOSSLESS);
 
     /* Guest side: RX synced at start-up; TX activated by h_guest_tx_init. */
-    shms_reader_init(&h->grx, h->rx_mem, h->chan_bytes, h->rx_ctrl, &h->geo,
-                     SHMS_MODE_LOSSLESS);
+    shms_reader_init(&h->grx, h->rx_mem, h->chan_bytes, h->rx_ctrl, &h->geo, SHMS_MODE_LOSSLESS);
     if (shms_reader_sync(&h->grx) != SHMS_OK)
         abort();
 }
@@ -153,7 +151,7 @@ uint32_t h_frame_len(uint32_t seq)
 void h_frame_fill(uint8_t *buf, uint32_t seq)
 {
     uint32_t len = h_frame_len(seq);
-    memset(buf, 0xff, 6);                         /* broadcast */
+    memset(buf, 0xff, 6);                           /* broadcast */
     memcpy(buf + 6, "\x02\x00\x5e\x10\x00\x01", 6); /* local unicast source */
     buf[12] = H_ETHERTYPE >> 8;
     buf[13] = H_ETHERTYPE & 0xff;

@@ -14,7 +14,7 @@
 #include "io.h"
 #include "nic.h"
 
-#define H_MTU 1500u
+#define H_MTU       1500u
 #define H_ETHERTYPE 0x88b5u /* IEEE local experimental: ignored by hosts */
 #define H_FRAME_MIN 60u
 #define H_FRAME_MAX (H_MTU + 14u)
@@ -28,7 +28,7 @@ struct io_h {
     struct shms_reader grx; /* guest side of RX */
     struct shms_writer gtx; /* guest side of TX */
     uint64_t gtx_epoch;
-    int peer;               /* test's end of the packet fd, or -1 */
+    int peer; /* test's end of the packet fd, or -1 */
     struct skiff_io *io;
 };
 
@@ -66,8 +66,8 @@ bool h_guest_wait(struct io_h *h, bool rx, bool tx_full, int timeout_ms);
 struct h_peer {
     struct io_h *h;
     uint32_t count;
-    uint32_t done;   /* frames written / matched */
-    uint32_t bad;    /* frames out of order or corrupt */
+    uint32_t done;    /* frames written / matched */
+    uint32_t bad;     /* frames out of order or corrupt */
     bool close_after; /* writer: shutdown the peer after the last frame */
     pthread_t thread;
 };

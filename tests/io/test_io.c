@@ -23,7 +23,7 @@
 #include "io_harness.h"
 
 #define DUPLEX_FRAMES 20000u
-#define WAIT_MS 5000
+#define WAIT_MS       5000
 
 /* The guest side of a full-duplex run: send `n` frames on TX while reading
  * `n` frames from RX, sleeping on the wake fd whenever neither can move. */
@@ -96,8 +96,7 @@ static void duplex(unsigned mode)
     print_message("kicks %llu io_wakeups %llu guest_wakeups %llu tx_waiter_wakeups %llu "
                   "rx_ring_full %llu\n",
                   (unsigned long long)s->guest_kicks, (unsigned long long)s->io_wakeups,
-                  (unsigned long long)s->guest_wakeups,
-                  (unsigned long long)s->tx_waiter_wakeups,
+                  (unsigned long long)s->guest_wakeups, (unsigned long long)s->tx_waiter_wakeups,
                   (unsigned long long)s->rx_ring_full);
     assert_int_equal(s->rx_frames, DUPLEX_FRAMES);
     assert_int_equal(s->tx_frames, DUPLEX_FRAMES);

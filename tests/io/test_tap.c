@@ -29,7 +29,7 @@
 #include "tap.h"
 
 #define TAP_NAME "skiffiotest0"
-#define FRAMES 2000u
+#define FRAMES   2000u
 
 /* Create (persistent) or delete the test TAP. */
 static int tap_persist(const char *name, int on)
@@ -391,10 +391,8 @@ int main(void)
     }
     tap_persist(TAP_NAME, 0);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_attach_errors),
-        cmocka_unit_test(test_vnet_attach),
-        cmocka_unit_test(test_vnet_traffic),
-        cmocka_unit_test(test_traffic_event),
+        cmocka_unit_test(test_attach_errors), cmocka_unit_test(test_vnet_attach),
+        cmocka_unit_test(test_vnet_traffic),  cmocka_unit_test(test_traffic_event),
         cmocka_unit_test(test_traffic_poll),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -21,8 +21,8 @@
 #include "io_harness.h"
 #include "vnet.h"
 
-#define HDR SKIFF_VNET_HDR_LEN
-#define MAXF SKIFF_VNET_FRAME_MAX
+#define HDR     SKIFF_VNET_HDR_LEN
+#define MAXF    SKIFF_VNET_FRAME_MAX
 #define WAIT_MS 10000
 
 static uint8_t buf[HDR + MAXF + 64], rbuf[HDR + MAXF + 64];
@@ -64,7 +64,7 @@ static void rx_tx(unsigned mode)
     h_start(&h, mode);
 
     /* RX: good frames, a runt (header only) and one byte too many. */
-    static const uint32_t lens[] = {60, 1514, 9000, 65000, MAXF};
+    static const uint32_t lens[] = { 60, 1514, 9000, 65000, MAXF };
     const uint32_t nlens = sizeof lens / sizeof lens[0];
     uint64_t bytes = 0;
     for (uint32_t k = 0; k < nlens; k++) {

@@ -41,13 +41,13 @@ enum {
 
 static int failures;
 
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            fprintf(stderr, "kvm_probe: FAIL: " __VA_ARGS__);              \
-            fputc('\n', stderr);                                           \
-            failures++;                                                    \
-        }                                                                  \
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "kvm_probe: FAIL: " __VA_ARGS__);                                      \
+            fputc('\n', stderr);                                                                   \
+            failures++;                                                                            \
+        }                                                                                          \
     } while (0)
 
 static void die(const char *what)
@@ -68,28 +68,41 @@ static size_t build_code(uint8_t *buf, uint16_t loops)
 {
     size_t n = 0;
     /* mov dx, PORT_B */
-    buf[n++] = 0xba; buf[n++] = PORT_B & 0xff; buf[n++] = PORT_B >> 8;
+    buf[n++] = 0xba;
+    buf[n++] = PORT_B & 0xff;
+    buf[n++] = PORT_B >> 8;
     /* mov al, VAL_B */
-    buf[n++] = 0xb0; buf[n++] = VAL_B;
+    buf[n++] = 0xb0;
+    buf[n++] = VAL_B;
     /* out dx, al */
     buf[n++] = 0xee;
     /* mov dx, PORT_L */
-    buf[n++] = 0xba; buf[n++] = PORT_L & 0xff; buf[n++] = PORT_L >> 8;
+    buf[n++] = 0xba;
+    buf[n++] = PORT_L & 0xff;
+    buf[n++] = PORT_L >> 8;
     /* mov eax, VAL_L (operand-size prefix in 16-bit mode) */
-    buf[n++] = 0x66; buf[n++] = 0xb8;
+    buf[n++] = 0x66;
+    buf[n++] = 0xb8;
     for (int i = 0; i < 4; i++)
         buf[n++] = (uint8_t)(VAL_L >> (8 * i));
     /* out dx, eax */
-    buf[n++] = 0x66; buf[n++] = 0xef;
+    buf[n++] = 0x66;
+    buf[n++] = 0xef;
     /* mov cx, loops */
-    buf[n++] = 0xb9; buf[n++] = (uint8_t)(loops & 0xff); buf[n++] = (uint8_t)(loops >> 8);
+    buf[n++] = 0xb9;
+    buf[n++] = (uint8_t)(loops & 0xff);
+    buf[n++] = (uint8_t)(loops >> 8);
     /* jcxz over the loop when loops == 0 */
-    buf[n++] = 0xe3; buf[n++] = 0x06;
+    buf[n++] = 0xe3;
+    buf[n++] = 0x06;
     /* mov dx, PORT_LOOP */
-    buf[n++] = 0xba; buf[n++] = PORT_LOOP & 0xff; buf[n++] = PORT_LOOP >> 8;
+    buf[n++] = 0xba;
+    buf[n++] = PORT_LOOP & 0xff;
+    buf[n++] = PORT_LOOP >> 8;
     /* 1: out dx, al ; loop 1b */
     buf[n++] = 0xee;
-    buf[n++] = 0xe2; buf[n++] = 0xfd;
+    buf[n++] = 0xe2;
+    buf[n++] = 0xfd;
     /* hlt */
     buf[n++] = 0xf4;
     return n;
@@ -126,13 +139,13 @@ static uint32_t io_value(const struct kvm_run *r)
     return v;
 }
 
-static void expect_out(int vcpu, const struct kvm_run *r, uint16_t port,
-                       uint8_t size, uint32_t value)
+static void expect_out(int vcpu, const struct kvm_run *r, uint16_t port, uint8_t size,
+                       uint32_t value)
 {
     run(vcpu);
     if (r->exit_reason != KVM_EXIT_IO) {
-        CHECK(0, "expected KVM_EXIT_IO on port %#x, got %s (%u)", port,
-              exit_name(r->exit_reason), r->exit_reason);
+        CHECK(0, "expected KVM_EXIT_IO on port %#x, got %s (%u)", port, exit_name(r->exit_reason),
+              r->exit_reason);
         return;
     }
     CHECK(r->io.direction == KVM_EXIT_IO_OUT, "port %#x: direction %u, want OUT", port,
@@ -140,11 +153,11 @@ static void expect_out(int vcpu, const struct kvm_run *r, uint16_t port,
     CHECK(r->io.port == port, "port %#x, want %#x", r->io.port, port);
     CHECK(r->io.size == size, "port %#x: size %u, want %u", port, r->io.size, size);
     CHECK(r->io.count == 1, "port %#x: count %u, want 1", port, r->io.count);
-    CHECK(io_value(r) == value, "port %#x: value %#" PRIx32 ", want %#" PRIx32, port,
-          io_value(r), value);
+    CHECK(io_value(r) == value, "port %#x: value %#" PRIx32 ", want %#" PRIx32, port, io_value(r),
+          value);
     if (failures == 0)
-        printf("kvm_probe: KVM_EXIT_IO out port %#x size %u value %#" PRIx32 ": ok\n",
-               port, size, value);
+        printf("kvm_probe: KVM_EXIT_IO out port %#x size %u value %#" PRIx32 ": ok\n", port, size,
+               value);
 }
 
 int main(int argc, char **argv)
@@ -202,8 +215,7 @@ int main(int argc, char **argv)
     int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (run_size < (int)sizeof(struct kvm_run))
         die("KVM_GET_VCPU_MMAP_SIZE");
-    struct kvm_run *r = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-                             vcpu, 0);
+    struct kvm_run *r = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
     if (r == MAP_FAILED)
         die("mmap kvm_run");
     printf("kvm_probe: VM and vCPU created: ok\n");
@@ -232,8 +244,7 @@ int main(int argc, char **argv)
     for (unsigned long i = 0; i < loops; i++) {
         run(vcpu);
         if (r->exit_reason != KVM_EXIT_IO || r->io.port != PORT_LOOP) {
-            CHECK(0, "timed exit %lu: %s port %#x", i, exit_name(r->exit_reason),
-                  r->io.port);
+            CHECK(0, "timed exit %lu: %s port %#x", i, exit_name(r->exit_reason), r->io.port);
             return 1;
         }
     }

@@ -57,8 +57,8 @@ void ru_chan_open(struct ru_chan *c, uint64_t size, uint64_t elements)
     c->geo.elements = elements;
     c->mem_len = shms_channel_bytes(&c->geo);
     if (c->mem_len == 0) {
-        fprintf(stderr, "invalid test geometry %llu x %llu\n",
-                (unsigned long long)size, (unsigned long long)elements);
+        fprintf(stderr, "invalid test geometry %llu x %llu\n", (unsigned long long)size,
+                (unsigned long long)elements);
         abort();
     }
     /* Channel sizes are multiples of 16, so the flush placement keeps the
@@ -167,19 +167,30 @@ bool ru_track_finish(struct ru_track *t, uint64_t total)
 uint64_t ru_hostile_value(uint64_t *rng, uint64_t current)
 {
     static const uint64_t extreme[] = {
-        0, 1, 2, 15, 16, 128, 4096, 1u << 20, (1u << 20) + 1, 0x7fffffff, 0xffffffff,
-        0x100000000ull, INT64_MAX, (uint64_t)INT64_MAX + 1, UINT64_MAX - 1, UINT64_MAX,
+        0,
+        1,
+        2,
+        15,
+        16,
+        128,
+        4096,
+        1u << 20,
+        (1u << 20) + 1,
+        0x7fffffff,
+        0xffffffff,
+        0x100000000ull,
+        INT64_MAX,
+        (uint64_t)INT64_MAX + 1,
+        UINT64_MAX - 1,
+        UINT64_MAX,
     };
 
     switch (ru_rand(rng) % 4) {
-    case 0:
-        return ru_rand(rng);
-    case 1:
-        return extreme[ru_rand(rng) % (sizeof(extreme) / sizeof(extreme[0]))];
+    case 0: return ru_rand(rng);
+    case 1: return extreme[ru_rand(rng) % (sizeof(extreme) / sizeof(extreme[0]))];
     case 2: /* counter going backwards or jumping ahead a little */
         return current + ru_range(rng, 0, 64) - 32;
-    default: /* far jump */
-        return current + (ru_rand(rng) >> (ru_rand(rng) % 64));
+    default: /* far jump */ return current + (ru_rand(rng) >> (ru_rand(rng) % 64));
     }
 }
 
@@ -204,7 +215,7 @@ void ru_efd_kick(int fd)
 
 bool ru_efd_wait(int fd, int timeout_ms)
 {
-    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
     uint64_t v;
     int n;
 

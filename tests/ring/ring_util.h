@@ -18,9 +18,9 @@
 /* --- guard-paged memory ------------------------------------------------ */
 
 struct ru_guarded {
-    void *map;        /* whole mapping, guards included */
+    void *map; /* whole mapping, guards included */
     size_t map_len;
-    void *mem;        /* `len` usable bytes ending exactly at the upper guard */
+    void *mem; /* `len` usable bytes ending exactly at the upper guard */
     size_t len;
 };
 
@@ -57,7 +57,7 @@ bool ru_frame_check(const void *buf, uint32_t len, uint64_t *id);
 /* Lossy-stream bookkeeping: frames may go missing only right after an
  * OVERRUN result, never out of order. */
 struct ru_track {
-    uint64_t next;     /* id expected next */
+    uint64_t next; /* id expected next */
     uint64_t received, lost, overruns;
     bool after_overrun;
 };
@@ -109,12 +109,12 @@ bool ru_failed(void);
 void ru_fail_reset(void);
 const char *ru_failure(void);
 
-#define RU_CHECK(cond)                                   \
-    do {                                                 \
-        if (!(cond)) {                                   \
-            ru_fail(__FILE__, __LINE__, #cond);          \
-            return NULL;                                 \
-        }                                                \
+#define RU_CHECK(cond)                                                                             \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            ru_fail(__FILE__, __LINE__, #cond);                                                    \
+            return NULL;                                                                           \
+        }                                                                                          \
     } while (0)
 
 #endif /* RING_UTIL_H */

@@ -19,9 +19,9 @@
 
 #include "ring_util.h"
 
-#define SIZE 256u
-#define ELEMS 64u
-#define EPOCHS 100u
+#define SIZE      256u
+#define ELEMS     64u
+#define EPOCHS    100u
 #define PER_EPOCH 2000u
 
 struct run {
@@ -58,8 +58,8 @@ static void *writer_main(void *arg)
     for (uint64_t epoch = 1; epoch <= EPOCHS; epoch++) {
         uint64_t deadline = ru_now_ns() + RU_WAKE_TIMEOUT_MS * 1000000ull;
 
-        RU_CHECK(shms_writer_init(&w, run->c.mem, run->c.mem_len, run->c.ctrl, &run->c.geo,
-                                  epoch, run->mode) == SHMS_OK);
+        RU_CHECK(shms_writer_init(&w, run->c.mem, run->c.mem_len, run->c.ctrl, &run->c.geo, epoch,
+                                  run->mode) == SHMS_OK);
         for (uint64_t seq = 0; seq < PER_EPOCH;) {
             uint32_t len = (uint32_t)ru_range(&rng, RU_FRAME_MIN, SIZE - 16);
             int rv;
@@ -160,7 +160,7 @@ static void *reader_main(void *arg)
 
 static void run_mode(unsigned mode)
 {
-    struct run run = {.mode = mode};
+    struct run run = { .mode = mode };
     pthread_t wt, rt;
     void *res;
     struct reader_stats *st;
@@ -180,10 +180,9 @@ static void run_mode(unsigned mode)
     assert_non_null(st);
     print_message("%s: %llu frames, %llu syncs, %llu epoch changes, %llu inactive, "
                   "%llu overruns\n",
-                  mode == SHMS_MODE_LOSSY ? "lossy" : "lossless",
-                  (unsigned long long)st->frames, (unsigned long long)st->syncs,
-                  (unsigned long long)st->epoch_changes, (unsigned long long)st->inactive,
-                  (unsigned long long)st->overruns);
+                  mode == SHMS_MODE_LOSSY ? "lossy" : "lossless", (unsigned long long)st->frames,
+                  (unsigned long long)st->syncs, (unsigned long long)st->epoch_changes,
+                  (unsigned long long)st->inactive, (unsigned long long)st->overruns);
     /* The reader followed the writer through re-initialisations. */
     assert_true(st->syncs > 1);
     assert_true(st->epoch_changes + st->inactive > 0);

@@ -21,8 +21,8 @@
 
 #include "ring_util.h"
 
-#define SIZE 256u
-#define ELEMS 12u /* not a power of two: the modulo path */
+#define SIZE   256u
+#define ELEMS  12u           /* not a power of two: the modulo path */
 #define RUN_NS 1000000000ull /* per mode */
 
 struct run {
@@ -45,9 +45,8 @@ static void *hostile_main(void *arg)
         switch (ru_rand(&rng) % 4) {
         case 0: /* rc: plausible (just behind the writer) or wild */
             i = CMM_LOAD_SHARED(((struct shms_header *)run->c.mem)->wc);
-            CMM_STORE_SHARED(run->c.ctrl->rc,
-                             ru_rand(&rng) & 1 ? i - ru_range(&rng, 0, ELEMS + 2)
-                                               : ru_hostile_value(&rng, i));
+            CMM_STORE_SHARED(run->c.ctrl->rc, ru_rand(&rng) & 1 ? i - ru_range(&rng, 0, ELEMS + 2)
+                                                                : ru_hostile_value(&rng, i));
             break;
         case 1: /* r_epoch: the current epoch or not */
             i = CMM_LOAD_SHARED(((struct shms_header *)run->c.mem)->epoch);
@@ -115,12 +114,8 @@ static void honest_writer(struct run *run)
             committed += rv == SHMS_OK;
             break;
         case 3:
-        case 4:
-            notifies += shms_writer_publish(&w);
-            break;
-        case 5:
-            assert_true(shms_writer_space(&w) <= ELEMS);
-            break;
+        case 4: notifies += shms_writer_publish(&w); break;
+        case 5: assert_true(shms_writer_space(&w) <= ELEMS); break;
         case 6:
             if (shms_writer_prepare_wait(&w))
                 shms_writer_finish_wait(&w); /* never actually wait */
@@ -138,15 +133,14 @@ static void honest_writer(struct run *run)
         assert_true(w.pending <= (run->mode == SHMS_MODE_LOSSLESS ? ELEMS : UINT64_MAX));
     }
     print_message("%s: %llu writer calls, %llu frames committed, %llu notifications\n",
-                  run->mode == SHMS_MODE_LOSSY ? "lossy" : "lossless",
-                  (unsigned long long)calls, (unsigned long long)committed,
-                  (unsigned long long)notifies);
+                  run->mode == SHMS_MODE_LOSSY ? "lossy" : "lossless", (unsigned long long)calls,
+                  (unsigned long long)committed, (unsigned long long)notifies);
     assert_true(committed > 0);
 }
 
 static void run_mode(unsigned mode)
 {
-    struct run run = {.mode = mode};
+    struct run run = { .mode = mode };
     pthread_t t;
 
     ru_chan_open(&run.c, SIZE, ELEMS);

@@ -21,8 +21,8 @@
 
 #include "ring_util.h"
 
-#define SIZE 256u
-#define ELEMS 16u
+#define SIZE   256u
+#define ELEMS  16u
 #define RUN_NS 1000000000ull /* per mode */
 
 struct run {
@@ -48,9 +48,8 @@ static void scribble(struct run *run, uint64_t *rng)
         struct shms_header *h = run->c.mem;
 
         CMM_STORE_SHARED(h->size, ru_rand(rng) & 1 ? SIZE / 2 : ru_hostile_value(rng, SIZE));
-        CMM_STORE_SHARED(h->elements,
-                         ru_rand(rng) & 1 ? ELEMS + 1 - (ru_rand(rng) & 3)
-                                           : ru_hostile_value(rng, ELEMS));
+        CMM_STORE_SHARED(h->elements, ru_rand(rng) & 1 ? ELEMS + 1 - (ru_rand(rng) & 3)
+                                                       : ru_hostile_value(rng, ELEMS));
         CMM_STORE_SHARED(h->epoch, ru_rand(rng) % 5);
         break;
     }
@@ -80,8 +79,8 @@ static void *hostile_main(void *arg)
     while (!atomic_load(&run->stop)) {
         if (ru_range(&rng, 0, 3) == 0) {
             /* A stretch of honest frames, so the reader gets past sync. */
-            if (shms_writer_init(&w, run->c.mem, run->c.mem_len, run->c.ctrl, &run->c.geo,
-                                 epoch++, run->mode) != SHMS_OK)
+            if (shms_writer_init(&w, run->c.mem, run->c.mem_len, run->c.ctrl, &run->c.geo, epoch++,
+                                 run->mode) != SHMS_OK)
                 continue;
             for (uint64_t n = ru_range(&rng, 1, 3 * ELEMS); n > 0; n--) {
                 uint32_t len = (uint32_t)ru_range(&rng, RU_FRAME_MIN, SIZE - 16);
@@ -131,7 +130,7 @@ static void honest_reader(struct run *run, struct ru_guarded *bufmap)
                         rv == SHMS_EPOCH_CHANGED);
             if (rv == SHMS_OK) {
                 /* Whatever the header said, the private geometry is sane. */
-                struct shms_geometry g = {RU_PROTO, r.size, r.elements};
+                struct shms_geometry g = { RU_PROTO, r.size, r.elements };
 
                 syncs++;
                 assert_true(shms_channel_bytes(&g) != 0);
@@ -165,8 +164,7 @@ static void honest_reader(struct run *run, struct ru_guarded *bufmap)
 
             rv = shms_reader_peek(&r, &rs);
             assert_true(rv == SHMS_OK || rv == SHMS_NO_DATA || rv == SHMS_OVERRUN ||
-                        rv == SHMS_EPOCH_CHANGED || rv == SHMS_INACTIVE ||
-                        rv == SHMS_BAD_SLOT);
+                        rv == SHMS_EPOCH_CHANGED || rv == SHMS_INACTIVE || rv == SHMS_BAD_SLOT);
             if (rv == SHMS_OK) {
                 ok++;
                 assert_true(rs.vnet_len <= SHMS_VNET_MAX);
@@ -195,16 +193,15 @@ static void honest_reader(struct run *run, struct ru_guarded *bufmap)
     }
     (void)sink;
     print_message("%s: %llu reader calls, %llu syncs, %llu frames handed out\n",
-                  run->mode == SHMS_MODE_LOSSY ? "lossy" : "lossless",
-                  (unsigned long long)calls, (unsigned long long)syncs,
-                  (unsigned long long)ok);
+                  run->mode == SHMS_MODE_LOSSY ? "lossy" : "lossless", (unsigned long long)calls,
+                  (unsigned long long)syncs, (unsigned long long)ok);
     assert_true(syncs > 0 && ok > 0); /* the honest stretches got through */
 }
 
 static void run_mode(unsigned mode)
 {
-    struct run run = {.mode = mode};
-    struct ru_guarded bufmap = {0};
+    struct run run = { .mode = mode };
+    struct ru_guarded bufmap = { 0 };
     pthread_t t;
 
     ru_chan_open(&run.c, SIZE, ELEMS);

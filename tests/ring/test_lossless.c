@@ -19,9 +19,9 @@
 
 #include "ring_util.h"
 
-#define SIZE 128u
-#define ELEMS 64u
-#define FRAME 64u
+#define SIZE   128u
+#define ELEMS  64u
+#define FRAME  64u
 #define FRAMES 10000000ull
 
 struct run {
@@ -118,8 +118,7 @@ static void *reader_main(void *arg)
     uint64_t rng = 0xbeef, next = 0;
     uint8_t buf[SIZE];
 
-    shms_reader_init(&r, run->c.mem, run->c.mem_len, run->c.ctrl, &run->c.geo,
-                     SHMS_MODE_LOSSLESS);
+    shms_reader_init(&r, run->c.mem, run->c.mem_len, run->c.ctrl, &run->c.geo, SHMS_MODE_LOSSLESS);
     while (next < FRAMES) {
         uint64_t want = ru_range(&rng, 1, 96);
         uint64_t got = 0;
@@ -168,7 +167,7 @@ static void *reader_main(void *arg)
 
 static void test_lossless_stress(void **state)
 {
-    struct run run = {0};
+    struct run run = { 0 };
     pthread_t wt, rt;
     uint64_t t0, ns;
 

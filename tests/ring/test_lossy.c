@@ -16,10 +16,10 @@
 
 #include "ring_util.h"
 
-#define SIZE 512u
-#define ELEMS 32u
+#define SIZE   512u
+#define ELEMS  32u
 #define FRAMES 2000000u
-#define VNET 12u
+#define VNET   12u
 
 struct run {
     struct ru_chan c;
@@ -43,7 +43,7 @@ static void *writer_main(void *arg)
                               SHMS_MODE_LOSSY) == SHMS_OK);
     while (seq < FRAMES && !ru_failed()) {
         uint64_t batch = ru_range(&rng, 0, 15) == 0 ? ru_range(&rng, ELEMS, 3 * ELEMS)
-                                                     : ru_range(&rng, 1, ELEMS / 2);
+                                                    : ru_range(&rng, 1, ELEMS / 2);
 
         for (; batch > 0 && seq < FRAMES; batch--, seq++) {
             struct shms_wslot ws;
@@ -64,8 +64,8 @@ static void *writer_main(void *arg)
 
 static void test_lossy_stream(void **state)
 {
-    struct run run = {0};
-    struct ru_track t = {0};
+    struct run run = { 0 };
+    struct ru_track t = { 0 };
     struct shms_reader r;
     uint8_t buf[SIZE];
     uint64_t sleeps = 0;

@@ -17,8 +17,8 @@
 
 #include "ring_util.h"
 
-#define SIZE 4096u
-#define ELEMS 4u
+#define SIZE   4096u
+#define ELEMS  4u
 #define FRAMES 100000u
 
 struct run {
@@ -53,8 +53,8 @@ static void *writer_main(void *arg)
 
 static void test_overrun_racing_writer(void **state)
 {
-    struct run run = {0};
-    struct ru_track t = {0};
+    struct run run = { 0 };
+    struct ru_track t = { 0 };
     struct shms_reader r;
     uint8_t buf[SIZE];
     uint64_t rng = 6;
@@ -95,9 +95,8 @@ static void test_overrun_racing_writer(void **state)
     if (ru_failed())
         fail_msg("%s", ru_failure());
     assert_true(ru_track_finish(&t, FRAMES));
-    print_message("%llu received, %llu lost in %llu overruns\n",
-                  (unsigned long long)t.received, (unsigned long long)t.lost,
-                  (unsigned long long)t.overruns);
+    print_message("%llu received, %llu lost in %llu overruns\n", (unsigned long long)t.received,
+                  (unsigned long long)t.lost, (unsigned long long)t.overruns);
     assert_true(t.overruns > 0);
     assert_true(t.received > 0);
     ru_chan_close(&run.c);

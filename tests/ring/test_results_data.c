@@ -13,9 +13,9 @@
 
 #include "ring_util.h"
 
-#define SIZE 256u
+#define SIZE  256u
 #define ELEMS 8u
-#define CAP (SIZE - 16u)
+#define CAP   (SIZE - 16u)
 
 struct fix {
     struct ru_chan c;
@@ -170,7 +170,7 @@ static void test_overrun_torn_copy(void **state)
     ru_frame_fill(ws.data, 64, 8);
     assert_int_equal(shms_writer_commit(&f->w, &ws, 64, 0), SHMS_OK);
     assert_int_equal(shms_writer_reserve(&f->w, &ws), SHMS_OK); /* starts slot of frame 1 */
-    memset(ws.data, 0, 64); /* half-written */
+    memset(ws.data, 0, 64);                                     /* half-written */
     assert_int_equal(read1(f), SHMS_OVERRUN);
 }
 
@@ -235,7 +235,7 @@ static void test_too_big(void **state)
 static void test_bad_slot(void **state)
 {
     struct fix *f = *state;
-    struct shms_wslot ws = {0};
+    struct shms_wslot ws = { 0 };
     struct shms_rslot rs;
     struct shms_slot *slot0 = (struct shms_slot *)((uint8_t *)f->c.mem + 64);
     struct shms_slot *slot1 = (struct shms_slot *)((uint8_t *)slot0 + SIZE);

@@ -16,7 +16,7 @@
 
 #include "ring_util.h"
 
-#define SIZE 256u
+#define SIZE  256u
 #define ELEMS 8u
 
 struct fix {
@@ -45,8 +45,8 @@ static int teardown(void **state)
 
 static void writer_up(struct fix *f, uint64_t epoch)
 {
-    assert_int_equal(shms_writer_init(&f->w, f->c.mem, f->c.mem_len, f->c.ctrl, &f->c.geo,
-                                      epoch, SHMS_MODE_LOSSLESS),
+    assert_int_equal(shms_writer_init(&f->w, f->c.mem, f->c.mem_len, f->c.ctrl, &f->c.geo, epoch,
+                                      SHMS_MODE_LOSSLESS),
                      SHMS_OK);
 }
 
@@ -104,9 +104,9 @@ static void test_wrong_protocol(void **state)
     struct shms_geometry g = f->c.geo;
 
     g.protocol = RU_PROTO + 1;
-    assert_int_equal(shms_writer_init(&f->w, f->c.mem, f->c.mem_len, f->c.ctrl, &g, 20,
-                                      SHMS_MODE_LOSSLESS),
-                     SHMS_OK);
+    assert_int_equal(
+        shms_writer_init(&f->w, f->c.mem, f->c.mem_len, f->c.ctrl, &g, 20, SHMS_MODE_LOSSLESS),
+        SHMS_OK);
     expect_incompatible_then_recover(f, 21);
 }
 
@@ -117,16 +117,16 @@ static void test_geometry_mismatch(void **state)
 
     /* Smaller slots: fits in memory, but not what the reader expects. */
     g.size = SIZE / 2;
-    assert_int_equal(shms_writer_init(&f->w, f->c.mem, f->c.mem_len, f->c.ctrl, &g, 30,
-                                      SHMS_MODE_LOSSLESS),
-                     SHMS_OK);
+    assert_int_equal(
+        shms_writer_init(&f->w, f->c.mem, f->c.mem_len, f->c.ctrl, &g, 30, SHMS_MODE_LOSSLESS),
+        SHMS_OK);
     expect_incompatible_then_recover(f, 31);
 
     g = f->c.geo;
     g.elements = ELEMS / 2;
-    assert_int_equal(shms_writer_init(&f->w, f->c.mem, f->c.mem_len, f->c.ctrl, &g, 32,
-                                      SHMS_MODE_LOSSLESS),
-                     SHMS_OK);
+    assert_int_equal(
+        shms_writer_init(&f->w, f->c.mem, f->c.mem_len, f->c.ctrl, &g, 32, SHMS_MODE_LOSSLESS),
+        SHMS_OK);
     expect_incompatible_then_recover(f, 33);
 }
 
@@ -134,7 +134,7 @@ static void test_geometry_beyond_mem(void **state)
 {
     struct fix *f = *state;
     struct shms_reader any;
-    struct shms_geometry expect_any = {.protocol = RU_PROTO};
+    struct shms_geometry expect_any = { .protocol = RU_PROTO };
 
     /* A reader that accepts any geometry still bounds it by its memory. */
     shms_reader_init(&any, f->c.mem, f->c.mem_len, NULL, &expect_any, SHMS_MODE_LOSSY);
@@ -154,8 +154,8 @@ static void test_geometry_beyond_mem(void **state)
     assert_int_equal(shms_reader_sync(&any), SHMS_INCOMPATIBLE);
 
     /* Writer refuses memory too small for the geometry. */
-    assert_int_equal(shms_writer_init(&f->w, f->c.mem, f->c.mem_len - 1, f->c.ctrl, &f->c.geo,
-                                      44, SHMS_MODE_LOSSLESS),
+    assert_int_equal(shms_writer_init(&f->w, f->c.mem, f->c.mem_len - 1, f->c.ctrl, &f->c.geo, 44,
+                                      SHMS_MODE_LOSSLESS),
                      SHMS_INCOMPATIBLE);
 }
 
@@ -163,29 +163,29 @@ static void test_bad_sizes(void **state)
 {
     struct fix *f = *state;
     struct shms_reader any;
-    struct shms_geometry expect_any = {.protocol = RU_PROTO};
+    struct shms_geometry expect_any = { .protocol = RU_PROTO };
     static const struct {
         uint64_t size, elements;
     } bad[] = {
-        {0, ELEMS},                  /* zero slot size */
-        {SIZE + 8, ELEMS},           /* not a multiple of SHMS_SLOT_ALIGN */
-        {SIZE + 1, ELEMS},           /* odd */
-        {SHMS_SLOT_MIN - 16, ELEMS}, /* too small for a minimum frame */
-        {SHMS_SLOT_MAX + 16, 1},     /* too large */
-        {SIZE, 0},                   /* no slots */
-        {SHMS_SLOT_MIN, (uint64_t)SHMS_ELEMENTS_MAX + 1},
-        {UINT64_MAX - 15, UINT64_MAX}, /* would overflow size * elements */
+        { 0, ELEMS },                  /* zero slot size */
+        { SIZE + 8, ELEMS },           /* not a multiple of SHMS_SLOT_ALIGN */
+        { SIZE + 1, ELEMS },           /* odd */
+        { SHMS_SLOT_MIN - 16, ELEMS }, /* too small for a minimum frame */
+        { SHMS_SLOT_MAX + 16, 1 },     /* too large */
+        { SIZE, 0 },                   /* no slots */
+        { SHMS_SLOT_MIN, (uint64_t)SHMS_ELEMENTS_MAX + 1 },
+        { UINT64_MAX - 15, UINT64_MAX }, /* would overflow size * elements */
     };
     uint64_t epoch = 50;
 
     shms_reader_init(&any, f->c.mem, f->c.mem_len, NULL, &expect_any, SHMS_MODE_LOSSY);
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        struct shms_geometry g = {RU_PROTO, bad[i].size, bad[i].elements};
+        struct shms_geometry g = { RU_PROTO, bad[i].size, bad[i].elements };
 
         /* The writer refuses it... */
-        assert_int_equal(shms_writer_init(&f->w, f->c.mem, UINT64_MAX, NULL, &g, epoch,
-                                          SHMS_MODE_LOSSY),
-                         SHMS_INCOMPATIBLE);
+        assert_int_equal(
+            shms_writer_init(&f->w, f->c.mem, UINT64_MAX, NULL, &g, epoch, SHMS_MODE_LOSSY),
+            SHMS_INCOMPATIBLE);
         assert_int_equal(shms_channel_bytes(&g), 0);
         /* ...and a reader refuses a header that claims it. */
         writer_up(f, epoch++);
@@ -206,9 +206,9 @@ static void test_bad_writer_args(void **state)
                      SHMS_INCOMPATIBLE);
     assert_int_equal(shms_writer_init(&f->w, mem, f->c.mem_len, f->c.ctrl, &g, 0, SHMS_MODE_LOSSY),
                      SHMS_INCOMPATIBLE); /* epoch 0 means inactive */
-    assert_int_equal(shms_writer_init(&f->w, mem + 4, f->c.mem_len - 4, f->c.ctrl, &g, 1,
-                                      SHMS_MODE_LOSSY),
-                     SHMS_INCOMPATIBLE); /* misaligned */
+    assert_int_equal(
+        shms_writer_init(&f->w, mem + 4, f->c.mem_len - 4, f->c.ctrl, &g, 1, SHMS_MODE_LOSSY),
+        SHMS_INCOMPATIBLE); /* misaligned */
     assert_int_equal(shms_writer_init(&f->w, mem, f->c.mem_len, NULL, &g, 1, SHMS_MODE_LOSSLESS),
                      SHMS_INCOMPATIBLE); /* lossless needs ctrl */
     assert_int_equal(shms_writer_init(&f->w, mem, f->c.mem_len, f->c.ctrl, &g, 1, 7),
@@ -273,7 +273,7 @@ static void *flip(void *arg)
 static void test_epoch_changed_during_sync(void **state)
 {
     struct fix *f = *state;
-    struct flipper fl = {.f = f};
+    struct flipper fl = { .f = f };
     pthread_t t;
     uint64_t deadline;
     int rv = SHMS_OK;

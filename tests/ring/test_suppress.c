@@ -12,7 +12,7 @@
 
 #include "ring_util.h"
 
-#define SIZE 128u
+#define SIZE  128u
 #define ELEMS 16u
 
 struct fix {
@@ -28,9 +28,9 @@ static int setup(void **state)
 
     f.next_id = 0;
     ru_chan_open(&f.c, SIZE, ELEMS);
-    assert_int_equal(shms_writer_init(&f.w, f.c.mem, f.c.mem_len, f.c.ctrl, &f.c.geo, 1,
-                                      SHMS_MODE_LOSSLESS),
-                     SHMS_OK);
+    assert_int_equal(
+        shms_writer_init(&f.w, f.c.mem, f.c.mem_len, f.c.ctrl, &f.c.geo, 1, SHMS_MODE_LOSSLESS),
+        SHMS_OK);
     shms_reader_init(&f.r, f.c.mem, f.c.mem_len, f.c.ctrl, &f.c.geo, SHMS_MODE_LOSSLESS);
     assert_int_equal(shms_reader_sync(&f.r), SHMS_OK);
     *state = &f;
@@ -136,11 +136,10 @@ static void test_no_ctrl_always_notifies(void **state)
 {
     struct fix *f = *state;
     struct shms_writer w;
-    uint8_t frame[64] = {0};
+    uint8_t frame[64] = { 0 };
 
-    assert_int_equal(shms_writer_init(&w, f->c.mem, f->c.mem_len, NULL, &f->c.geo, 2,
-                                      SHMS_MODE_LOSSY),
-                     SHMS_OK);
+    assert_int_equal(
+        shms_writer_init(&w, f->c.mem, f->c.mem_len, NULL, &f->c.geo, 2, SHMS_MODE_LOSSY), SHMS_OK);
     assert_false(shms_writer_publish(&w)); /* nothing to publish */
     for (unsigned i = 0; i < 10; i++) {
         assert_int_equal(shms_writer_put(&w, frame, sizeof(frame)), SHMS_OK);

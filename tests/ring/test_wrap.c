@@ -15,7 +15,7 @@
 
 #include "ring_util.h"
 
-#define SIZE 128u
+#define SIZE   128u
 #define FRAMES 6000u
 
 struct wrap_case {
@@ -28,10 +28,10 @@ struct side {
     struct shms_writer w;
     struct shms_reader r;
     uint64_t rng;
-    uint64_t sent;      /* frames handed to the writer */
-    uint64_t next;      /* frame id the reader expects next */
+    uint64_t sent; /* frames handed to the writer */
+    uint64_t next; /* frame id the reader expects next */
     uint64_t received;
-    uint64_t lost;      /* frames skipped right after an OVERRUN */
+    uint64_t lost; /* frames skipped right after an OVERRUN */
     uint64_t overruns;
     bool after_overrun;
 };
@@ -39,9 +39,9 @@ struct side {
 static void open_side(struct side *s, const struct wrap_case *wc)
 {
     ru_chan_open(&s->c, SIZE, wc->elements);
-    assert_int_equal(shms_writer_init(&s->w, s->c.mem, s->c.mem_len, s->c.ctrl, &s->c.geo, 7,
-                                      wc->mode),
-                     SHMS_OK);
+    assert_int_equal(
+        shms_writer_init(&s->w, s->c.mem, s->c.mem_len, s->c.ctrl, &s->c.geo, 7, wc->mode),
+        SHMS_OK);
     shms_reader_init(&s->r, s->c.mem, s->c.mem_len, s->c.ctrl, &s->c.geo, wc->mode);
     assert_int_equal(shms_reader_sync(&s->r), SHMS_OK);
     /* Wrap about a third of the way into the stream. */
@@ -122,7 +122,7 @@ static bool read_some(struct side *s, uint64_t n)
 static void test_wrap(void **state)
 {
     const struct wrap_case *wc = *state;
-    struct side s = {0};
+    struct side s = { 0 };
     open_side(&s, wc);
     while (s.sent < FRAMES) {
         /* Lossy: now and then a burst that laps the reader. */
@@ -167,7 +167,7 @@ static void test_wrap_slot_reuse(void **state)
 {
     const struct wrap_case *wc = *state;
     uint64_t k = (UINT64_MAX % wc->elements + 1) % wc->elements;
-    struct side s = {0};
+    struct side s = { 0 };
     uint8_t buf[SIZE];
     uint32_t len;
     uint64_t id;
@@ -202,25 +202,25 @@ static void test_wrap_slot_reuse(void **state)
     ru_chan_close(&s.c);
 }
 
-#define REUSE(mode, n)                                                                     \
-    {                                                                                      \
-        .name = "slot_reuse_" #mode "_" #n, .test_func = test_wrap_slot_reuse,            \
-        .initial_state = &(struct wrap_case){SHMS_MODE_##mode, n},                         \
+#define REUSE(mode, n)                                                                             \
+    {                                                                                              \
+        .name = "slot_reuse_" #mode "_" #n, .test_func = test_wrap_slot_reuse,                     \
+        .initial_state = &(struct wrap_case){ SHMS_MODE_##mode, n },                               \
     }
 
-#define WRAP(mode, n)                                                                      \
-    {                                                                                      \
-        .name = #mode "_" #n, .test_func = test_wrap,                                     \
-        .initial_state = &(struct wrap_case){SHMS_MODE_##mode, n},                         \
+#define WRAP(mode, n)                                                                              \
+    {                                                                                              \
+        .name = #mode "_" #n, .test_func = test_wrap,                                              \
+        .initial_state = &(struct wrap_case){ SHMS_MODE_##mode, n },                               \
     }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        WRAP(LOSSLESS, 1), WRAP(LOSSLESS, 4), WRAP(LOSSLESS, 64), WRAP(LOSSLESS, 3),
-        WRAP(LOSSLESS, 5), WRAP(LOSSLESS, 7), WRAP(LOSSLESS, 100), WRAP(LOSSLESS, 1000),
-        WRAP(LOSSY, 1),    WRAP(LOSSY, 4),    WRAP(LOSSY, 64),    WRAP(LOSSY, 3),
-        WRAP(LOSSY, 5),    WRAP(LOSSY, 7),    WRAP(LOSSY, 100),   WRAP(LOSSY, 1000),
+        WRAP(LOSSLESS, 1),  WRAP(LOSSLESS, 4),  WRAP(LOSSLESS, 64),   WRAP(LOSSLESS, 3),
+        WRAP(LOSSLESS, 5),  WRAP(LOSSLESS, 7),  WRAP(LOSSLESS, 100),  WRAP(LOSSLESS, 1000),
+        WRAP(LOSSY, 1),     WRAP(LOSSY, 4),     WRAP(LOSSY, 64),      WRAP(LOSSY, 3),
+        WRAP(LOSSY, 5),     WRAP(LOSSY, 7),     WRAP(LOSSY, 100),     WRAP(LOSSY, 1000),
         REUSE(LOSSLESS, 3), REUSE(LOSSLESS, 7), REUSE(LOSSLESS, 100), REUSE(LOSSLESS, 1000),
         REUSE(LOSSY, 3),    REUSE(LOSSY, 7),    REUSE(LOSSY, 100),    REUSE(LOSSY, 1000),
     };

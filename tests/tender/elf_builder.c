@@ -19,8 +19,8 @@ void tb_clear_notes(struct test_image *t)
     t->ph[TB_PH_NOTE].p_filesz = 0;
 }
 
-void tb_add_note(struct test_image *t, const char *name, uint32_t namesz,
-                 uint32_t type, const void *desc, uint32_t descsz)
+void tb_add_note(struct test_image *t, const char *name, uint32_t namesz, uint32_t type,
+                 const void *desc, uint32_t descsz)
 {
     uint32_t hdr[3] = { namesz, descsz, type };
     size_t name_pad = (namesz + 3u) & ~3u, desc_pad = (descsz + 3u) & ~3u;
@@ -39,22 +39,26 @@ void tb_add_note(struct test_image *t, const char *name, uint32_t namesz,
 void tb_add_abi(struct test_image *t, uint32_t target, uint32_t version)
 {
     struct skiff_abi_note n = { .target = target, .abi_version = version };
-    tb_add_note(t, SKIFF_NOTE_NAME, sizeof SKIFF_NOTE_NAME, SKIFF_NOTE_ABI, &n,
-                sizeof n);
+    tb_add_note(t, SKIFF_NOTE_NAME, sizeof SKIFF_NOTE_NAME, SKIFF_NOTE_ABI, &n, sizeof n);
 }
 
 void tb_add_manifest(struct test_image *t, const struct skiff_manifest *m)
 {
-    tb_add_note(t, SKIFF_NOTE_NAME, sizeof SKIFF_NOTE_NAME, SKIFF_NOTE_MANIFEST,
-                m, sizeof *m);
+    tb_add_note(t, SKIFF_NOTE_NAME, sizeof SKIFF_NOTE_NAME, SKIFF_NOTE_MANIFEST, m, sizeof *m);
 }
 
-static Elf64_Phdr load(uint64_t off, uint64_t vaddr, uint64_t filesz,
-                       uint64_t memsz, uint32_t flags)
+static Elf64_Phdr load(uint64_t off, uint64_t vaddr, uint64_t filesz, uint64_t memsz,
+                       uint32_t flags)
 {
     Elf64_Phdr p = {
-        .p_type = PT_LOAD, .p_flags = flags, .p_offset = off, .p_vaddr = vaddr,
-        .p_paddr = vaddr, .p_filesz = filesz, .p_memsz = memsz, .p_align = 0x1000,
+        .p_type = PT_LOAD,
+        .p_flags = flags,
+        .p_offset = off,
+        .p_vaddr = vaddr,
+        .p_paddr = vaddr,
+        .p_filesz = filesz,
+        .p_memsz = memsz,
+        .p_align = 0x1000,
     };
     return p;
 }
@@ -79,8 +83,8 @@ void tb_init(struct test_image *t)
 
     t->ph[TB_PH_TEXT] = load(TB_TEXT_OFF, TB_TEXT_VADDR, 0x20, 0x20, PF_R | PF_X);
     t->ph[TB_PH_DATA] = load(TB_DATA_OFF, TB_DATA_VADDR, 0x10, 0x2000, PF_R | PF_W);
-    t->ph[TB_PH_NOTE] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_flags = PF_R,
-                                      .p_offset = TB_NOTE_OFF, .p_align = 4 };
+    t->ph[TB_PH_NOTE] =
+        (Elf64_Phdr){ .p_type = PT_NOTE, .p_flags = PF_R, .p_offset = TB_NOTE_OFF, .p_align = 4 };
     struct skiff_manifest m;
     tb_default_manifest(&m);
     tb_add_abi(t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION);

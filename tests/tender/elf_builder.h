@@ -12,11 +12,11 @@
 
 #include "skiff/abi.h"
 
-#define TB_MAX_PH 40
-#define TB_FILE_SIZE 0x4000u
-#define TB_TEXT_OFF 0x1000u
-#define TB_NOTE_OFF 0x2000u
-#define TB_DATA_OFF 0x3000u
+#define TB_MAX_PH     40
+#define TB_FILE_SIZE  0x4000u
+#define TB_TEXT_OFF   0x1000u
+#define TB_NOTE_OFF   0x2000u
+#define TB_DATA_OFF   0x3000u
 #define TB_TEXT_VADDR 0x100000u
 #define TB_DATA_VADDR 0x102000u
 
@@ -39,8 +39,8 @@ void tb_init(struct test_image *t);
 void tb_clear_notes(struct test_image *t);
 
 /* Append a note padded to 4 bytes; updates the PT_NOTE size. */
-void tb_add_note(struct test_image *t, const char *name, uint32_t namesz,
-                 uint32_t type, const void *desc, uint32_t descsz);
+void tb_add_note(struct test_image *t, const char *name, uint32_t namesz, uint32_t type,
+                 const void *desc, uint32_t descsz);
 
 void tb_add_abi(struct test_image *t, uint32_t target, uint32_t version);
 void tb_add_manifest(struct test_image *t, const struct skiff_manifest *m);

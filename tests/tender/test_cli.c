@@ -24,7 +24,7 @@ static enum skiff_cli_result run(const char *first, ...)
     static char *argv[64];
     int argc = 0;
     va_list ap;
-    argv[argc++] = (char *)(uintptr_t)"skiff";
+    argv[argc++] = (char *)(uintptr_t) "skiff";
     va_start(ap, first);
     for (const char *a = first; a; a = va_arg(ap, const char *))
         argv[argc++] = (char *)(uintptr_t)a;
@@ -50,7 +50,7 @@ static void expect_error(const char *needle, const char *first, ...)
     static char *argv[64];
     int argc = 0;
     va_list ap;
-    argv[argc++] = (char *)(uintptr_t)"skiff";
+    argv[argc++] = (char *)(uintptr_t) "skiff";
     va_start(ap, first);
     for (const char *a = first; a; a = va_arg(ap, const char *))
         argv[argc++] = (char *)(uintptr_t)a;
@@ -101,9 +101,8 @@ static void test_all_options(void **state)
 {
     (void)state;
     assert_int_equal(run("--mem=128", "--net:wan=tap0", "--net:lan=@3",
-                         "--net-mac:lan=02:00:00:AB:cd:01", "--io=poll",
-                         "--spin-us=20", "--stats=out.json", "img.spt", "--",
-                         "-a", "b c", NULL),
+                         "--net-mac:lan=02:00:00:AB:cd:01", "--io=poll", "--spin-us=20",
+                         "--stats=out.json", "img.spt", "--", "-a", "b c", NULL),
                      SKIFF_CLI_RUN);
     assert_int_equal(cli.mem_bytes, 128ull << 20);
     assert_int_equal(cli.net_count, 2);
@@ -137,9 +136,9 @@ static void test_option_order(void **state)
 {
     (void)state;
     /* options after the image, and --net-mac before its --net */
-    assert_int_equal(run("--net-mac:a=02:00:00:00:00:09", "img", "--net:a=tap1",
-                         "--io=direct", "--stats", NULL),
-                     SKIFF_CLI_RUN);
+    assert_int_equal(
+        run("--net-mac:a=02:00:00:00:00:09", "img", "--net:a=tap1", "--io=direct", "--stats", NULL),
+        SKIFF_CLI_RUN);
     assert_true(cli.nets[0].has_mac);
     assert_int_equal(cli.nets[0].mac[5], 9);
     assert_int_equal(cli.io_mode, SKIFF_IO_DIRECT);
@@ -197,9 +196,8 @@ static void test_net_errors(void **state)
     EXPECT_ERROR("stdin/stdout/stderr", "--net:lan=@1", "img");
     EXPECT_ERROR("longer than 15", "--net:lan=abcdefghijklmnop", "img");
     EXPECT_ERROR("not a valid interface name", "--net:lan=../x", "img");
-    EXPECT_ERROR("too many --net", "--net:a=t", "--net:b=t", "--net:c=t",
-                 "--net:d=t", "--net:e=t", "--net:f=t", "--net:g=t", "--net:h=t",
-                 "--net:i=t", "img");
+    EXPECT_ERROR("too many --net", "--net:a=t", "--net:b=t", "--net:c=t", "--net:d=t", "--net:e=t",
+                 "--net:f=t", "--net:g=t", "--net:h=t", "--net:i=t", "img");
 }
 
 static void test_mac_errors(void **state)
@@ -238,9 +236,9 @@ static void test_default_mac(void **state)
     skiff_cli_default_mac("lan", "tap0", a);
     skiff_cli_default_mac("lan", "tap0", b);
     skiff_cli_default_mac("wan", "tap0", c);
-    assert_memory_equal(a, b, 6);         /* deterministic */
-    assert_memory_not_equal(a, c, 6);     /* per NIC */
-    assert_int_equal(a[0], 0x02);         /* locally administered unicast */
+    assert_memory_equal(a, b, 6);     /* deterministic */
+    assert_memory_not_equal(a, c, 6); /* per NIC */
+    assert_int_equal(a[0], 0x02);     /* locally administered unicast */
     skiff_cli_default_mac("lan", "tap1", c);
     assert_memory_not_equal(a, c, 6);
     /* name/spec boundary matters: ("ab","c") != ("a","bc") */

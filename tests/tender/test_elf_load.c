@@ -236,8 +236,7 @@ static void test_dynamic(void **state)
     (void)state;
     struct test_image t;
     tb_init(&t);
-    t.ph[t.phnum] = (Elf64_Phdr){ .p_type = PT_INTERP, .p_offset = 0x100,
-                                  .p_filesz = 8 };
+    t.ph[t.phnum] = (Elf64_Phdr){ .p_type = PT_INTERP, .p_offset = 0x100, .p_filesz = 8 };
     t.eh.e_phnum = (uint16_t)++t.phnum;
     expect_error(&t, "dynamically linked");
     tb_init(&t);

@@ -9,7 +9,7 @@
 #include "pio.h"
 
 #define NSEC_PER_SEC 1000000000ull
-#define MSR_FS_BASE 0xc0000100u
+#define MSR_FS_BASE  0xc0000100u
 
 static struct {
     uint64_t tsc_freq; /* Hz */
@@ -19,8 +19,7 @@ static struct {
 
 static void hypercall(enum skiff_hvt_hc nr, volatile void *arg)
 {
-    pio_outl((uint16_t)(SKIFF_HVT_PIO_BASE + (unsigned)nr),
-             (uint32_t)(uintptr_t)arg);
+    pio_outl((uint16_t)(SKIFF_HVT_PIO_BASE + (unsigned)nr), (uint32_t)(uintptr_t)arg);
 }
 
 const char *hc_init(const struct skiff_boot_info *bi)
@@ -38,7 +37,7 @@ const char *hc_init(const struct skiff_boot_info *bi)
 
 void hc_console_write(const char *buf, size_t len)
 {
-    volatile struct skiff_hc_puts a = {.data = (uintptr_t)buf, .len = len};
+    volatile struct skiff_hc_puts a = { .data = (uintptr_t)buf, .len = len };
     hypercall(SKIFF_HC_PUTS, &a);
 }
 
@@ -57,7 +56,7 @@ uint64_t hc_clock_monotonic(void)
 
 uint64_t hc_clock_wall(void)
 {
-    volatile struct skiff_hc_walltime a = {.nsecs = 0};
+    volatile struct skiff_hc_walltime a = { .nsecs = 0 };
     hypercall(SKIFF_HC_WALLTIME, &a);
     return a.nsecs;
 }
@@ -94,16 +93,17 @@ static enum hc_net_result net_result(int64_t ret)
 enum hc_net_result hc_net_write(unsigned nic, const void *buf, size_t len)
 {
     volatile struct skiff_hc_net a = {
-        .handle = nic, .data = (uintptr_t)buf, .len = len, .ret = -1};
+        .handle = nic, .data = (uintptr_t)buf, .len = len, .ret = -1
+    };
     hypercall(SKIFF_HC_NETWRITE, &a);
     return net_result(a.ret);
 }
 
-enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size,
-                               size_t *len)
+enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len)
 {
     volatile struct skiff_hc_net a = {
-        .handle = nic, .data = (uintptr_t)buf, .len = size, .ret = -1};
+        .handle = nic, .data = (uintptr_t)buf, .len = size, .ret = -1
+    };
     hypercall(SKIFF_HC_NETREAD, &a);
     enum hc_net_result r = net_result(a.ret);
     if (r == HC_NET_OK) {
@@ -122,8 +122,8 @@ int hc_set_tls_base(uintptr_t base)
 
 _Noreturn void hc_exit(int status, const char *msg)
 {
-    volatile struct skiff_hc_halt a = {
-        .exit_status = (uint64_t)(status & 0xff), .cookie = (uintptr_t)msg};
+    volatile struct skiff_hc_halt a = { .exit_status = (uint64_t)(status & 0xff),
+                                        .cookie = (uintptr_t)msg };
     hypercall(SKIFF_HC_HALT, &a);
     cpu_halt_forever(); /* the tender never resumes a halted guest */
     __builtin_unreachable();
@@ -131,7 +131,7 @@ _Noreturn void hc_exit(int status, const char *msg)
 
 _Noreturn void hc_early_fail(void)
 {
-    volatile struct skiff_hc_halt a = {.exit_status = 255, .cookie = 0};
+    volatile struct skiff_hc_halt a = { .exit_status = 255, .cookie = 0 };
     hypercall(SKIFF_HC_HALT, &a);
     cpu_halt_forever();
     __builtin_unreachable();

@@ -25,8 +25,7 @@ static inline void cpu_wrmsr(uint32_t msr, uint64_t value)
 {
     __asm__ __volatile__("wrmsr"
                          :
-                         : "c"(msr), "a"((uint32_t)value),
-                           "d"((uint32_t)(value >> 32))
+                         : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))
                          : "memory");
 }
 

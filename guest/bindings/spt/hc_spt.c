@@ -85,12 +85,10 @@ uint64_t hc_clock_wall(void)
 static void arm_timer(uint64_t deadline)
 {
     struct spt_itimerspec its = {
-        .it_interval = {0, 0},
-        .it_value = {(int64_t)(deadline / NSEC_PER_SEC),
-                     (int64_t)(deadline % NSEC_PER_SEC)},
+        .it_interval = { 0, 0 },
+        .it_value = { (int64_t)(deadline / NSEC_PER_SEC), (int64_t)(deadline % NSEC_PER_SEC) },
     };
-    spt_syscall4(SPT_SYS_timerfd_settime, spt.timer_fd, SPT_TFD_TIMER_ABSTIME,
-                 (long)&its, 0);
+    spt_syscall4(SPT_SYS_timerfd_settime, spt.timer_fd, SPT_TFD_TIMER_ABSTIME, (long)&its, 0);
 }
 
 uint64_t hc_poll(uint64_t deadline)
@@ -106,8 +104,8 @@ uint64_t hc_poll(uint64_t deadline)
     else
         arm_timer(deadline);
 
-    long n = spt_syscall6(SPT_SYS_epoll_pwait, spt.epoll_fd, (long)ev,
-                          SKIFF_MAX_NICS + 1, timeout_ms, 0, 8);
+    long n = spt_syscall6(SPT_SYS_epoll_pwait, spt.epoll_fd, (long)ev, SKIFF_MAX_NICS + 1,
+                          timeout_ms, 0, 8);
     for (long i = 0; i < n; i++) {
         uint64_t data = ev[i].data;
         if (data == UINT64_MAX) {
@@ -146,8 +144,7 @@ enum hc_net_result hc_net_write(unsigned nic, const void *buf, size_t len)
     return n == (long)len ? HC_NET_OK : HC_NET_ERROR;
 }
 
-enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size,
-                               size_t *len)
+enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len)
 {
     long n;
 

@@ -10,19 +10,19 @@
 
 #include <stdint.h>
 
-#define SPT_SYS_read 0
-#define SPT_SYS_write 1
-#define SPT_SYS_exit 60
-#define SPT_SYS_arch_prctl 158
-#define SPT_SYS_clock_gettime 228
-#define SPT_SYS_epoll_pwait 281
+#define SPT_SYS_read            0
+#define SPT_SYS_write           1
+#define SPT_SYS_exit            60
+#define SPT_SYS_arch_prctl      158
+#define SPT_SYS_clock_gettime   228
+#define SPT_SYS_epoll_pwait     281
 #define SPT_SYS_timerfd_settime 286
 
-#define SPT_EINTR 4
+#define SPT_EINTR  4
 #define SPT_EAGAIN 11
 
-#define SPT_CLOCK_REALTIME 0
-#define SPT_CLOCK_MONOTONIC 1
+#define SPT_CLOCK_REALTIME    0
+#define SPT_CLOCK_MONOTONIC   1
 #define SPT_TFD_TIMER_ABSTIME 1
 
 /* Kernel structures, x86_64 layout. */
@@ -62,8 +62,7 @@ static inline long spt_syscall4(long nr, long a, long b, long c, long d)
     return ret;
 }
 
-static inline long spt_syscall6(long nr, long a, long b, long c, long d, long e,
-                                long f)
+static inline long spt_syscall6(long nr, long a, long b, long c, long d, long e, long f)
 {
     long ret;
     register long r10 __asm__("r10") = d;
@@ -71,8 +70,7 @@ static inline long spt_syscall6(long nr, long a, long b, long c, long d, long e,
     register long r9 __asm__("r9") = f;
     __asm__ __volatile__("syscall"
                          : "=a"(ret)
-                         : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
-                           "r"(r9)
+                         : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
                          : "rcx", "r11", "memory");
     return ret;
 }

@@ -23,14 +23,14 @@
 
 #include "vnet.h"
 
-#define BATCH 32
-#define IDLE_WAIT_NS 1000000000ull /* yield deadline when idle */
-#define SPACE_WAIT_NS 100000000ull /* longest wait for room on the output */
+#define BATCH         32
+#define IDLE_WAIT_NS  1000000000ull /* yield deadline when idle */
+#define SPACE_WAIT_NS 100000000ull  /* longest wait for room on the output */
 
 /* Every buffer has room for the largest vnet frame; a plain frame is read
  * HROOM bytes in, so a header can be put in front without copying. */
 #define BUF_SIZE SOLO5_NET_VNET_BUF_MAX
-#define HROOM SOLO5_NET_VNET_HLEN
+#define HROOM    SOLO5_NET_VNET_HLEN
 
 struct port {
     const char *name;
@@ -49,15 +49,13 @@ static bool send_frame(const struct direction *d, const uint8_t *p, size_t len)
 {
     solo5_result_t q = solo5_net_queue(d->to->h, p, len);
     if (q == SOLO5_R_AGAIN &&
-        solo5_net_wait_space(d->to->h, solo5_clock_monotonic() + SPACE_WAIT_NS) ==
-            SOLO5_R_OK)
+        solo5_net_wait_space(d->to->h, solo5_clock_monotonic() + SPACE_WAIT_NS) == SOLO5_R_OK)
         q = solo5_net_queue(d->to->h, p, len);
     return q == SOLO5_R_OK; /* else no room in time, or above the other MTU */
 }
 
 /* vnet -> plain: a TCP super-frame goes out as MSS-sized segments. */
-static bool send_segments(const struct direction *d, const uint8_t *p, size_t len,
-                          uint8_t *scratch)
+static bool send_segments(const struct direction *d, const uint8_t *p, size_t len, uint8_t *scratch)
 {
     struct bridge_gso g;
     size_t n;
@@ -71,8 +69,7 @@ static bool send_segments(const struct direction *d, const uint8_t *p, size_t le
 }
 
 /* Forward one frame, adapted to the output side (see the top comment). */
-static bool forward_one(const struct direction *d, uint8_t *p, size_t len,
-                        uint8_t *scratch)
+static bool forward_one(const struct direction *d, uint8_t *p, size_t len, uint8_t *scratch)
 {
     if (d->from->vnet == d->to->vnet)
         return send_frame(d, p, len);
@@ -88,15 +85,14 @@ static bool forward_one(const struct direction *d, uint8_t *p, size_t len,
 }
 
 /* Move one batch; returns the read result (OK, AGAIN, CLOSED, error). */
-static solo5_result_t forward(struct direction *d, struct solo5_net_frame *frames,
-                              uint8_t *bufs)
+static solo5_result_t forward(struct direction *d, struct solo5_net_frame *frames, uint8_t *bufs)
 {
     size_t skip = d->from->vnet ? 0 : HROOM;
     size_t count = 0;
     uint8_t *scratch = bufs + BATCH * BUF_SIZE;
 
     for (size_t i = 0; i < BATCH; i++)
-        frames[i] = (struct solo5_net_frame){bufs + i * BUF_SIZE + skip, BUF_SIZE - skip, 0};
+        frames[i] = (struct solo5_net_frame){ bufs + i * BUF_SIZE + skip, BUF_SIZE - skip, 0 };
     solo5_result_t r = solo5_net_read_batch(d->from->h, frames, BATCH, &count);
     if (r != SOLO5_R_OK)
         return r;
@@ -113,13 +109,12 @@ static solo5_result_t forward(struct direction *d, struct solo5_net_frame *frame
 static void report(const struct direction *d)
 {
     skiff_printf("bridge: %s forwarded %llu dropped %llu\n", d->name,
-                 (unsigned long long)d->forwarded,
-                 (unsigned long long)d->dropped);
+                 (unsigned long long)d->forwarded, (unsigned long long)d->dropped);
 }
 
 int solo5_app_main(const struct solo5_start_info *si)
 {
-    struct port wan = {.name = "wan"}, lan = {.name = "lan"};
+    struct port wan = { .name = "wan" }, lan = { .name = "lan" };
     struct solo5_net_info wan_info, lan_info;
 
     if (solo5_net_acquire("wan", &wan.h, &wan_info) != SOLO5_R_OK ||
@@ -142,16 +137,15 @@ int solo5_app_main(const struct solo5_start_info *si)
      * building segments. */
     if ((size_t)(BATCH + 1) * BUF_SIZE > si->heap_size) {
         skiff_printf("bridge: heap too small (%llu bytes, need %llu)\n",
-                     (unsigned long long)si->heap_size,
-                     (unsigned long long)(BATCH + 1) * BUF_SIZE);
+                     (unsigned long long)si->heap_size, (unsigned long long)(BATCH + 1) * BUF_SIZE);
         return SOLO5_EXIT_FAILURE;
     }
     uint8_t *bufs = (uint8_t *)si->heap_start;
     struct solo5_net_frame frames[BATCH];
 
     struct direction dirs[2] = {
-        {.name = "wan->lan", .from = &wan, .to = &lan},
-        {.name = "lan->wan", .from = &lan, .to = &wan},
+        { .name = "wan->lan", .from = &wan, .to = &lan },
+        { .name = "lan->wan", .from = &lan, .to = &wan },
     };
     int status = SOLO5_EXIT_SUCCESS;
     for (bool running = true; running;) {
@@ -164,8 +158,7 @@ int solo5_app_main(const struct solo5_start_info *si)
                 skiff_printf("bridge: %s input closed\n", dirs[i].name);
                 running = false;
             } else if (r != SOLO5_R_AGAIN) {
-                skiff_printf("bridge: %s read failed (%d)\n", dirs[i].name,
-                             (int)r);
+                skiff_printf("bridge: %s read failed (%d)\n", dirs[i].name, (int)r);
                 status = SOLO5_EXIT_FAILURE;
                 running = false;
             }

@@ -11,13 +11,13 @@
 #include "skiff/rt.h"
 #include "solo5.h"
 
-#define GSO_TCPV4 1u
-#define GSO_TCPV6 4u
-#define GSO_ECN 0x80u
+#define GSO_TCPV4    1u
+#define GSO_TCPV6    4u
+#define GSO_ECN      0x80u
 #define IPPROTO_TCP_ 6u
-#define TCP_FIN 0x01u
-#define TCP_PSH 0x08u
-#define TCP_CWR 0x80u
+#define TCP_FIN      0x01u
+#define TCP_PSH      0x08u
+#define TCP_CWR      0x80u
 
 /* Ones' complement sum of big-endian 16-bit words (not folded). */
 static uint64_t sum16(const uint8_t *p, size_t n, uint64_t sum)
@@ -147,7 +147,7 @@ size_t bridge_gso_next(struct bridge_gso *g, uint8_t *out)
     put16(tcp + 4, seq >> 16);
     put16(tcp + 6, seq);
     if (!last)
-        tcp[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
+        tcp[13] &= (uint8_t) ~(TCP_FIN | TCP_PSH);
     if (!first)
         tcp[13] &= (uint8_t)~TCP_CWR;
     put16(tcp + 16, 0);

@@ -9,7 +9,7 @@
 
 #include "proto.h"
 
-#define BATCH 32
+#define BATCH        32
 #define IDLE_WAIT_NS 1000000000ull /* yield deadline when idle */
 
 int solo5_app_main(const struct solo5_start_info *si)
@@ -21,7 +21,8 @@ int solo5_app_main(const struct solo5_start_info *si)
 
     if (!ping_parse_cmdline(si->cmdline, &args)) {
         skiff_printf("ping: bad command line \"%s\"; usage: <ipv4-address> "
-                     "[limit N]\n", si->cmdline);
+                     "[limit N]\n",
+                     si->cmdline);
         return SOLO5_EXIT_FAILURE;
     }
     if (solo5_net_acquire("service", &h, &info) != SOLO5_R_OK) {
@@ -40,11 +41,11 @@ int solo5_app_main(const struct solo5_start_info *si)
     struct solo5_net_frame frames[BATCH];
     uint8_t *mem = (uint8_t *)si->heap_start;
     for (size_t i = 0; i < BATCH; i++)
-        frames[i] = (struct solo5_net_frame){mem + i * frame_max, frame_max, 0};
+        frames[i] = (struct solo5_net_frame){ mem + i * frame_max, frame_max, 0 };
     uint8_t *reply = mem + BATCH * frame_max;
 
-    skiff_printf("ping: serving %u.%u.%u.%u on \"service\"\n", args.ip[0],
-                 args.ip[1], args.ip[2], args.ip[3]);
+    skiff_printf("ping: serving %u.%u.%u.%u on \"service\"\n", args.ip[0], args.ip[1], args.ip[2],
+                 args.ip[3]);
     uint64_t answered = 0, dropped = 0;
     for (;;) {
         size_t count = 0;
@@ -66,8 +67,8 @@ int solo5_app_main(const struct solo5_start_info *si)
         bool done = false;
         for (size_t i = 0; i < count && !done; i++) {
             size_t len;
-            enum ping_kind k = ping_handle(&ctx, frames[i].buf, frames[i].len,
-                                           reply, frame_max, &len);
+            enum ping_kind k =
+                ping_handle(&ctx, frames[i].buf, frames[i].len, reply, frame_max, &len);
             if (k == PING_IGNORED)
                 continue;
             if (solo5_net_queue(h, reply, len) != SOLO5_R_OK) {
@@ -81,8 +82,7 @@ int solo5_app_main(const struct solo5_start_info *si)
         if (done) {
             skiff_printf("ping: answered %llu echo requests (%llu replies "
                          "dropped), exiting\n",
-                         (unsigned long long)answered,
-                         (unsigned long long)dropped);
+                         (unsigned long long)answered, (unsigned long long)dropped);
             return SOLO5_EXIT_SUCCESS;
         }
     }

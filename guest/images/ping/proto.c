@@ -4,14 +4,14 @@
  */
 #include "proto.h"
 
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_ARP 0x0806
-#define IPPROTO_ICMP_ 1
-#define ICMP_ECHO_REPLY 0
+#define ETHERTYPE_IPV4    0x0800
+#define ETHERTYPE_ARP     0x0806
+#define IPPROTO_ICMP_     1
+#define ICMP_ECHO_REPLY   0
 #define ICMP_ECHO_REQUEST 8
-#define IPV4_HLEN 20
-#define ICMP_HLEN 8
-#define REPLY_TTL 64
+#define IPV4_HLEN         20
+#define ICMP_HLEN         8
+#define REPLY_TTL         64
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -43,25 +43,23 @@ uint16_t ping_checksum(const void *data, size_t len)
     return (uint16_t)~sum;
 }
 
-static void put_eth(uint8_t *out, const uint8_t *dst, const uint8_t *src,
-                    uint16_t type)
+static void put_eth(uint8_t *out, const uint8_t *dst, const uint8_t *src, uint16_t type)
 {
     __builtin_memcpy(out, dst, 6);
     __builtin_memcpy(out + 6, src, 6);
     put16(out + 12, type);
 }
 
-static enum ping_kind handle_arp(const struct ping_ctx *ctx, const uint8_t *in,
-                                 size_t len, uint8_t *out, size_t cap,
-                                 size_t *out_len)
+static enum ping_kind handle_arp(const struct ping_ctx *ctx, const uint8_t *in, size_t len,
+                                 uint8_t *out, size_t cap, size_t *out_len)
 {
     const uint8_t *arp = in + PING_ETH_HLEN;
 
     if (len < PING_ARP_FRAME_LEN || cap < PING_ARP_FRAME_LEN)
         return PING_IGNORED;
     /* Ethernet/IPv4 request for our address. */
-    if (get16(arp) != 1 || get16(arp + 2) != ETHERTYPE_IPV4 || arp[4] != 6 ||
-        arp[5] != 4 || get16(arp + 6) != 1 || !same(arp + 24, ctx->ip, 4))
+    if (get16(arp) != 1 || get16(arp + 2) != ETHERTYPE_IPV4 || arp[4] != 6 || arp[5] != 4 ||
+        get16(arp + 6) != 1 || !same(arp + 24, ctx->ip, 4))
         return PING_IGNORED;
 
     const uint8_t *sha = arp + 8, *spa = arp + 14;
@@ -80,9 +78,8 @@ static enum ping_kind handle_arp(const struct ping_ctx *ctx, const uint8_t *in,
     return PING_ARP_REPLY;
 }
 
-static enum ping_kind handle_ipv4(const struct ping_ctx *ctx, const uint8_t *in,
-                                  size_t len, uint8_t *out, size_t cap,
-                                  size_t *out_len)
+static enum ping_kind handle_ipv4(const struct ping_ctx *ctx, const uint8_t *in, size_t len,
+                                  uint8_t *out, size_t cap, size_t *out_len)
 {
     const uint8_t *ip = in + PING_ETH_HLEN;
     size_t avail = len - PING_ETH_HLEN;
@@ -103,8 +100,7 @@ static enum ping_kind handle_ipv4(const struct ping_ctx *ctx, const uint8_t *in,
 
     const uint8_t *icmp = ip + ihl;
     size_t icmp_len = total - ihl;
-    if (icmp[0] != ICMP_ECHO_REQUEST || icmp[1] != 0 ||
-        ping_checksum(icmp, icmp_len) != 0)
+    if (icmp[0] != ICMP_ECHO_REQUEST || icmp[1] != 0 || ping_checksum(icmp, icmp_len) != 0)
         return PING_IGNORED;
     size_t reply_len = PING_ETH_HLEN + IPV4_HLEN + icmp_len;
     if (reply_len > cap)
@@ -136,11 +132,10 @@ static enum ping_kind handle_ipv4(const struct ping_ctx *ctx, const uint8_t *in,
     return PING_ECHO_REPLY;
 }
 
-enum ping_kind ping_handle(const struct ping_ctx *ctx, const uint8_t *in,
-                           size_t len, uint8_t *out, size_t cap,
-                           size_t *out_len)
+enum ping_kind ping_handle(const struct ping_ctx *ctx, const uint8_t *in, size_t len, uint8_t *out,
+                           size_t cap, size_t *out_len)
 {
-    static const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    static const uint8_t broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
     if (len < PING_ETH_HLEN)
         return PING_IGNORED;
@@ -154,8 +149,7 @@ enum ping_kind ping_handle(const struct ping_ctx *ctx, const uint8_t *in,
         if (!to_us)
             return PING_IGNORED;
         return handle_ipv4(ctx, in, len, out, cap, out_len);
-    default:
-        return PING_IGNORED;
+    default: return PING_IGNORED;
     }
 }
 

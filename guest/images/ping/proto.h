@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PING_ETH_HLEN 14
+#define PING_ETH_HLEN      14
 #define PING_ARP_FRAME_LEN (PING_ETH_HLEN + 28)
 
 struct ping_ctx {
@@ -31,9 +31,8 @@ enum ping_kind {
  * header length, header checksum, total length, fragmentation, ICMP type,
  * code and checksum.
  */
-enum ping_kind ping_handle(const struct ping_ctx *ctx, const uint8_t *in,
-                           size_t len, uint8_t *out, size_t cap,
-                           size_t *out_len);
+enum ping_kind ping_handle(const struct ping_ctx *ctx, const uint8_t *in, size_t len, uint8_t *out,
+                           size_t cap, size_t *out_len);
 
 /* Internet checksum (RFC 1071) of len bytes, as the 16-bit value to store
  * big-endian. Over data that includes a correct checksum field it is 0. */

@@ -18,13 +18,13 @@
 #define SKIFF_TARGET_HVT 2u
 
 /* ELF note owner name and types. */
-#define SKIFF_NOTE_NAME "Skiff" /* namesz 6 including NUL */
-#define SKIFF_NOTE_ABI 0x534b0001u
+#define SKIFF_NOTE_NAME     "Skiff" /* namesz 6 including NUL */
+#define SKIFF_NOTE_ABI      0x534b0001u
 #define SKIFF_NOTE_MANIFEST 0x534b0002u
 
 /* Guest memory layout constants. */
 #define SKIFF_GUEST_LOAD_MIN 0x100000ull /* lowest address an image may use */
-#define SKIFF_PAGE_SIZE 4096ull
+#define SKIFF_PAGE_SIZE      4096ull
 
 struct skiff_abi_note {
     uint32_t target;      /* SKIFF_TARGET_* */
@@ -46,7 +46,7 @@ _Static_assert(sizeof(struct skiff_abi_note) == 8, "abi");
  * struct virtio_net_hdr_v1 (slot vnet_len 12) and may be GSO frames of up to
  * 64 KiB; the packet fd is a TAP with IFF_VNET_HDR and offloads on.
  */
-#define SKIFF_NIC_F_VNET 0x1u
+#define SKIFF_NIC_F_VNET  0x1u
 #define SKIFF_NIC_F_KNOWN SKIFF_NIC_F_VNET
 
 struct skiff_manifest_nic {
@@ -64,8 +64,8 @@ struct skiff_manifest {
 _Static_assert(sizeof(struct skiff_manifest) == 8 + 40 * SKIFF_MAX_NICS, "abi");
 
 /* I/O modes, as chosen by --io. */
-#define SKIFF_IO_EVENT 0u
-#define SKIFF_IO_POLL 1u
+#define SKIFF_IO_EVENT  0u
+#define SKIFF_IO_POLL   1u
 #define SKIFF_IO_DIRECT 2u
 
 /* Per-NIC boot information. */
@@ -92,7 +92,7 @@ struct skiff_boot_nic {
 };
 _Static_assert(sizeof(struct skiff_boot_nic) == 128, "abi");
 
-#define SKIFF_BOOT_MAGIC 0x746f6f62666b6973ull /* "skifboot" */
+#define SKIFF_BOOT_MAGIC  0x746f6f62666b6973ull /* "skifboot" */
 #define SKIFF_CMDLINE_MAX 8192u
 
 struct skiff_boot_info {

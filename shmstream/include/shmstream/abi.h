@@ -53,9 +53,9 @@ _Static_assert(__builtin_offsetof(struct shms_header, wc) == 56, "abi");
  */
 struct shms_ctrl {
     /* --- line 0: reader-owned --- */
-    uint64_t rc;       /* read counter the reader has released */
-    uint64_t r_epoch;  /* channel epoch `rc` refers to (0 = not attached) */
-    uint64_t r_sleep;  /* non-zero sleep generation while the reader sleeps */
+    uint64_t rc;      /* read counter the reader has released */
+    uint64_t r_epoch; /* channel epoch `rc` refers to (0 = not attached) */
+    uint64_t r_sleep; /* non-zero sleep generation while the reader sleeps */
     uint64_t r_pad[5];
     /* --- line 1: writer-owned --- */
     uint64_t w_wait; /* non-zero wait generation while the writer waits for space */
@@ -94,9 +94,9 @@ _Static_assert(__builtin_offsetof(struct shms_slot, vnet_len) == 6, "abi");
 _Static_assert(__builtin_offsetof(struct shms_slot, seq) == 8, "abi");
 
 /* Geometry limits skiff accepts (anything else is "incompatible"). */
-#define SHMS_SLOT_MIN 128u               /* header + a minimum Ethernet frame */
-#define SHMS_SLOT_MAX (128u * 1024u)     /* room for 64 KiB GSO + headers */
-#define SHMS_SLOT_ALIGN 16u              /* size must be a multiple of this */
+#define SHMS_SLOT_MIN     128u           /* header + a minimum Ethernet frame */
+#define SHMS_SLOT_MAX     (128u * 1024u) /* room for 64 KiB GSO + headers */
+#define SHMS_SLOT_ALIGN   16u            /* size must be a multiple of this */
 #define SHMS_ELEMENTS_MAX (1u << 20)
 
 #endif /* SHMSTREAM_ABI_H */

@@ -18,20 +18,20 @@
 
 enum shms_result {
     SHMS_OK = 0,
-    SHMS_INACTIVE,       /* writer has not activated the channel (epoch 0) */
-    SHMS_INCOMPATIBLE,   /* marker, protocol or geometry not acceptable */
-    SHMS_EPOCH_CHANGED,  /* writer re-initialised: reader must resync */
-    SHMS_NO_DATA,        /* nothing new to read */
-    SHMS_OVERRUN,        /* writer lapped the reader; reader resynced */
-    SHMS_FULL,           /* lossless writer: no free slot */
-    SHMS_TOO_BIG,        /* frame larger than the slot payload, or buffer too small */
-    SHMS_BAD_SLOT,       /* slot header invalid; slot skipped */
+    SHMS_INACTIVE,      /* writer has not activated the channel (epoch 0) */
+    SHMS_INCOMPATIBLE,  /* marker, protocol or geometry not acceptable */
+    SHMS_EPOCH_CHANGED, /* writer re-initialised: reader must resync */
+    SHMS_NO_DATA,       /* nothing new to read */
+    SHMS_OVERRUN,       /* writer lapped the reader; reader resynced */
+    SHMS_FULL,          /* lossless writer: no free slot */
+    SHMS_TOO_BIG,       /* frame larger than the slot payload, or buffer too small */
+    SHMS_BAD_SLOT,      /* slot header invalid; slot skipped */
 };
 
 const char *shms_result_str(int result);
 
 /* Channel modes (writer and reader must agree; the reader checks nothing). */
-#define SHMS_MODE_LOSSY 0u    /* pure Muen: writer overwrites, reader detects */
+#define SHMS_MODE_LOSSY    0u /* pure Muen: writer overwrites, reader detects */
 #define SHMS_MODE_LOSSLESS 1u /* writer never overwrites unreleased slots */
 
 struct shms_geometry {
@@ -57,11 +57,11 @@ static inline uint32_t shms_slot_capacity(uint64_t size)
 struct shms_writer {
     struct shms_header *hdr;
     uint8_t *slots;
-    struct shms_ctrl *ctrl; /* may be NULL in lossy mode */
+    struct shms_ctrl *ctrl;        /* may be NULL in lossy mode */
     uint64_t size, elements, mask; /* mask = elements-1 if a power of two, else 0 */
     uint64_t epoch;
-    uint64_t wc;      /* published write counter */
-    uint64_t pending; /* committed but unpublished slots */
+    uint64_t wc;            /* published write counter */
+    uint64_t pending;       /* committed but unpublished slots */
     uint64_t reserved_slot; /* 1 while a reserve() is not yet committed */
     uint64_t rc_cache;      /* last sane rc read from ctrl (lossless) */
     uint64_t last_woken;    /* reader sleep generation already notified */
@@ -71,8 +71,8 @@ struct shms_writer {
 
 /* A slot handed out by shms_writer_reserve(). */
 struct shms_wslot {
-    void *data;    /* where the vnet header (if any) and then the frame go */
-    uint32_t cap;  /* bytes available at data */
+    void *data;   /* where the vnet header (if any) and then the frame go */
+    uint32_t cap; /* bytes available at data */
     struct shms_slot *slot;
 };
 
@@ -82,9 +82,8 @@ struct shms_wslot {
  * mode `ctrl` must point at the channel's flow-control block; the writer
  * clears its own line of it.
  */
-int shms_writer_init(struct shms_writer *w, void *mem, uint64_t mem_len,
-                     struct shms_ctrl *ctrl, const struct shms_geometry *g,
-                     uint64_t epoch, unsigned mode);
+int shms_writer_init(struct shms_writer *w, void *mem, uint64_t mem_len, struct shms_ctrl *ctrl,
+                     const struct shms_geometry *g, uint64_t epoch, unsigned mode);
 
 /* Mark the channel inactive (epoch 0). */
 void shms_writer_deactivate(struct shms_writer *w);
@@ -100,8 +99,8 @@ uint64_t shms_writer_space(struct shms_writer *w);
 int shms_writer_reserve(struct shms_writer *w, struct shms_wslot *ws);
 
 /* Commit a reserved slot holding `len` frame bytes (and vnet_len header). */
-int shms_writer_commit(struct shms_writer *w, struct shms_wslot *ws,
-                       uint32_t len, uint16_t vnet_len);
+int shms_writer_commit(struct shms_writer *w, struct shms_wslot *ws, uint32_t len,
+                       uint16_t vnet_len);
 
 /* Copy one frame into the next slot (reserve + copy + commit). */
 int shms_writer_put(struct shms_writer *w, const void *frame, uint32_t len);
@@ -134,16 +133,16 @@ void shms_writer_finish_wait(struct shms_writer *w);
 struct shms_reader {
     const struct shms_header *hdr;
     const uint8_t *slots;
-    struct shms_ctrl *ctrl; /* may be NULL in lossy mode */
-    uint64_t mem_len;       /* bytes of channel memory (bounds for geometry) */
+    struct shms_ctrl *ctrl;      /* may be NULL in lossy mode */
+    uint64_t mem_len;            /* bytes of channel memory (bounds for geometry) */
     struct shms_geometry expect; /* what sync accepts; size/elements 0 = any */
     uint64_t size, elements, mask;
     uint64_t epoch;
-    uint64_t bad_epoch; /* epoch found incompatible: not retried */
-    uint64_t rc;       /* next counter to read */
-    uint64_t released; /* counter published to ctrl->rc */
-    uint64_t wc_cache; /* last sane wc seen */
-    uint64_t peeked;   /* slots handed out by peek, not yet released */
+    uint64_t bad_epoch;  /* epoch found incompatible: not retried */
+    uint64_t rc;         /* next counter to read */
+    uint64_t released;   /* counter published to ctrl->rc */
+    uint64_t wc_cache;   /* last sane wc seen */
+    uint64_t peeked;     /* slots handed out by peek, not yet released */
     uint64_t last_woken; /* writer wait generation already notified */
     uint64_t sleep_gen;  /* our sleep generation counter */
     unsigned mode;
@@ -154,7 +153,7 @@ struct shms_reader {
 struct shms_rslot {
     const void *data; /* frame bytes */
     uint32_t len;
-    uint16_t vnet_len;   /* bytes of vnet header just before data */
+    uint16_t vnet_len; /* bytes of vnet header just before data */
     uint16_t flags;
 };
 
@@ -163,8 +162,7 @@ struct shms_rslot {
  * non-zero, the exact size/elements accepted. Does not touch shared memory.
  */
 void shms_reader_init(struct shms_reader *r, const void *mem, uint64_t mem_len,
-                      struct shms_ctrl *ctrl, const struct shms_geometry *expect,
-                      unsigned mode);
+                      struct shms_ctrl *ctrl, const struct shms_geometry *expect, unsigned mode);
 
 /*
  * Synchronise with the writer: SHMS_OK, SHMS_INACTIVE, SHMS_INCOMPATIBLE or
