@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 
 #include "datapath.h"
+#include "guest_thread.h"
 #include "hvt_arch.h"
 
 #define KVM_DEV             "/dev/kvm"
@@ -306,15 +307,7 @@ static bool hvt_running(struct skiff_vm *vm)
 
 static bool join_for(struct hvt *h, int ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    if (pthread_timedjoin_np(h->thread, NULL, &ts) == 0)
+    if (skiff_join_for(h->thread, ms))
         h->thread_live = false;
     return !h->thread_live;
 }

@@ -8,6 +8,8 @@
  */
 #include "hvt.h"
 
+#include "guest_thread.h"
+
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -60,7 +62,7 @@ static const char *const plain[] = {
 int skiff_hvt_seccomp_build(struct hvt *h)
 {
     const struct skiff_vm *vm = h->vm;
-    int rc = -1, memfd = -1;
+    int rc = -1;
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     if (!ctx)
         return -1;
@@ -91,24 +93,10 @@ int skiff_hvt_seccomp_build(struct hvt *h)
     if (r)
         goto out;
 
-    memfd = memfd_create("skiff-hvt-seccomp", MFD_CLOEXEC);
-    if (memfd < 0 || seccomp_export_bpf(ctx, memfd) < 0)
+    if (skiff_seccomp_compile(ctx, &h->prog) < 0)
         goto out;
-    off_t size = lseek(memfd, 0, SEEK_END);
-    if (size <= 0 || size % (off_t)sizeof(struct sock_filter) ||
-        size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
-        goto out;
-    h->prog.filter = malloc((size_t)size);
-    if (!h->prog.filter || pread(memfd, h->prog.filter, (size_t)size, 0) != size) {
-        free(h->prog.filter);
-        h->prog.filter = NULL;
-        goto out;
-    }
-    h->prog.len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
     rc = 0;
 out:
-    if (memfd >= 0)
-        close(memfd);
     seccomp_release(ctx);
     return rc;
 }

@@ -30,6 +30,7 @@
 
 #include <seccomp.h>
 
+#include "guest_thread.h"
 #include "spt_asm.h"
 
 #define SPT_CANCEL_SIGNAL   SIGUSR2
@@ -180,7 +181,7 @@ static int allow_fd(scmp_filter_ctx ctx, int sys, int fd)
 /* Build the allowlist for this guest and compile it to BPF. */
 static int build_filter(const struct skiff_vm *vm, struct sock_fprog *prog)
 {
-    int rc = -1, memfd = -1;
+    int rc = -1;
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
     if (!ctx)
         return -1;
@@ -214,24 +215,10 @@ static int build_filter(const struct skiff_vm *vm, struct sock_fprog *prog)
     if (r)
         goto out;
 
-    memfd = memfd_create("skiff-seccomp", MFD_CLOEXEC);
-    if (memfd < 0 || seccomp_export_bpf(ctx, memfd) < 0)
+    if (skiff_seccomp_compile(ctx, prog) < 0)
         goto out;
-    off_t size = lseek(memfd, 0, SEEK_END);
-    if (size <= 0 || size % (off_t)sizeof(struct sock_filter) ||
-        size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
-        goto out;
-    prog->filter = malloc((size_t)size);
-    if (!prog->filter || pread(memfd, prog->filter, (size_t)size, 0) != size) {
-        free(prog->filter);
-        prog->filter = NULL;
-        goto out;
-    }
-    prog->len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
     rc = 0;
 out:
-    if (memfd >= 0)
-        close(memfd);
     seccomp_release(ctx);
     return rc;
 }
@@ -334,15 +321,7 @@ static bool spt_running(struct skiff_vm *vm)
 
 static bool join_for(struct spt *s, int ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    if (pthread_timedjoin_np(s->thread, NULL, &ts) == 0)
+    if (skiff_join_for(s->thread, ms))
         s->joined = true;
     return s->joined;
 }

@@ -1,23 +1,11 @@
 # Helpers for the in-VM hvt network tests (sourced after the integration
 # tests' lib.sh, whose TAP/netns helpers and cleanup trap they reuse).
 
-# hvt_bridge_topology OUTDIR SKIFF-ARGS...: like bridge_topology in lib.sh,
-# with bridge.hvt: h1 (10.78.0.1, NS1) -- wan [bridge.hvt] lan -- h2
-# (10.78.0.2, NS2). Sets NS1 NS2 TAP1 TAP2 SKIFF_PID.
+# hvt_bridge_topology OUTDIR SKIFF-ARGS...: bridge_topology (lib.sh) with
+# bridge.hvt: h1 (10.78.0.1, NS1) -- wan [bridge.hvt] lan -- h2 (10.78.0.2,
+# NS2). Sets NS1 NS2 TAP1 TAP2 SKIFF_PID.
 hvt_bridge_topology() {
-    local out=$1
-    shift
-    TAP1=${TAG}a TAP2=${TAG}b NS1=${TAG}1 NS2=${TAG}2
-    make_tap "$TAP1"
-    make_tap "$TAP2"
-    make_netns "$NS1"
-    make_netns "$NS2"
-    start_bg SKIFF_PID "$SKIFF" --net:wan="$TAP1" --net:lan="$TAP2" \
-        --stats="$out/stats.json" "$@" "$GUESTS/bridge.hvt" >"$out/skiff.log" 2>&1
-    wait_attached "$TAP1"
-    wait_attached "$TAP2"
-    move_tap "$TAP1" "$NS1" 10.78.0.1/24
-    move_tap "$TAP2" "$NS2" 10.78.0.2/24
+    BRIDGE_IMAGE=$GUESTS/bridge.hvt bridge_topology "$@"
 }
 
 # udp_burst NS_FROM NS_TO DST COUNT: COUNT UDP datagrams (1000 bytes) from

@@ -95,6 +95,7 @@ json_get() { jq -r "$2" "$1"; }
 # bridge_topology OUTDIR SKIFF-ARGS...: two namespace hosts, h1 (10.78.0.1)
 # and h2 (10.78.0.2), joined only through a skiff `bridge` guest whose `wan`
 # NIC faces h1 and `lan` NIC faces h2. Sets NS1 NS2 TAP1 TAP2 SKIFF_PID.
+# BRIDGE_IMAGE picks the image (default: the spt build).
 bridge_topology() {
     local out=$1
     shift
@@ -107,7 +108,7 @@ bridge_topology() {
     local pre=() lan=$TAP2
     if [ -n "${LAN_VIA_FD:-}" ]; then pre=("$TAPFD" "$TAP2"); lan=@3; fi
     start_bg SKIFF_PID "${pre[@]}" "$SKIFF" --net:wan="$TAP1" --net:lan="$lan" \
-        --stats="$out/stats.json" "$@" "$GUESTS/bridge.spt" >"$out/skiff.log" 2>&1
+        --stats="$out/stats.json" "$@" "${BRIDGE_IMAGE:-$GUESTS/bridge.spt}" >"$out/skiff.log" 2>&1
     wait_attached "$TAP1"
     wait_attached "$TAP2"
     move_tap "$TAP1" "$NS1" 10.78.0.1/24
