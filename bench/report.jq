@@ -39,14 +39,15 @@ def row: "| " + join(" | ") + " |";
   "",
   "**Latency, CPU and notifications** (ping RTT ms p50/p99; CPU % of one core; counters over the TCP workloads)",
   "",
-  (["scenario", "RTT idle p50", "RTT idle p99", "RTT load p50", "RTT load p99", "idle CPU %", "CPU % TCP x1 (threads)", "notif/frame", "wake-ups/frame", "ring-full"] | row),
-  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  (["scenario", "RTT idle p50", "RTT idle p99", "RTT load p50", "RTT load p99", "idle CPU %", "CPU % TCP x1 (threads)", "kicks/frame", "notif/frame", "wake-ups/frame", "ring-full"] | row),
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ($rows[] | select(.value.status != "skipped") | .key as $k | .value.metrics as $m
     | [$k, cell($m.ping_idle_p50_ms; 3; 1), cell($m.ping_idle_p99_ms; 3; 1), cell($m.ping_load_p50_ms; 3; 1),
        cell($m.ping_load_p99_ms; 3; 1), cell($m.idle_cpu_pct; 2; 1),
        ([$m | to_entries[] | select(.key | startswith("cpu_tcp1_")) | select(.key != "cpu_tcp1_total")
          | "\(.key | sub("cpu_tcp1_"; "")) \(.value.median | fmt(0))"] | join(", ") | if . == "" then "-" else . end),
-       cell($m.notif_per_frame; 4; 1), cell($m.wakeups_per_frame; 4; 1), cell($m.ring_full; 0; 1)]
+       cell($m.kicks_per_frame; 4; 1), cell($m.notif_per_frame; 4; 1), cell($m.wakeups_per_frame; 4; 1),
+       cell($m.ring_full; 0; 1)]
     | row),
   "",
   (if ([$rows[] | select(.value.status != "ok")] | length) > 0 then

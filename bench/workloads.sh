@@ -60,21 +60,21 @@ skiff_counters() {
     done
     sleep 0.05
     awk 'BEGIN { on = 0 }
-        /^skiff: stats/ { on = 1; rx = tx = no = wk = rf = 0; next }
+        /^skiff: stats/ { on = 1; rx = tx = no = wk = rf = ki = 0; next }
         on && $2 == "rx" { rx += $3; no += $6; wk += $7; rf += $8; next }
-        on && $1 == "tx" { tx += $2; no += $5 + $6; next }
+        on && $1 == "tx" { tx += $2; no += $5 + $6; ki += $5; next }
         on && /^  / { next }
         { on = 0 }
-        END { print rx, tx, no, wk, rf }' "$log" >"$out"
+        END { print rx, tx, no, wk, rf, ki }' "$log" >"$out"
 }
 
 # counters_json BEFORE AFTER: deltas per forwarded frame (a forwarded frame
 # enters on one NIC: rx frames count it once).
 counters_json() {
     [ -s "$1" ] && [ -s "$2" ] || { echo null; return 0; }
-    paste "$1" "$2" | awk '{ rx = $6 - $1; tx = $7 - $2; no = $8 - $3; wk = $9 - $4; rf = $10 - $5
-        printf "{\"rx_frames\": %d, \"tx_frames\": %d, \"notifications\": %d, \"io_wakeups\": %d, \"rx_ring_full\": %d, ", rx, tx, no, wk, rf
-        printf "\"notifications_per_frame\": %.6f, \"wakeups_per_frame\": %.6f}\n", rx ? no / rx : 0, rx ? wk / rx : 0 }'
+    paste "$1" "$2" | awk '{ rx = $7 - $1; tx = $8 - $2; no = $9 - $3; wk = $10 - $4; rf = $11 - $5; ki = $12 - $6
+        printf "{\"rx_frames\": %d, \"tx_frames\": %d, \"notifications\": %d, \"io_wakeups\": %d, \"rx_ring_full\": %d, \"guest_kicks\": %d, ", rx, tx, no, wk, rf, ki
+        printf "\"notifications_per_frame\": %.6f, \"wakeups_per_frame\": %.6f, \"kicks_per_frame\": %.6f}\n", rx ? no / rx : 0, rx ? wk / rx : 0, rx ? ki / rx : 0 }'
 }
 
 subject_alive() { [ -z "$SUBJ_PID" ] || kill -0 "$SUBJ_PID" 2>/dev/null; }
