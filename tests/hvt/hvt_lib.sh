@@ -13,7 +13,8 @@ hvt_bridge_topology() {
 # Prints iperf3's JSON on stdout.
 udp_burst() {
     local from=$1 to=$2 dst=$3 count=$4 spid i
-    ip netns exec "$to" iperf3 -s -1 -B "$dst" >/dev/null 2>&1 &
+    # Bounded: a one-off server whose client went away can wait forever.
+    timeout 150 ip netns exec "$to" iperf3 -s -1 -B "$dst" >/dev/null 2>&1 &
     spid=$!
     _PIDS+=("$spid")
     for i in $(seq 1 20); do   # no ss(8) in the VM: wait for the port

@@ -47,6 +47,6 @@ hvt_bridge_topology "$out" --io=direct
 timeout 60 ip netns exec "$NS1" ping -c 5 -i 0.2 -W 5 10.78.0.2 >"$out/ping.log" 2>&1 ||
     die "direct: ping through bridge.hvt failed: $(cat "$out/ping.log")"
 kill -TERM "$SKIFF_PID"
-wait "$SKIFF_PID" 2>/dev/null || true
+wait_exit "$SKIFF_PID" 30 || true
 log "ok: direct: ping through bridge.hvt"
 rm -rf "$out"

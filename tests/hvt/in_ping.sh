@@ -22,7 +22,7 @@ for mode in "${modes[@]}"; do
         "$GUESTS/ping.hvt" -- 10.77.0.2 limit "$count" >"$out/$mode.log" 2>&1
     wait_attached "$tap"
     move_tap "$tap" "$ns" 10.77.0.1/24
-    timeout 300 ip netns exec "$ns" ping -q -f -c "$count" -p a5c3e1f0 10.77.0.2 \
+    timeout 300 ip netns exec "$ns" ping -q -f -c "$count" -w 250 -p a5c3e1f0 10.77.0.2 \
         >"$out/ping.log" 2>&1 || die "$mode: ping failed: $(cat "$out/ping.log")"
     grep -q "wrong data byte" "$out/ping.log" && die "$mode: corrupted echo payload"
     grep -qE "^$count packets transmitted, $count received, 0% packet loss" "$out/ping.log" ||

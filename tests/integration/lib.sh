@@ -119,7 +119,8 @@ bridge_topology() {
 iperf3_run() {
     local outf=$1 spid
     shift
-    ip netns exec "$NS2" iperf3 -s -1 -B 10.78.0.2 >/dev/null 2>&1 &
+    # Bounded: a one-off server whose client went away can wait forever.
+    timeout 90 ip netns exec "$NS2" iperf3 -s -1 -B 10.78.0.2 >/dev/null 2>&1 &
     spid=$!
     _PIDS+=("$spid")
     local i
