@@ -19,8 +19,10 @@ failed=0
 check() {
     local name=$1 want=$2 pattern=$3
     shift 3
-    "$skiff" "$@" >"$out" 2>"$err"
+    # Bounded, so a tender that hangs fails this case instead of the whole VM.
+    timeout -k 5 60 "$skiff" "$@" >"$out" 2>"$err"
     local rc=$?
+    [ "$rc" != 124 ] || { echo "FAIL $name: skiff still running after 60 s"; failed=1; return; }
     if [ "$rc" != "$want" ]; then
         echo "FAIL $name: exit $rc, expected $want"; cat "$err"; failed=1; return
     fi

@@ -9,6 +9,6 @@ test=$5
 shift 5
 here=$(cd "$(dirname "$0")" && pwd)
 lib=$(cd "$here/../integration" && pwd)/lib.sh
-exec "$kvm_run" --timeout "${SKIFF_HVT_TIMEOUT:-600}" --with-net-tools --quiet \
+exec "$kvm_run" --timeout "${SKIFF_HVT_TIMEOUT:-240}" --with-net-tools --quiet \
     --file "$skiff" --file "$guests" --file "$mkbad" --file "$here" --file "$lib" \
     -- bash "$here/$test" "$skiff" "$guests" "$mkbad" "$@"
