@@ -55,10 +55,7 @@ cmd_test() {
     ctest --test-dir build --output-on-failure -j1
     echo "== clang build with ASan+UBSan, fuzzers, and the same tests"
     configure_build build-asan -DCMAKE_C_COMPILER=clang -DSKIFF_SANITIZE=ON -DSKIFF_FUZZ=ON
-    # One retry: two of six fresh-clone runs saw an hvt test hang once inside
-    # the nested-KVM VM under ASan (cause not yet found); a test
-    # that fails twice still fails the run.
-    ctest --test-dir build-asan --output-on-failure -j1 --repeat until-pass:2
+    ctest --test-dir build-asan --output-on-failure -j1
 }
 
 cmd_demo() {

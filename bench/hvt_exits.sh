@@ -18,7 +18,11 @@ root=$(cd "$here/.." && pwd)
 if [ "${1:-}" != --inside ]; then
     [ $# -ge 2 ] || { echo "usage: hvt_exits.sh SKIFF GUEST_DIR [FRAMES]" >&2; exit 2; }
     skiff=$(realpath "$1") guests=$(realpath "$2")
-    exec "$root/tests/kvm/kvm-run" --timeout 900 --with-net-tools --quiet \
+    # The build's VM holder, when there is one (tests/kvm/kvm_hold.c).
+    hold=$(dirname "$skiff")/../tests/kvm/kvm_hold
+    hold_opt=()
+    [ ! -x "$hold" ] || hold_opt=(--hold "$hold")
+    exec "$root/tests/kvm/kvm-run" --timeout 900 --with-net-tools --quiet "${hold_opt[@]}" \
         --file "$skiff" --file "$guests" --file "$here/hvt_exits.sh" \
         --file "$root/tests/hvt" --file "$root/tests/integration/lib.sh" \
         -- bash "$here/hvt_exits.sh" --inside "$skiff" "$guests" "${3:-5000}"

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <linux/futex.h>
 #include <sys/mman.h>
 
 #include <seccomp.h>
@@ -72,6 +73,19 @@ int skiff_hvt_seccomp_build(struct hvt *h)
         int nr = seccomp_syscall_resolve_name(plain[i]);
         if (nr != __NR_SCMP_ERROR && nr >= 0)
             r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+    }
+    /* glibc's thread exit takes the thread's exit lock, which pthread_kill
+     * (main cancelling us) holds at the same moment now and then: a
+     * contended lock waits and wakes through private futexes. */
+    static const scmp_datum_t futex_ops[] = {
+        FUTEX_WAIT | FUTEX_PRIVATE_FLAG,
+        FUTEX_WAKE | FUTEX_PRIVATE_FLAG,
+        FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG,
+        FUTEX_WAKE_BITSET | FUTEX_PRIVATE_FLAG,
+    };
+    for (size_t i = 0; i < sizeof futex_ops / sizeof futex_ops[0]; i++) {
+        struct scmp_arg_cmp c = arg_eq(1, futex_ops[i]);
+        r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(futex), 1, &c);
     }
     r |= allow_ioctl(ctx, h->vcpu_fd, KVM_RUN);
     r |= allow_ioctl(ctx, h->vcpu_fd, KVM_GET_REGS); /* fault reports */

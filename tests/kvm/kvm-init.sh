@@ -23,6 +23,10 @@ mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mkdir -p /run/netns
 hostname skiff-kvm
 
+# Heartbeat on the second serial port, for kvm-run to tell a frozen machine
+# from a slow command.
+[ -c /dev/ttyS1 ] && (while :; do echo .; sleep 2; done >/dev/ttyS1 2>&1) &
+
 MARK=$(cat "$CFG/marker")
 note() { echo "[kvm-init] $*"; }
 finish() {
@@ -50,6 +54,20 @@ if [ ! -c /dev/kvm ]; then
     finish 3 "nokvm: $why"
 fi
 
+# The VM holder (kvm-run --hold): up before the command, gone after it.
+HOLD_PID=
+if [ -f "$CFG/hold" ]; then
+    rm -f /run/kvm-hold.ready
+    "$(cat "$CFG/hold")" /run/kvm-hold.ready &
+    HOLD_PID=$!
+    i=0
+    while [ ! -e /run/kvm-hold.ready ] && [ "$i" -lt 100 ] && kill -0 "$HOLD_PID" 2>/dev/null; do
+        sleep 0.2
+        i=$((i + 1))
+    done
+    [ -e /run/kvm-hold.ready ] || note "warning: the VM holder did not come up; running without it"
+fi
+
 T=$(cat "$CFG/timeout")
 note "booted in $(cut -d' ' -f1 /proc/uptime)s; /dev/kvm ready; running the command (limit ${T}s)"
 sh "$CFG/command" &
@@ -65,6 +83,7 @@ wd=$!
 wait "$pid"
 rc=$?
 kill "$wd" 2>/dev/null
+[ -z "$HOLD_PID" ] || kill "$HOLD_PID" 2>/dev/null
 if [ -e "$CFG/timed-out" ]; then
     note "the command exceeded ${T}s and was killed"
     finish "$rc" timeout
