@@ -29,7 +29,7 @@ sed 's/^/  | /' "$out"
 fail() { echo "FAIL: $*"; exit 1; }
 [ "$rc" != 77 ] || { echo "SKIP: no KVM VM here"; exit 77; }
 [ "$rc" = 124 ] || fail "kvm-run exit status $rc, want 124"
-[ "$(grep -c heartbeat-stopped "$out")" = 2 ] || fail "the command did not run twice (once per boot)"
+[ "$(grep -c "^heartbeat-stopped" "$out")" = 2 ] || fail "the command did not run twice (once per boot)"
 grep -q 'the emulated machine froze (no heartbeat for 10s' "$out" || fail "no first freeze report"
 grep -q 'the emulated machine froze again' "$out" || fail "no second freeze report"
 [ "$(grep -c 'kvm-run:   cpu: rip' "$out")" -ge 2 ] || fail "no emulated CPU state in the report"
