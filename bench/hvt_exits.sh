@@ -42,7 +42,7 @@ rows=()
 snap() {
     kill -USR1 "$SKIFF_PID"
     sleep 0.5
-    awk '/^skiff: stats/ { e = 0; f = 0 } $1 == "hvt:" { e = $2 }
+    awk '/^skiff: stats/ { e = 0; f = 0 } $1 == "hvt" { e = $3 }
          $2 == "rx" { f += $3 } END { print e, f }' "$out/skiff.log"
 }
 base=$TAG

@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "elf_load.h"
 #include "guest_mem.h"
+#include "host.h"
 #include "io.h"
 #include "stats.h"
 #include "tap.h"
@@ -261,6 +262,8 @@ int main(int argc, char **argv)
     struct skiff_cli cli;
     switch (skiff_cli_parse(argc, argv, &cli, stdout, stderr)) {
     case SKIFF_CLI_EXIT: return 0;
+    case SKIFF_CLI_VERSION: skiff_host_version(stdout); return 0;
+    case SKIFF_CLI_CHECK: return skiff_host_check(stdout);
     case SKIFF_CLI_ERROR: return EXIT_TENDER_ERROR;
     case SKIFF_CLI_RUN: break;
     }

@@ -8,6 +8,13 @@
  * announcement; it only wakes readers that announced), then block in the
  * hypercall poll. After waking, withdraw the announcements and report what
  * the rings hold. Direct mode polls the packet fds.
+ *
+ * Sleeping costs a hypercall (hvt: a VM exit, ~1 us on hardware KVM, tens
+ * of us on PVM), so before sleeping the guest polls its rings for a while,
+ * like KVM's halt polling: the window starts at 0, doubles (up to the
+ * tender's poll_max_ns) whenever input woke a sleep that the window would
+ * have covered, and is reset when a sleep lasted longer than that - so an
+ * idle guest never spins, and a busy one rarely sleeps.
  */
 #include "bindings.h"
 #include "hc.h"
@@ -32,6 +39,48 @@ static uint64_t rx_ready_set(uint64_t acquired)
     return set;
 }
 
+#define POLL_START_NS 2000ull
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__)
+    __asm__ __volatile__("pause");
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static uint64_t poll_ns; /* current polling window */
+
+/* Poll the rings until input, the deadline or the window's end. */
+static uint64_t poll_rings(uint64_t acquired, solo5_time_t deadline)
+{
+    if (poll_ns == 0)
+        return 0;
+    uint64_t t0 = hc_clock_monotonic(), end = t0 + poll_ns;
+    if (end > deadline)
+        end = deadline;
+    for (;;) {
+        uint64_t ready = rx_ready_set(acquired);
+        if (ready)
+            return ready;
+        if (hc_clock_monotonic() >= end)
+            return 0;
+        cpu_relax();
+    }
+}
+
+/* Grow or reset the window after a sleep of `slept` ns that ended with input
+ * (`woken`) or without. */
+static void adapt_window(uint64_t slept, bool woken)
+{
+    uint64_t max = skiff_boot->poll_max_ns;
+    if (woken && slept <= max)
+        poll_ns = poll_ns ? (poll_ns * 2 < max ? poll_ns * 2 : max) : POLL_START_NS;
+    else if (slept > max)
+        poll_ns = 0;
+}
+
 void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
 {
     uint64_t acquired = acquired_set();
@@ -39,7 +88,8 @@ void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
 
     if (skiff_direct) {
         ready = hc_poll(deadline) & acquired;
-    } else if ((ready = rx_ready_set(acquired)) == 0) {
+    } else if ((ready = rx_ready_set(acquired)) == 0 &&
+               (ready = poll_rings(acquired, deadline)) == 0) {
         uint64_t asleep = 0;
 
         for (unsigned i = 0; i < skiff_boot->nic_count; i++) {
@@ -55,8 +105,14 @@ void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
          * channel deactivated (EOF) or re-initialised meanwhile. */
         if (ready == 0)
             ready = rx_ready_set(acquired);
-        if (ready == 0)
+        if (ready == 0) {
+            uint64_t t0 = skiff_boot->poll_max_ns ? hc_clock_monotonic() : 0;
             hc_poll(deadline);
+            if (skiff_boot->poll_max_ns) {
+                uint64_t slept = hc_clock_monotonic() - t0;
+                adapt_window(slept, rx_ready_set(acquired) != 0);
+            }
+        }
         for (unsigned i = 0; i < skiff_boot->nic_count; i++)
             if (asleep & (1ull << i))
                 shms_reader_finish_sleep(&skiff_nics[i].rx);

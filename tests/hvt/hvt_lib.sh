@@ -8,20 +8,31 @@ hvt_bridge_topology() {
     BRIDGE_IMAGE=$GUESTS/bridge.hvt bridge_topology "$@"
 }
 
+# iperf3_server NS DST: a one-off iperf3 server, waited for (no ss(8) in the
+# VM: read /proc). Bounded: a server whose client went away can wait forever.
+iperf3_server() {
+    local ns=$1 dst=$2 i
+    timeout 150 ip netns exec "$ns" iperf3 -s -1 -B "$dst" >/dev/null 2>&1 &
+    _PIDS+=("$!")
+    for i in $(seq 1 20); do
+        ip netns exec "$ns" cat /proc/net/tcp | grep -q ':1451 .* 0A ' && return 0
+        sleep 0.2
+    done
+}
+
+# tcp_transfer NS_FROM NS_TO DST BYTES: one TCP stream of exactly BYTES.
+# Prints iperf3's JSON (client and server byte counts) on stdout.
+tcp_transfer() {
+    iperf3_server "$2" "$3"
+    timeout 120 ip netns exec "$1" iperf3 -c "$3" -n "$4" -J
+}
+
 # udp_burst NS_FROM NS_TO DST COUNT: COUNT UDP datagrams (1000 bytes) from
 # one namespace to another with iperf3, paced so emulated KVM keeps up.
 # Prints iperf3's JSON on stdout.
 udp_burst() {
-    local from=$1 to=$2 dst=$3 count=$4 spid i
-    # Bounded: a one-off server whose client went away can wait forever.
-    timeout 150 ip netns exec "$to" iperf3 -s -1 -B "$dst" >/dev/null 2>&1 &
-    spid=$!
-    _PIDS+=("$spid")
-    for i in $(seq 1 20); do   # no ss(8) in the VM: wait for the port
-        ip netns exec "$to" cat /proc/net/tcp | grep -q ':1451 .* 0A ' && break
-        sleep 0.2
-    done
+    local from=$1 to=$2 dst=$3 count=$4
+    iperf3_server "$to" "$dst"
     timeout 120 ip netns exec "$from" iperf3 -c "$dst" -u -l 1000 \
-        -b "${UDP_RATE:-4M}" -k "$count" -J || return 1
-    wait "$spid" 2>/dev/null || true
+        -b "${UDP_RATE:-4M}" -k "$count" -J
 }

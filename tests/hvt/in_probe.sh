@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # hvt end to end with the hvt_probe guest (needs /dev/kvm): exit statuses,
-# console, clocks, hypercalls with arguments outside guest memory, guest
-# faults and stray port I/O (each: one error line, exit 255, no crash),
+# console, clocks, TLS, hypercalls with arguments outside guest memory, guest
+# faults, privileged instructions and stray port I/O (each: one error line
+# naming the cause, exit 255, no crash),
 # SIGTERM, the exit counters, and the bad-image refusals.
 # Usage: in_probe.sh SKIFF GUEST_DIR MKBAD
 set -u
@@ -52,14 +53,24 @@ check baddata 255 "skiff: error: guest hypercall 2: argument 0xfff00000 outside 
     --mem=16 "$probe" -- baddata
 check badhalt 255 "skiff: error: guest hypercall 6: argument 0xfff00000 outside guest memory" \
     --mem=16 "$probe" -- badhalt
-check badport 255 "skiff: error: guest port I/O: out of 4 byte(s) at unknown port 0x540" \
+check tls 0 "" "$probe" -- tls
+grep -q 'tls ok' "$out" || { echo "FAIL tls"; cat "$out"; failed=1; }
+
+# Faults: the guest runs at CPL 3, so each of these is an exception that the
+# tender's stubs report as one line naming the cause.
+# Port I/O: PVM checks the TSS I/O bitmap (a #GP), hardware KVM lets it
+# exit (IOPL 3) and the tender refuses the port.
+check badport 255 "skiff: error: guest fault: general protection fault (#GP) at rip 0x[0-9a-f]*: out on port 0x540, which is not a hypercall port\|skiff: error: guest port I/O: out of 4 byte(s) at unknown port 0x540" \
     "$probe" -- badport
-check fault 255 "skiff: error: guest triple fault" "$probe" -- fault
-check wx 255 "skiff: error: guest triple fault" "$probe" -- wx
-check hlt 255 "skiff: error: guest halted the CPU" "$probe" -- hlt
+check fault 255 "skiff: error: guest fault: page fault (#PF) at rip 0x[0-9a-f]*: null or low pointer .* writing 0x10$" "$probe" -- fault
+check wx 255 "skiff: error: guest fault: page fault (#PF) at rip 0x[0-9a-f]*: write to a read-only page .* writing 0x10" "$probe" -- wx
+check nx 255 "skiff: error: guest fault: page fault (#PF) at rip 0x[0-9a-f]*: executing a no-execute page .* fetching 0x" "$probe" -- nx
+check hlt 255 "skiff: error: guest fault: general protection fault (#GP) at rip 0x[0-9a-f]*: privileged instruction hlt " "$probe" -- hlt
+check wrmsr 255 "skiff: error: guest fault: general protection fault (#GP) at rip 0x[0-9a-f]*: privileged instruction wrmsr " "$probe" -- wrmsr
+check ud2 255 "skiff: error: guest fault: invalid opcode (#UD) at rip 0x" "$probe" -- ud2
 
 check stats 0 "" --stats="$js" "$probe" -- exit 0
-grep -q '^  hvt: ' "$err" || { echo "FAIL stats table has no hvt line"; cat "$err"; failed=1; }
+grep -q '^  hvt ([a-z-]*): ' "$err" || { echo "FAIL stats table has no hvt line"; cat "$err"; failed=1; }
 halts=$(jq -r '.hvt.hypercalls.halt' "$js" 2>/dev/null)
 [ "$halts" = 1 ] || { echo "FAIL stats json: hvt.hypercalls.halt = '$halts'"; cat "$js"; failed=1; }
 

@@ -137,3 +137,38 @@ iperf3_run() {
 tap_stat() {
     ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
 }
+
+# ping_checked NS DST COUNT INTERVAL SIZE PATTERN LOGFILE: COUNT echo
+# requests of SIZE bytes filled with PATTERN, every reply checked. Not a
+# flood, and not -q: only then does iputils' ping compare each reply's
+# payload with what it sent ("wrong data byte ..."; its exit status stays 0).
+# Fails on a corrupted payload, a duplicate, or any loss.
+ping_checked() {
+    local ns=$1 dst=$2 count=$3 interval=$4 size=$5 pattern=$6 logf=$7 deadline replies
+    deadline=$(awk -v c="$count" -v i="$interval" 'BEGIN { printf "%d", c * i + 30 }')
+    timeout $((deadline + 30)) ip netns exec "$ns" ping -n -c "$count" -i "$interval" -s "$size" \
+        -p "$pattern" -w "$deadline" "$dst" >"$logf" 2>&1 ||
+        die "ping $dst failed: $(grep -E 'transmitted|rror' "$logf" | tail -3)"
+    grep -q "wrong data byte" "$logf" && die "corrupted echo payload: $(grep -m1 'wrong data' "$logf")"
+    grep -q "DUP!" "$logf" && die "duplicate echo replies: $(grep -m1 'DUP!' "$logf")"
+    replies=$(grep -c "^$((size + 8)) bytes from $dst: icmp_seq=" "$logf" || true)
+    [ "$replies" = "$count" ] || die "$replies intact replies of $((size + 8)) bytes, expected $count"
+    grep -qE "^$count packets transmitted, $count received, 0% packet loss" "$logf" ||
+        die "loss: $(grep transmitted "$logf" || tail -3 "$logf")"
+}
+
+# stream_checked NS_FROM NS_TO DST BYTES LOGPREFIX: one TCP stream of exactly
+# BYTES from NS_FROM to DST (in NS_TO), every byte checked by streamcheck
+# (tests/integration/streamcheck.c): both ends must report BYTES.
+stream_checked() {
+    local from=$1 to=$2 dst=$3 bytes=$4 pre=$5 rpid seed=$RANDOM
+    local sc=${STREAMCHECK:?STREAMCHECK must name the streamcheck program}
+    timeout 150 ip netns exec "$to" "$sc" recv "$dst" 5301 "$bytes" "$seed" >"$pre.recv" 2>&1 &
+    rpid=$!
+    _PIDS+=("$rpid")
+    timeout 120 ip netns exec "$from" "$sc" send "$dst" 5301 "$bytes" "$seed" >"$pre.send" 2>&1 ||
+        die "stream to $dst: $(cat "$pre.send")"
+    wait "$rpid" || die "stream to $dst: $(cat "$pre.recv")"
+    grep -qx "streamcheck: sent $bytes bytes" "$pre.send" || die "stream: $(cat "$pre.send")"
+    grep -qx "streamcheck: received $bytes bytes" "$pre.recv" || die "stream: $(cat "$pre.recv")"
+}

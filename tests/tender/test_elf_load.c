@@ -314,7 +314,9 @@ static void test_abi_note_errors(void **state)
     tb_clear_notes(&t);
     tb_add_abi(&t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION + 1);
     tb_add_manifest(&t, &m);
-    expect_error(&t, "ABI version 2");
+    char want[48];
+    snprintf(want, sizeof want, "supports version %u", SKIFF_ABI_VERSION);
+    expect_error(&t, want);
 
     tb_init(&t);
     tb_clear_notes(&t);

@@ -9,12 +9,12 @@
 #include "pio.h"
 
 #define NSEC_PER_SEC 1000000000ull
-#define MSR_FS_BASE  0xc0000100u
 
 static struct {
     uint64_t tsc_freq; /* Hz */
     uint64_t tsc_base; /* TSC at hc_init: monotonic time 0 */
     unsigned nic_count;
+    uint32_t features; /* SKIFF_HVT_F_* */
 } hvt;
 
 static void hypercall(enum skiff_hvt_hc nr, volatile void *arg)
@@ -27,6 +27,7 @@ const char *hc_init(const struct skiff_boot_info *bi)
     hvt.tsc_freq = bi->tsc_freq;
     hvt.tsc_base = cpu_rdtsc();
     hvt.nic_count = bi->nic_count <= SKIFF_MAX_NICS ? bi->nic_count : 0;
+    hvt.features = bi->hvt_features;
     /* The clock's scaling (below) needs 0 < freq < UINT64_MAX / 1e9. */
     if (hvt.tsc_freq == 0 || hvt.tsc_freq >= UINT64_MAX / NSEC_PER_SEC) {
         hvt.tsc_freq = 1; /* keep the clock from dividing by zero */
@@ -116,8 +117,13 @@ enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len
 
 int hc_set_tls_base(uintptr_t base)
 {
-    cpu_wrmsr(MSR_FS_BASE, base);
-    return 0;
+    if (hvt.features & SKIFF_HVT_F_WRFSBASE) {
+        cpu_wrfsbase(base); /* no exit */
+        return 0;
+    }
+    volatile struct skiff_hc_set_tls a = { .base = base, .ret = -1 };
+    hypercall(SKIFF_HC_SET_TLS, &a);
+    return a.ret == 0 ? 0 : -1;
 }
 
 _Noreturn void hc_exit(int status, const char *msg)

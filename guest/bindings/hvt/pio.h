@@ -1,7 +1,8 @@
 /*
- * x86_64 privileged instructions the hvt guest uses: port output (hypercalls
- * and kicks), the time-stamp counter, and MSR writes. The hvt guest runs in
- * ring 0 of its own VM, so these are plain instructions.
+ * x86_64 instructions the hvt guest uses to reach its tender: port output
+ * (hypercalls and kicks; the TSS I/O bitmap opens those ports), the
+ * time-stamp counter and wrfsbase. The guest runs at CPL 3 of its own VM
+ * (see the tender's hvt/x86_64/lowmem.h): hlt, cli and wrmsr would fault.
  */
 #ifndef SKIFF_HVT_PIO_H
 #define SKIFF_HVT_PIO_H
@@ -21,18 +22,17 @@ static inline uint64_t cpu_rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
-static inline void cpu_wrmsr(uint32_t msr, uint64_t value)
+/* Only when the tender set SKIFF_HVT_F_WRFSBASE (CR4.FSGSBASE on). */
+static inline void cpu_wrfsbase(uint64_t base)
 {
-    __asm__ __volatile__("wrmsr"
-                         :
-                         : "c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))
-                         : "memory");
+    __asm__ __volatile__("wrfsbase %0" : : "r"(base) : "memory");
 }
 
+/* After HALT the tender never resumes the vCPU; if it did, stay here. */
 static inline void cpu_halt_forever(void)
 {
     for (;;)
-        __asm__ __volatile__("cli\n\thlt");
+        __asm__ __volatile__("pause");
 }
 
 #endif /* SKIFF_HVT_PIO_H */

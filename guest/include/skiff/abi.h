@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#define SKIFF_ABI_VERSION 1u
+#define SKIFF_ABI_VERSION 2u
 
 /* Targets, as carried in the ABI note. */
 #define SKIFF_TARGET_SPT 1u
@@ -111,10 +111,18 @@ struct skiff_boot_info {
     int32_t spt_timer_fd;   /* spt: timerfd in the epoll set for deadlines */
     int32_t spt_console_fd; /* spt: console output fd */
     int32_t spt_exit_fd;    /* spt: eventfd; guest writes exit status + 1 */
+    uint32_t hvt_features;  /* hvt: SKIFF_HVT_F_*; spt: 0 */
+    uint32_t poll_max_ns;   /* ring modes: longest the guest may poll its
+                             * rings before sleeping (0: never poll) */
     struct skiff_boot_nic nics[SKIFF_MAX_NICS];
 };
-_Static_assert(__builtin_offsetof(struct skiff_boot_info, nics) == 88, "abi");
-_Static_assert(sizeof(struct skiff_boot_info) == 88 + 128 * SKIFF_MAX_NICS, "abi");
+_Static_assert(__builtin_offsetof(struct skiff_boot_info, nics) == 96, "abi");
+_Static_assert(sizeof(struct skiff_boot_info) == 96 + 128 * SKIFF_MAX_NICS, "abi");
+
+/* hvt features the tender enabled for this run. */
+#define SKIFF_HVT_F_WRFSBASE                                                                       \
+    0x1u /* CR4.FSGSBASE on: set the TLS base with                                                 \
+          * wrfsbase, else with SKIFF_HC_SET_TLS */
 
 /* ----------------------------------------------------------- hvt hypercalls
  * A hypercall is a 32-bit OUT to SKIFF_HVT_PIO_BASE + number, carrying the
@@ -123,6 +131,7 @@ _Static_assert(sizeof(struct skiff_boot_info) == 88 + 128 * SKIFF_MAX_NICS, "abi
  */
 #define SKIFF_HVT_PIO_BASE 0x500u
 #define SKIFF_HVT_PIO_KICK 0x4ffu
+#define SKIFF_HC_PORTS     16u /* ports reserved for hypercalls from PIO_BASE */
 
 enum skiff_hvt_hc {
     SKIFF_HC_WALLTIME = 1,
@@ -131,8 +140,10 @@ enum skiff_hvt_hc {
     SKIFF_HC_NETWRITE = 4,
     SKIFF_HC_NETREAD = 5,
     SKIFF_HC_HALT = 6,
-    SKIFF_HC_MAX = 7
+    SKIFF_HC_SET_TLS = 7,
+    SKIFF_HC_MAX = 8
 };
+_Static_assert(SKIFF_HC_MAX <= SKIFF_HC_PORTS, "hypercall ports");
 
 struct skiff_hc_walltime {
     uint64_t nsecs; /* OUT */
@@ -151,6 +162,10 @@ struct skiff_hc_net {
     uint64_t data;   /* IN gpa */
     uint64_t len;    /* IN: buffer length; OUT (read): frame length */
     int64_t ret;     /* OUT: 0 ok, 1 again, 2 closed, -1 error */
+};
+struct skiff_hc_set_tls {
+    uint64_t base; /* IN: new FS base (canonical) */
+    int64_t ret;   /* OUT: 0 or -1 */
 };
 struct skiff_hc_halt {
     uint64_t exit_status; /* IN */

@@ -9,9 +9,15 @@
  *   badport    OUT to a port that is not a hypercall
  *   fault      write below 1 MiB (unmapped)
  *   wx         write to its own code (read-only page)
- *   hlt        halt the CPU without the HALT hypercall
+ *   nx         jump into data (no-execute page)
+ *   hlt, wrmsr privileged instructions (the guest runs at CPL 3)
+ *   ud2        an invalid opcode
  *   abort      exit 255 with an abort message
- *   wall       print whether the wall clock looks sane
+ *   wall       print whether the wall clock looks sane and the monotonic
+ *              clock (TSC) keeps time with it
+ *   tls        set the TLS base twice and read through %fs
+ *   exitcost N time N hypercalls that exit to the tender (WALLTIME) and
+ *              print the mean round trip in ns (bench/hvt_exits.sh)
  *   sleep      yield forever
  */
 #include <stdint.h>
@@ -28,6 +34,24 @@ static void outl(uint16_t port, uint32_t v)
 static void hypercall(unsigned nr, uint64_t gpa)
 {
     outl((uint16_t)(SKIFF_HVT_PIO_BASE + nr), (uint32_t)gpa);
+}
+
+static uint64_t fs_read(void)
+{
+    uint64_t v;
+    __asm__ __volatile__("movq %%fs:8, %0" : "=r"(v) : : "memory");
+    return v;
+}
+
+/* Two TLS blocks in turn: %fs:8 must follow the base each time. */
+static int tls_check(void)
+{
+    static uint64_t a[2] = { 0, 0x1111111111111111ull }, b[2] = { 0, 0x2222222222222222ull };
+    int ok = solo5_set_tls_base((uintptr_t)a) == SOLO5_R_OK && fs_read() == a[1] &&
+             solo5_set_tls_base((uintptr_t)b) == SOLO5_R_OK && fs_read() == b[1] &&
+             solo5_set_tls_base(0x800000000000ull) == SOLO5_R_EINVAL;
+    skiff_printf("hvt_probe: tls %s\n", ok ? "ok" : "WRONG");
+    return ok ? 0 : 1;
 }
 
 static int starts(const char *s, const char *p)
@@ -71,17 +95,45 @@ int solo5_app_main(const struct solo5_start_info *si)
     }
     if (strcmp(cmd, "wx") == 0)
         *(volatile uint8_t *)(uintptr_t)&solo5_app_main = 0xc3;
+    if (strcmp(cmd, "nx") == 0) {
+        static volatile uint8_t ret_insn[16] = { 0xc3 }; /* ret, in .data */
+        ((void (*)(void))(uintptr_t)ret_insn)();
+    }
     if (strcmp(cmd, "hlt") == 0)
-        __asm__ __volatile__("cli\n\thlt");
+        __asm__ __volatile__("hlt");
+    if (strcmp(cmd, "wrmsr") == 0)
+        __asm__ __volatile__("wrmsr" : : "c"(0xc0000100u), "a"(0), "d"(0));
+    if (strcmp(cmd, "ud2") == 0)
+        __asm__ __volatile__("ud2");
+    if (strcmp(cmd, "tls") == 0)
+        return tls_check();
+    if (starts(cmd, "exitcost ")) {
+        uint64_t n = 0;
+        for (const char *p = cmd + 9; *p >= '0' && *p <= '9'; p++)
+            n = n * 10 + (uint64_t)(*p - '0');
+        if (n == 0)
+            n = 1;
+        uint64_t t0 = solo5_clock_monotonic();
+        for (uint64_t i = 0; i < n; i++)
+            (void)solo5_clock_wall(); /* one WALLTIME hypercall: an exit */
+        uint64_t dt = solo5_clock_monotonic() - t0;
+        skiff_printf("hvt_probe: exitcost %llu exits, %llu ns each\n", (unsigned long long)n,
+                     (unsigned long long)(dt / n));
+        return 0;
+    }
     if (strcmp(cmd, "abort") == 0)
         solo5_abort();
     if (strcmp(cmd, "wall") == 0) {
-        /* After 2020-01-01 and a monotonic clock that moves. */
-        uint64_t t0 = solo5_clock_monotonic();
-        int ok = solo5_clock_wall() > 1577836800ull * 1000000000ull;
-        solo5_yield(t0 + 20000000ull, NULL);
-        ok = ok && solo5_clock_monotonic() - t0 >= 20000000ull;
-        skiff_printf("hvt_probe: clocks %s\n", ok ? "ok" : "WRONG");
+        /* After 2020-01-01, and over 200 ms the monotonic clock (the TSC at
+         * the rate the tender reported) agrees with the host's wall clock
+         * within 2 %: a wrong TSC rate shows here. */
+        uint64_t t0 = solo5_clock_monotonic(), w0 = solo5_clock_wall();
+        int ok = w0 > 1577836800ull * 1000000000ull;
+        solo5_yield(t0 + 200000000ull, NULL);
+        uint64_t dt = solo5_clock_monotonic() - t0, dw = solo5_clock_wall() - w0;
+        ok = ok && dt >= 200000000ull && dt * 100 >= dw * 98 && dt * 100 <= dw * 102;
+        skiff_printf("hvt_probe: clocks %s (monotonic %llu ns, wall %llu ns)\n",
+                     ok ? "ok" : "WRONG", (unsigned long long)dt, (unsigned long long)dw);
         return ok ? 0 : 1;
     }
     if (strcmp(cmd, "sleep") == 0)

@@ -12,6 +12,8 @@
 
 #include <sys/ioctl.h>
 
+#include "hvt_x86_64.h"
+#include "lowmem.h"
 #include "skiff/abi.h"
 
 int skiff_hvt_arch_kick_bind(int vm_fd, unsigned nic, int fd)
@@ -47,6 +49,14 @@ static void decode_io(const struct kvm_run *run, size_t run_size, struct hvt_exi
         out->arg = v;
         return;
     }
+    if (out_dir && size == 4 && run->io.count == 1 && off <= run_size - 4 &&
+        port == LOW_FAULT_PORT) {
+        uint32_t v;
+        memcpy(&v, (const uint8_t *)run + off, sizeof v);
+        out->kind = HVT_EXIT_FAULT;
+        out->arg = v;
+        return;
+    }
     out->kind = HVT_EXIT_FATAL;
     if (out_dir && port == SKIFF_HVT_PIO_KICK && size == 4 && off <= run_size - 4) {
         uint32_t v;
@@ -65,10 +75,15 @@ void skiff_hvt_arch_decode(const struct kvm_run *run, size_t run_size, struct hv
     memset(out, 0, sizeof *out);
     switch (run->exit_reason) {
     case KVM_EXIT_IO: decode_io(run, run_size, out); return;
-    case KVM_EXIT_HLT: out->kind = HVT_EXIT_HLT; return;
+    case KVM_EXIT_HLT:
+        /* Cannot happen at CPL 3 (hlt faults), but say what it was. */
+        fatal(out, "guest halted the CPU (hlt)");
+        return;
     case KVM_EXIT_SHUTDOWN:
-        fatal(out, "guest triple fault (VM shutdown; an exception with no "
-                   "handler, e.g. a bad pointer or a write to code)");
+        /* The exception stubs report faults; a shutdown means even that
+         * failed (e.g. a fault while delivering one). */
+        fatal(out, "guest triple fault (VM shutdown: an exception the guest's "
+                   "exception stubs could not report)");
         out->regs_lost = true; /* KVM has reset the vCPU by now */
         return;
     case KVM_EXIT_MMIO:
@@ -87,12 +102,41 @@ void skiff_hvt_arch_decode(const struct kvm_run *run, size_t run_size, struct hv
         return;
     case KVM_EXIT_INTERNAL_ERROR:
         out->kind = HVT_EXIT_FATAL;
-        snprintf(out->msg, sizeof out->msg, "KVM internal error (suberror %u)",
-                 run->internal.suberror);
+        if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
+            snprintf(out->msg, sizeof out->msg,
+                     "KVM could not emulate a guest instruction (internal error, "
+                     "suberror 1: an instruction KVM's emulator lacks)");
+        else
+            snprintf(out->msg, sizeof out->msg, "KVM internal error (suberror %u)",
+                     run->internal.suberror);
         return;
     default:
         out->kind = HVT_EXIT_FATAL;
         snprintf(out->msg, sizeof out->msg, "unexpected VM exit (reason %u)", run->exit_reason);
         return;
     }
+}
+
+void skiff_hvt_arch_fault(const struct skiff_vm *vm, int vcpu_fd, uint64_t arg, char *out,
+                          size_t len)
+{
+    struct kvm_sregs sr;
+    uint64_t cr2 = 0;
+    if (ioctl(vcpu_fd, KVM_GET_SREGS, &sr) == 0)
+        cr2 = sr.cr2;
+    skiff_x86_describe_fault(vm, arg, cr2, out, len);
+}
+
+int skiff_hvt_arch_set_tls(int vcpu_fd, uint64_t base)
+{
+    struct {
+        struct kvm_msrs hdr;
+        struct kvm_msr_entry e;
+    } m;
+    memset(&m, 0, sizeof m);
+    m.hdr.nmsrs = 1;
+    m.e.index = 0xc0000100u; /* MSR_FS_BASE */
+    m.e.data = base;
+    int r = ioctl(vcpu_fd, KVM_SET_MSRS, &m);
+    return r == 1 ? 0 : (r < 0 ? -errno : -EINVAL);
 }

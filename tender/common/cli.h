@@ -32,15 +32,17 @@ struct skiff_cli {
 };
 
 enum skiff_cli_result {
-    SKIFF_CLI_RUN,   /* parsed: run the image */
-    SKIFF_CLI_EXIT,  /* --help / --version printed: exit 0 */
-    SKIFF_CLI_ERROR, /* error printed: exit 1 */
+    SKIFF_CLI_RUN,     /* parsed: run the image */
+    SKIFF_CLI_EXIT,    /* --help printed: exit 0 */
+    SKIFF_CLI_VERSION, /* --version: print the version (and host), exit 0 */
+    SKIFF_CLI_CHECK,   /* --check: report what the host supports */
+    SKIFF_CLI_ERROR,   /* error printed: exit 1 */
 };
 
 #define SKIFF_SPIN_US_DEFAULT 50u
 #define SKIFF_SPIN_US_MAX     1000000u
 
-/* Parse argv. Help/version go to `out`, errors to `err`. */
+/* Parse argv. Help goes to `out`, errors to `err`. */
 enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *cli, FILE *out,
                                       FILE *err);
 

@@ -19,6 +19,7 @@
 
 #include "datapath.h"
 #include "guest_mem.h"
+#include "hvt_arch.h"
 
 #define PUTS_MAX      4096u                     /* console bytes per PUTS; the rest is cut */
 #define ABORT_MSG_MAX 512u                      /* bytes of a HALT abort message */
@@ -247,6 +248,20 @@ static enum hvt_hc_result hc_halt(struct hvt *h, uint64_t gpa)
     return HVT_HC_END;
 }
 
+/* The TLS base: the guest cannot write MSR_FS_BASE at CPL 3, and without
+ * FSGSBASE (PVM hosts) has no wrfsbase either. */
+static enum hvt_hc_result hc_set_tls(struct hvt *h, uint64_t gpa)
+{
+    struct skiff_hc_set_tls a;
+    if (!arg_in(h, gpa, &a, sizeof a))
+        return bad_arg(h, SKIFF_HC_SET_TLS, gpa);
+    uint64_t top = a.base >> 47; /* canonical: bits 63..47 all equal */
+    a.ret =
+        (top == 0 || top == 0x1ffff) && skiff_hvt_arch_set_tls(h->vcpu_fd, a.base) == 0 ? 0 : -1;
+    arg_out(h, gpa, &a, sizeof a);
+    return HVT_HC_CONTINUE;
+}
+
 enum hvt_hc_result skiff_hvt_hypercall(struct hvt *h, unsigned nr, uint64_t gpa)
 {
     switch (nr) {
@@ -256,6 +271,7 @@ enum hvt_hc_result skiff_hvt_hypercall(struct hvt *h, unsigned nr, uint64_t gpa)
     case SKIFF_HC_NETWRITE: return hc_netwrite(h, gpa);
     case SKIFF_HC_NETREAD: return hc_netread(h, gpa);
     case SKIFF_HC_HALT: return hc_halt(h, gpa);
+    case SKIFF_HC_SET_TLS: return hc_set_tls(h, gpa);
     default: skiff_hvt_end_error(h, "guest hypercall %u: no such hypercall", nr); return HVT_HC_END;
     }
 }

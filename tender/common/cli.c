@@ -42,7 +42,8 @@ static void usage(FILE *f)
             "  --stats[=FILE]        print per-NIC statistics at exit (SIGUSR1 prints\n"
             "                        them any time); with FILE also write them as JSON\n"
             "  --help                show this help\n"
-            "  --version             show the version\n"
+            "  --version             show the version and the host's KVM kind\n"
+            "  --check               say what this host can run (spt, hvt, TAP)\n"
             "\n"
             "Every NIC the image declares needs exactly one --net option.\n"
             "\n"
@@ -279,10 +280,10 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
             usage(out);
             return SKIFF_CLI_EXIT;
         }
-        if (strcmp(a, "--version") == 0) {
-            fprintf(out, "skiff %s\n", SKIFF_VERSION);
-            return SKIFF_CLI_EXIT;
-        }
+        if (strcmp(a, "--version") == 0)
+            return SKIFF_CLI_VERSION;
+        if (strcmp(a, "--check") == 0)
+            return SKIFF_CLI_CHECK;
         if (strncmp(a, "--mem=", 6) == 0) {
             r = opt_mem(cli, a, a + 6, err);
         } else if (strncmp(a, "--net:", 6) == 0) {

@@ -15,9 +15,10 @@
  * counts them per NIC (guest_kicks). */
 struct skiff_exit_stats {
     uint64_t hypercall[SKIFF_HC_MAX]; /* by hypercall number (0 unused) */
-    uint64_t hlt;                     /* guest executed hlt */
+    uint64_t faults;                  /* guest exceptions (fatal) */
     uint64_t other;                   /* anything else (fatal) */
     uint64_t poll_sleeps;             /* POLL hypercalls that blocked */
+    const char *host;                 /* KVM kind id ("pvm", "kvm-vmx"...), set at start */
 };
 
 /* Print the table to f. `exits` is NULL unless the backend counts VM exits. */

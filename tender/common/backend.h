@@ -30,7 +30,7 @@ struct skiff_end {
     uint64_t addr;   /* FAULT: faulting address */
     uint64_t detail; /* SYSCALL: number; FAULT: instruction pointer */
     uint32_t arch;   /* SYSCALL: audit arch of the call */
-    char msg[160];   /* ERROR: one line, no prefix, no newline */
+    char msg[256];   /* ERROR: one line, no prefix, no newline */
 };
 
 struct skiff_backend {

@@ -88,7 +88,9 @@ int skiff_hvt_seccomp_build(struct hvt *h)
         r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(futex), 1, &c);
     }
     r |= allow_ioctl(ctx, h->vcpu_fd, KVM_RUN);
-    r |= allow_ioctl(ctx, h->vcpu_fd, KVM_GET_REGS); /* fault reports */
+    r |= allow_ioctl(ctx, h->vcpu_fd, KVM_GET_REGS);  /* fault reports */
+    r |= allow_ioctl(ctx, h->vcpu_fd, KVM_GET_SREGS); /* fault reports (cr2) */
+    r |= allow_ioctl(ctx, h->vcpu_fd, KVM_SET_MSRS);  /* SET_TLS: FS base */
     r |= allow_fd(ctx, "epoll_wait", vm->epoll_fd);
     r |= allow_fd(ctx, "epoll_pwait", vm->epoll_fd);
     r |= allow_fd(ctx, "timerfd_settime", vm->timer_fd);

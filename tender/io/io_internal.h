@@ -1,6 +1,6 @@
 /*
  * Shared state of the I/O thread and the interface each mode (event, poll)
- * implements. Private to tender/io_*.c.
+ * implements. Private to tender/io/io_*.c.
  */
 #ifndef SKIFF_IO_INTERNAL_H
 #define SKIFF_IO_INTERNAL_H

@@ -25,6 +25,7 @@ static const char *const drop_names[SKIFF_DROP_MAX] = {
 static const char *const hc_names[SKIFF_HC_MAX] = {
     [SKIFF_HC_WALLTIME] = "walltime", [SKIFF_HC_POLL] = "poll",       [SKIFF_HC_PUTS] = "puts",
     [SKIFF_HC_NETWRITE] = "netwrite", [SKIFF_HC_NETREAD] = "netread", [SKIFF_HC_HALT] = "halt",
+    [SKIFF_HC_SET_TLS] = "set_tls",
 };
 
 static const char *io_name(unsigned mode)
@@ -96,10 +97,10 @@ static void exit_snapshot(const struct skiff_exit_stats *c, const struct skiff_n
         s->e.hypercall[i] = CMM_LOAD_SHARED(c->hypercall[i]);
         s->exits += s->e.hypercall[i];
     }
-    s->e.hlt = CMM_LOAD_SHARED(c->hlt);
+    s->e.faults = CMM_LOAD_SHARED(c->faults);
     s->e.other = CMM_LOAD_SHARED(c->other);
     s->e.poll_sleeps = CMM_LOAD_SHARED(c->poll_sleeps);
-    s->exits += s->e.hlt + s->e.other;
+    s->exits += s->e.faults + s->e.other;
     for (unsigned i = 0; i < count; i++) {
         s->kicks += CMM_LOAD_SHARED(nics[i].stats.guest_kicks);
         s->frames +=
@@ -117,13 +118,13 @@ static void print_exits(FILE *f, const struct skiff_exit_stats *c, const struct 
 {
     struct exit_snap s;
     exit_snapshot(c, nics, count, &s);
-    fprintf(f, "  hvt: %" PRIu64 " exits (", s.exits);
+    fprintf(f, "  hvt (%s): %" PRIu64 " exits (", c->host ? c->host : "kvm", s.exits);
     for (int i = 1; i < SKIFF_HC_MAX; i++)
         fprintf(f, "%s %" PRIu64 ", ", hc_names[i], s.e.hypercall[i]);
     fprintf(f,
-            "hlt %" PRIu64 ", other %" PRIu64 "), %" PRIu64 " poll sleeps, "
+            "faults %" PRIu64 ", other %" PRIu64 "), %" PRIu64 " poll sleeps, "
             "%" PRIu64 " ioeventfd kicks, %.4f exits/frame\n",
-            s.e.hlt, s.e.other, s.e.poll_sleeps, s.kicks, exits_per_frame(&s));
+            s.e.faults, s.e.other, s.e.poll_sleeps, s.kicks, exits_per_frame(&s));
 }
 
 static void print_drops(FILE *f, const char *dir, const uint64_t d[SKIFF_DROP_MAX])
@@ -205,14 +206,15 @@ static void json_exits(FILE *f, const struct skiff_exit_stats *c, const struct s
 {
     struct exit_snap s;
     exit_snapshot(c, nics, count, &s);
-    fprintf(f, ",\n \"hvt\": {\"exits\": %" PRIu64 ", \"hypercalls\": {", s.exits);
+    fprintf(f, ",\n \"hvt\": {\"host\": \"%s\", \"exits\": %" PRIu64 ", \"hypercalls\": {",
+            c->host ? c->host : "kvm", s.exits);
     for (int i = 1; i < SKIFF_HC_MAX; i++)
         fprintf(f, "%s\"%s\": %" PRIu64, i > 1 ? ", " : "", hc_names[i], s.e.hypercall[i]);
     fprintf(f,
-            "}, \"hlt\": %" PRIu64 ", \"other\": %" PRIu64 ", \"poll_hypercalls\": %" PRIu64
+            "}, \"faults\": %" PRIu64 ", \"other\": %" PRIu64 ", \"poll_hypercalls\": %" PRIu64
             ", \"poll_sleeps\": %" PRIu64 ", \"ioeventfd_kicks\": %" PRIu64 ", \"frames\": %" PRIu64
             ", \"exits_per_frame\": %.6f}",
-            s.e.hlt, s.e.other, s.e.hypercall[SKIFF_HC_POLL], s.e.poll_sleeps, s.kicks, s.frames,
+            s.e.faults, s.e.other, s.e.hypercall[SKIFF_HC_POLL], s.e.poll_sleeps, s.kicks, s.frames,
             exits_per_frame(&s));
 }
 

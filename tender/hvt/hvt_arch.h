@@ -1,9 +1,10 @@
 /*
  * What the hvt backend needs from the CPU architecture: putting a fresh vCPU
  * in the state the guest entry expects, the guest's counter frequency,
- * binding the kick doorbell to an eventfd, and telling hypercalls apart from
- * other exits. x86_64/ implements it with port I/O; another architecture
- * provides the same four functions.
+ * binding the kick doorbell to an eventfd, telling hypercalls apart from
+ * other exits, describing guest faults and setting the TLS base. x86_64/
+ * implements it with port I/O; another architecture provides the same
+ * functions.
  */
 #ifndef SKIFF_HVT_ARCH_H
 #define SKIFF_HVT_ARCH_H
@@ -36,7 +37,7 @@ int skiff_hvt_arch_kick_bind(int vm_fd, unsigned nic, int fd);
 struct hvt_exit {
     enum {
         HVT_EXIT_HYPERCALL, /* nr, arg */
-        HVT_EXIT_HLT,       /* the guest halted the CPU */
+        HVT_EXIT_FAULT,     /* a guest exception: arg = where the report is */
         HVT_EXIT_FATAL,     /* anything else: msg says what */
     } kind;
     unsigned nr;
@@ -47,5 +48,13 @@ struct hvt_exit {
 
 /* Classify the exit described by run (run_size bytes, from KVM). */
 void skiff_hvt_arch_decode(const struct kvm_run *run, size_t run_size, struct hvt_exit *out);
+
+/* One line describing a HVT_EXIT_FAULT (report at gpa arg), for the error. */
+void skiff_hvt_arch_fault(const struct skiff_vm *vm, int vcpu_fd, uint64_t arg, char *out,
+                          size_t len);
+
+/* Set the guest's TLS base (x86_64: FS base) from the vCPU thread. 0 or
+ * -errno. */
+int skiff_hvt_arch_set_tls(int vcpu_fd, uint64_t base);
 
 #endif /* SKIFF_HVT_ARCH_H */
