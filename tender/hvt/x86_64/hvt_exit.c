@@ -129,14 +129,14 @@ void skiff_hvt_arch_fault(const struct skiff_vm *vm, int vcpu_fd, uint64_t arg, 
 
 int skiff_hvt_arch_set_tls(int vcpu_fd, uint64_t base)
 {
-    struct {
-        struct kvm_msrs hdr;
-        struct kvm_msr_entry e;
+    union {
+        struct kvm_msrs msrs; /* header + one entry */
+        uint8_t raw[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
     } m;
     memset(&m, 0, sizeof m);
-    m.hdr.nmsrs = 1;
-    m.e.index = 0xc0000100u; /* MSR_FS_BASE */
-    m.e.data = base;
-    int r = ioctl(vcpu_fd, KVM_SET_MSRS, &m);
+    m.msrs.nmsrs = 1;
+    m.msrs.entries[0].index = 0xc0000100u; /* MSR_FS_BASE */
+    m.msrs.entries[0].data = base;
+    int r = ioctl(vcpu_fd, KVM_SET_MSRS, &m.msrs);
     return r == 1 ? 0 : (r < 0 ? -errno : -EINVAL);
 }
