@@ -121,6 +121,14 @@ static int attach_nics(struct skiff_vm *vm, const struct skiff_cli *cli)
         if (skiff_tap_attach(n, net->spec) < 0)
             return -1;
         vm->nic_count = i + 1; /* detach exactly what was attached */
+        for (uint32_t j = 0; j < i && n->ifname[0] != '\0'; j++)
+            if (strcmp(vm->nics[j].ifname, n->ifname) == 0) {
+                fprintf(stderr,
+                        "skiff: error: --net:%s=%s: that is TAP %s, which NIC '%s' already "
+                        "uses (one TAP per NIC)\n",
+                        n->name, net->spec, n->ifname, vm->nics[j].name);
+                return -1;
+            }
         if (net->has_mac)
             memcpy(n->mac, net->mac, sizeof n->mac);
         else
@@ -193,6 +201,34 @@ static void close_direct_nics(struct skiff_vm *vm)
 }
 
 /*
+ * Direct mode has no I/O thread to notice a device going away, so main
+ * watches the packet fds for hang-up and errors (EPOLLONESHOT: once each)
+ * and prints the one line. The guest learns it from its own reads.
+ */
+#define WAIT_TAG_NIC 2u /* epoll tags: 0 exit fd, 1 signals, 2 + i NIC i */
+
+static void watch_direct_nics(struct skiff_vm *vm, int ep)
+{
+    if (vm->io_mode != SKIFF_IO_DIRECT)
+        return;
+    for (unsigned i = 0; i < vm->nic_count; i++) {
+        if (vm->nics[i].gone_reported)
+            continue;
+        struct epoll_event ev = { .events = EPOLLRDHUP | EPOLLONESHOT,
+                                  .data.u32 = WAIT_TAG_NIC + i };
+        (void)epoll_ctl(ep, EPOLL_CTL_ADD, vm->nics[i].fd, &ev);
+    }
+}
+
+static void direct_nic_event(struct skiff_vm *vm, unsigned i, uint32_t events)
+{
+    if (i >= vm->nic_count)
+        return;
+    /* A deleted TAP reports EPOLLERR; a socket whose peer closed, RDHUP. */
+    skiff_nic_report_gone(&vm->nics[i], (events & EPOLLERR) ? "error" : "end of file");
+}
+
+/*
  * Wait for the guest to end or a terminating signal, for at most timeout_ms
  * (forever if negative). Returns the signal number that asked for shutdown,
  * 0 if the guest ended, or -1 when the time ran out.
@@ -211,10 +247,11 @@ static int wait_guest(struct skiff_vm *vm, int sig_fd, int timeout_ms)
     }
     ev.data.u32 = 1;
     epoll_ctl(ep, EPOLL_CTL_ADD, sig_fd, &ev);
+    watch_direct_nics(vm, ep);
 
     int stop_sig = 0;
     for (;;) {
-        struct epoll_event out[2];
+        struct epoll_event out[2 + SKIFF_MAX_NICS];
         int wait_ms = LIVENESS_MS;
         if (timeout_ms >= 0) {
             struct timespec t;
@@ -227,7 +264,7 @@ static int wait_guest(struct skiff_vm *vm, int sig_fd, int timeout_ms)
             if (timeout_ms - spent < wait_ms)
                 wait_ms = (int)(timeout_ms - spent);
         }
-        int n = epoll_wait(ep, out, 2, wait_ms);
+        int n = epoll_wait(ep, out, (int)(sizeof out / sizeof out[0]), wait_ms);
         if (n < 0 && errno != EINTR) {
             fprintf(stderr, "skiff: error: epoll_wait: %s\n", strerror(errno));
             stop_sig = SIGTERM;
@@ -239,6 +276,10 @@ static int wait_guest(struct skiff_vm *vm, int sig_fd, int timeout_ms)
         for (int i = 0; i < n; i++) {
             if (out[i].data.u32 == 0) {
                 guest_done = true;
+                continue;
+            }
+            if (out[i].data.u32 >= WAIT_TAG_NIC) {
+                direct_nic_event(vm, out[i].data.u32 - WAIT_TAG_NIC, out[i].events);
                 continue;
             }
             struct signalfd_siginfo si;
@@ -361,10 +402,13 @@ int main(int argc, char **argv)
          * exit by itself; a second signal or the grace period cancels it. */
         fprintf(stderr, "skiff: %s: closing NICs, waiting up to %d ms for the guest to exit\n",
                 strsignal(stop_sig), GRACE_MS);
-        if (io != NULL)
+        if (io != NULL) {
             skiff_io_close_nics(io);
-        else
+        } else {
+            for (unsigned i = 0; i < vm.nic_count; i++)
+                vm.nics[i].gone_reported = true; /* closed on purpose */
             close_direct_nics(&vm);
+        }
         int again = wait_guest(&vm, sig_fd, GRACE_MS);
         if (again == 0)
             stop_sig = 0;

@@ -177,11 +177,12 @@ static int setup_rings(struct skiff_vm *vm, uint64_t base, struct skiff_boot_nic
     return 0;
 }
 
-static int epoll_add(int epfd, int fd, uint64_t tag)
+/* Add fd to the guest's epoll set; `what` names it for the error line. */
+static int epoll_add(int epfd, int fd, uint64_t tag, const char *what)
 {
     struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-        ERR("epoll_ctl: %s", strerror(errno));
+        ERR("%s (fd %d) cannot be polled (epoll_ctl: %s)", what, fd, strerror(errno));
         return -1;
     }
     return 0;
@@ -198,12 +199,15 @@ static int setup_fds(struct skiff_vm *vm)
         ERR("cannot create guest fds: %s", strerror(errno));
         return -1;
     }
-    if (epoll_add(vm->epoll_fd, vm->timer_fd, UINT64_MAX) < 0)
+    if (epoll_add(vm->epoll_fd, vm->timer_fd, UINT64_MAX, "the guest's timer") < 0)
         return -1;
     for (unsigned i = 0; i < vm->nic_count; i++) {
         const struct skiff_nic *n = &vm->nics[i];
+        char what[SKIFF_NAME_MAX + 64];
+        snprintf(what, sizeof what, "net %s: %s", n->name,
+                 vm->io_mode == SKIFF_IO_DIRECT ? "packet fd" : "wake eventfd");
         int fd = vm->io_mode == SKIFF_IO_DIRECT ? n->fd : n->rx_wake_fd;
-        if (epoll_add(vm->epoll_fd, fd, i) < 0)
+        if (epoll_add(vm->epoll_fd, fd, i, what) < 0)
             return -1;
     }
     return 0;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -162,8 +163,8 @@ static int attach_by_name(struct skiff_nic *nic, const char *ifname)
                     nic->name, ifname, ifname);
         else if (err == EBUSY)
             fprintf(stderr,
-                    "skiff: error: net %s: TAP %s is busy (already attached by "
-                    "another process?)\n",
+                    "skiff: error: net %s: TAP %s is busy: another process, or another "
+                    "--net of this command (as @FD), holds it; a TAP takes one attach\n",
                     nic->name, ifname);
         else if (err == EINVAL)
             fprintf(stderr,
@@ -223,6 +224,60 @@ static void vnet_off(struct skiff_nic *nic, int fd, const char *why)
             "disabled for this NIC\n",
             nic->name, fd, why);
     nic->vnet = false;
+}
+
+/*
+ * Inherited fds that epoll refuses (EPERM: a regular file, /dev/null...)
+ * have no readiness and no frames. One at end of file is a device that is
+ * already closed: it is swapped for an empty pipe, so every mode sees end
+ * of file the ordinary way and the guest sees the NIC closed. Anything
+ * else is refused. Returns 0 (fd usable, maybe swapped) or -1 (printed).
+ */
+static int check_pollable(struct skiff_nic *nic, int fd)
+{
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0) {
+        fprintf(stderr, "skiff: error: net %s: epoll_create1: %s\n", nic->name, strerror(errno));
+        return -1;
+    }
+    struct epoll_event ev = { .events = EPOLLIN };
+    int rc = epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    int err = errno;
+    close(ep);
+    if (rc == 0)
+        return 0;
+    if (err != EPERM) {
+        fprintf(stderr, "skiff: error: net %s: fd %d cannot be watched (epoll_ctl: %s)\n",
+                nic->name, fd, strerror(err));
+        return -1;
+    }
+    char c;
+    ssize_t n;
+    do
+        n = read(fd, &c, 1);
+    while (n < 0 && errno == EINTR);
+    int p[2];
+    if (n != 0) {
+        fprintf(stderr,
+                "skiff: error: net %s: fd %d cannot be polled (epoll_ctl: %s): it is a "
+                "regular file or device, not a packet fd; pass a TAP or a SOCK_SEQPACKET "
+                "or SOCK_DGRAM socket\n",
+                nic->name, fd, strerror(err));
+        return -1;
+    }
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0 || dup3(p[0], fd, O_CLOEXEC) < 0) {
+        fprintf(stderr, "skiff: error: net %s: fd %d: cannot replace it with a pipe: %s\n",
+                nic->name, fd, strerror(errno));
+        return -1;
+    }
+    close(p[0]);
+    close(p[1]);
+    fprintf(stderr,
+            "skiff: warning: net %s: fd %d is at end of file (a file or /dev/null, not a "
+            "packet fd): the guest sees the NIC closed\n",
+            nic->name, fd);
+    nic->gone_reported = true;
+    return 0;
 }
 
 static int attach_inherited(struct skiff_nic *nic, const char *num)
@@ -295,6 +350,8 @@ static int attach_inherited(struct skiff_nic *nic, const char *num)
         if (check_mtu(nic, ifr.ifr_name, mtu) < 0)
             return -1;
     }
+    if (!is_tap && check_pollable(nic, fd) < 0)
+        return -1;
     if (!is_tap && nic->vnet)
         vnet_off(nic, fd, "not a TAP");
     if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
@@ -314,6 +371,7 @@ int skiff_tap_attach(struct skiff_nic *nic, const char *spec)
 {
     nic->fd = -1;
     nic->closed = false;
+    nic->gone_reported = false;
     if (spec == NULL || spec[0] == '\0') {
         fprintf(stderr, "skiff: error: net %s: empty interface name\n", nic->name);
         return -1;
