@@ -118,6 +118,8 @@ static int attach_nics(struct skiff_vm *vm, const struct skiff_cli *cli)
         n->index = i;
         /* Offloads only where rings absorb the large frames (see vnet.h). */
         n->vnet = (m->nics[i].flags & SKIFF_NIC_F_VNET) && vm->io_mode != SKIFF_IO_DIRECT;
+        if (net->has_rate)
+            n->rate = net->rate;
         if (skiff_tap_attach(n, net->spec) < 0)
             return -1;
         vm->nic_count = i + 1; /* detach exactly what was attached */
