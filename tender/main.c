@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -123,14 +124,6 @@ static int attach_nics(struct skiff_vm *vm, const struct skiff_cli *cli)
         if (skiff_tap_attach(n, net->spec) < 0)
             return -1;
         vm->nic_count = i + 1; /* detach exactly what was attached */
-        for (uint32_t j = 0; j < i && n->ifname[0] != '\0'; j++)
-            if (strcmp(vm->nics[j].ifname, n->ifname) == 0) {
-                fprintf(stderr,
-                        "skiff: error: --net:%s=%s: that is TAP %s, which NIC '%s' already "
-                        "uses (one TAP per NIC)\n",
-                        n->name, net->spec, n->ifname, vm->nics[j].name);
-                return -1;
-            }
         if (net->has_mac)
             memcpy(n->mac, net->mac, sizeof n->mac);
         else
@@ -204,30 +197,28 @@ static void close_direct_nics(struct skiff_vm *vm)
 
 /*
  * Direct mode has no I/O thread to notice a device going away, so main
- * watches the packet fds for hang-up and errors (EPOLLONESHOT: once each)
- * and prints the one line. The guest learns it from its own reads.
+ * looks at the packet fds each time it wakes (every LIVENESS_MS at least)
+ * for hang-up and errors, and prints the one line. The guest learns it from
+ * its own reads. (epoll cannot do this for main: a deleted TAP wakes its
+ * waiters as "readable", which main must not ask for on a busy fd.)
  */
-#define WAIT_TAG_NIC 2u /* epoll tags: 0 exit fd, 1 signals, 2 + i NIC i */
-
-static void watch_direct_nics(struct skiff_vm *vm, int ep)
+static void check_direct_nics(struct skiff_vm *vm)
 {
     if (vm->io_mode != SKIFF_IO_DIRECT)
         return;
     for (unsigned i = 0; i < vm->nic_count; i++) {
-        if (vm->nics[i].gone_reported)
+        struct skiff_nic *nic = &vm->nics[i];
+        if (nic->gone_reported)
             continue;
-        struct epoll_event ev = { .events = EPOLLRDHUP | EPOLLONESHOT,
-                                  .data.u32 = WAIT_TAG_NIC + i };
-        (void)epoll_ctl(ep, EPOLL_CTL_ADD, vm->nics[i].fd, &ev);
+        struct pollfd p = { .fd = nic->fd, .events = POLLRDHUP };
+        if (poll(&p, 1, 0) != 1)
+            continue;
+        /* A deleted TAP reports POLLERR; a socket whose peer closed, RDHUP. */
+        if (p.revents & (POLLERR | POLLNVAL))
+            skiff_nic_report_gone(nic, "error");
+        else if (p.revents & (POLLHUP | POLLRDHUP))
+            skiff_nic_report_gone(nic, "end of file");
     }
-}
-
-static void direct_nic_event(struct skiff_vm *vm, unsigned i, uint32_t events)
-{
-    if (i >= vm->nic_count)
-        return;
-    /* A deleted TAP reports EPOLLERR; a socket whose peer closed, RDHUP. */
-    skiff_nic_report_gone(&vm->nics[i], (events & EPOLLERR) ? "error" : "end of file");
 }
 
 /*
@@ -249,11 +240,10 @@ static int wait_guest(struct skiff_vm *vm, int sig_fd, int timeout_ms)
     }
     ev.data.u32 = 1;
     epoll_ctl(ep, EPOLL_CTL_ADD, sig_fd, &ev);
-    watch_direct_nics(vm, ep);
 
     int stop_sig = 0;
     for (;;) {
-        struct epoll_event out[2 + SKIFF_MAX_NICS];
+        struct epoll_event out[2];
         int wait_ms = LIVENESS_MS;
         if (timeout_ms >= 0) {
             struct timespec t;
@@ -272,16 +262,13 @@ static int wait_guest(struct skiff_vm *vm, int sig_fd, int timeout_ms)
             stop_sig = SIGTERM;
             break;
         }
+        check_direct_nics(vm);
         if (n == 0 && !vm->backend->running(vm))
             break;
         bool guest_done = false;
         for (int i = 0; i < n; i++) {
             if (out[i].data.u32 == 0) {
                 guest_done = true;
-                continue;
-            }
-            if (out[i].data.u32 >= WAIT_TAG_NIC) {
-                direct_nic_event(vm, out[i].data.u32 - WAIT_TAG_NIC, out[i].events);
                 continue;
             }
             struct signalfd_siginfo si;
