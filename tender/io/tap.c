@@ -59,8 +59,10 @@ out:
 static int check_mtu(const struct skiff_nic *nic, const char *ifname, unsigned mtu)
 {
     if (mtu < 68 || mtu > UINT16_MAX) {
-        fprintf(stderr, "skiff: error: net %s: interface %s has unsupported MTU %u\n", nic->name,
-                ifname, mtu);
+        fprintf(stderr,
+                "skiff: error: net %s: interface %s has MTU %u; skiff supports 68..%u (set it "
+                "with 'ip link set %s mtu N')\n",
+                nic->name, ifname, mtu, UINT16_MAX, ifname);
         return -1;
     }
     return 0;
