@@ -151,6 +151,30 @@ static int attach_by_name(struct skiff_nic *nic, const char *ifname)
         return -1;
     }
 
+    /* Asked before the attach: once attached (carrier on) the interface
+     * may be moved to another network namespace at once, where this name
+     * means nothing to us (the tests and bench/ do exactly that). */
+    short flags = 0;
+    unsigned mtu = 0;
+    int rc = query_iface(ifname, &flags, &mtu);
+    if (rc < 0) {
+        fprintf(stderr, "skiff: error: net %s: cannot query interface %s: %s\n", nic->name, ifname,
+                strerror(-rc));
+        close(fd);
+        return -1;
+    }
+    if (!(flags & IFF_UP)) {
+        fprintf(stderr,
+                "skiff: error: net %s: interface %s is down: run "
+                "'ip link set %s up'\n",
+                nic->name, ifname, ifname);
+        close(fd);
+        return -1;
+    }
+    if (check_mtu(nic, ifname, mtu) < 0) {
+        close(fd);
+        return -1;
+    }
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (nic->vnet ? IFF_VNET_HDR : 0);
@@ -180,27 +204,6 @@ static int attach_by_name(struct skiff_nic *nic, const char *ifname)
         return -1;
     }
 
-    short flags = 0;
-    unsigned mtu = 0;
-    int rc = query_iface(ifr.ifr_name, &flags, &mtu);
-    if (rc < 0) {
-        fprintf(stderr, "skiff: error: net %s: cannot query interface %s: %s\n", nic->name,
-                ifr.ifr_name, strerror(-rc));
-        close(fd);
-        return -1;
-    }
-    if (!(flags & IFF_UP)) {
-        fprintf(stderr,
-                "skiff: error: net %s: interface %s is down: run "
-                "'ip link set %s up'\n",
-                nic->name, ifr.ifr_name, ifr.ifr_name);
-        close(fd);
-        return -1;
-    }
-    if (check_mtu(nic, ifr.ifr_name, mtu) < 0) {
-        close(fd);
-        return -1;
-    }
     /* Offload settings outlive the fd on a persistent TAP: a plain attach
      * clears what an earlier vnet run left, or the kernel would hand us
      * super-frames we cannot take. Failure just means none were set. */
