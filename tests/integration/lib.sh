@@ -196,7 +196,8 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 fd_count() { ls "/proc/$1/fd" | wc -l; }
 thread_count() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
 
-# tender_log_lines FILE: skiff's own stderr lines, without the --stats table.
+# tender_log_lines FILE: the tender's own lines ("skiff: ..."), without the
+# --stats table (the guest's console output may share the file).
 tender_log_lines() {
-    grep -v -e '^  ' -e '^skiff: stats' "$1" | wc -l
+    grep '^skiff: ' "$1" | grep -vc '^skiff: stats' || true
 }

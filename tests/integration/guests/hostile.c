@@ -8,11 +8,15 @@
  * from a seeded generator; the seed is printed first, so a failing run can
  * be repeated.
  *
- * Command line: <good-ipv4> <seed> [calm]
+ * Command line: <good-ipv4> <seed> [calm|flood]
  *   calm: no attack; "bad" is read normally and, when it closes, the guest
  *   says so once ("hostile: bad closed") and goes on answering on "good",
  *   sleeping in solo5_yield() between frames: a test can then check that a
  *   dead device does not make it spin.
+ *   flood: no corruption; "bad"'s TX ring is kept full of valid frames (the
+ *   write counter pushed to the tender's read counter + ring size, over
+ *   stale slots), so the tender sends on "bad" as fast as it can: the load
+ *   bench/fairness measures the other NIC's latency under.
  * Exits 0, printing its counters, when "good" closes (SIGTERM on skiff).
  *
  * It reaches into the bindings on purpose (the boot info, the kick): a real
@@ -197,14 +201,15 @@ int solo5_app_main(const struct solo5_start_info *si)
     uint8_t ip[4];
     uint64_t seed = 0;
     if (sp1 == NULL || !ping_parse_ipv4(cl, (size_t)(sp1 - cl), ip)) {
-        skiff_printf("hostile: usage: <good-ipv4> <seed> [calm]\n");
+        skiff_printf("hostile: usage: <good-ipv4> <seed> [calm|flood]\n");
         return SOLO5_EXIT_FAILURE;
     }
     const char *s = sp1 + 1, *sp2 = strchr(s, ' ');
     size_t slen = sp2 ? (size_t)(sp2 - s) : strlen(s);
     bool calm = sp2 != NULL && strcmp(sp2 + 1, "calm") == 0;
-    if (!parse_u64(s, slen, &seed) || (sp2 != NULL && !calm)) {
-        skiff_printf("hostile: usage: <good-ipv4> <seed> [calm]\n");
+    bool flood = sp2 != NULL && strcmp(sp2 + 1, "flood") == 0;
+    if (!parse_u64(s, slen, &seed) || (sp2 != NULL && !calm && !flood)) {
+        skiff_printf("hostile: usage: <good-ipv4> <seed> [calm|flood]\n");
         return SOLO5_EXIT_FAILURE;
     }
     rng = seed ? seed : 0x9e3779b97f4a7c15ull;
@@ -248,8 +253,14 @@ int solo5_app_main(const struct solo5_start_info *si)
     uint8_t *reply = mem + BATCH * frame_max;
 
     skiff_printf("hostile: seed %llu, %s, answering on \"good\" %u.%u.%u.%u\n",
-                 (unsigned long long)seed, calm ? "calm" : "attacking \"bad\"", ip[0], ip[1], ip[2],
-                 ip[3]);
+                 (unsigned long long)seed,
+                 calm    ? "calm"
+                 : flood ? "flooding \"bad\""
+                         : "attacking \"bad\"",
+                 ip[0], ip[1], ip[2], ip[3]);
+    if (flood)
+        for (uint64_t i = 0; i < b->slot_count; i++)
+            fill_slot(&t, i);
     uint64_t answered = 0, attacks = 0, loops = 0;
     uint64_t kinds[16] = { 0 };
     bool bad_closed = false;
@@ -269,6 +280,19 @@ int solo5_app_main(const struct solo5_start_info *si)
             }
             if (!busy)
                 solo5_yield(solo5_clock_monotonic() + IDLE_WAIT_NS, NULL);
+            continue;
+        }
+        if (flood) {
+            /* Every slot published, over and over: the old frames again. */
+            uint64_t wc = t.tx_ctrl->rc + b->slot_count;
+            if (wc != t.tx->wc) {
+                put(&t.tx->wsc, wc);
+                put(&t.tx->wc, wc);
+                if (t.tx_ctrl->r_sleep != 0)
+                    hc_kick(t.index);
+            }
+            if (++loops % 256 == 0)
+                solo5_yield(solo5_clock_monotonic(), NULL);
             continue;
         }
         unsigned n = 1 + (unsigned)(rnd() % 64);
