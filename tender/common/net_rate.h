@@ -16,7 +16,7 @@ struct skiff_net_rate {
     uint32_t burst_ms; /* 0: SKIFF_RATE_BURST_MS_DEFAULT */
 };
 
-#define SKIFF_RATE_BURST_MS_DEFAULT 50u
+#define SKIFF_RATE_BURST_MS_DEFAULT 10u
 #define SKIFF_RATE_BURST_MS_MAX     10000u
 #define SKIFF_RATE_MAX              1000000000000ull /* 10^12 per second */
 
