@@ -27,7 +27,7 @@
 
 /* Budget per NIC, per direction, per pass of the I/O loop (see top). */
 #define SKIFF_DP_PASS_FRAMES 32u
-#define SKIFF_DP_PASS_BYTES  (128u * 1024u)
+#define SKIFF_DP_PASS_BYTES  (512u * 1024u)
 
 /*
  * Always-on bounds on what a guest can make the I/O thread do without
