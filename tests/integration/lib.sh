@@ -175,7 +175,7 @@ stream_checked() {
 }
 
 # --- process figures (from /proc), for tests that bound a process's use
-CLK_TCK=$(getconf CLK_TCK)
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100) # no getconf in the nested-KVM VM
 
 # cpu_ticks PID [THREAD-NAME]: user + system clock ticks of a process, or of
 # its threads with that name (skiff names them skiff-io, skiff-guest...).
