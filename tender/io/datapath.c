@@ -117,7 +117,7 @@ uint64_t skiff_dp_limit_check(struct skiff_dp *dp, uint64_t now_ns)
     return earliest(earliest(dp->rx_resume_ns, dp->tx_resume_ns), dp->kick_resume_ns);
 }
 
-/* Is this direction held back by --net-rate right now? */
+/* Is this direction held back right now (--net-rate, resync bound)? */
 static bool held(uint64_t *resume)
 {
     if (*resume == 0)

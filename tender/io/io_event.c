@@ -75,15 +75,19 @@ static void ev_nic_update(struct ev_nic *en)
     }
     if (en->dp->rx_draining && !ev_is_active(&st->drain))
         ev_timer_again(st->loop, &st->drain);
-    if ((en->dp->rx_resume_ns | en->dp->tx_resume_ns | en->dp->kick_resume_ns) != 0 &&
-        !ev_is_active(&en->limit)) {
+    if ((en->dp->rx_resume_ns | en->dp->tx_resume_ns | en->dp->kick_resume_ns) != 0) {
+        /* A hold is in force: the timer must fire at the earliest end. */
         uint64_t now = skiff_dp_now_ns();
         uint64_t resume = skiff_dp_limit_check(en->dp, now);
-        if (resume != 0) {
-            ev_timer_set(&en->limit, (double)(resume - now) / 1e9, 0.);
-            ev_timer_start(st->loop, &en->limit);
+        if (resume == 0) {
+            ev_feed_event(st->loop, &en->limit, EV_TIMER); /* a hold just ended */
         } else {
-            ev_feed_event(st->loop, &en->limit, EV_TIMER); /* the hold just ended */
+            double in = (double)(resume - now) / 1e9;
+            if (!ev_is_active(&en->limit) || in < ev_timer_remaining(st->loop, &en->limit)) {
+                ev_timer_stop(st->loop, &en->limit);
+                ev_timer_set(&en->limit, in, 0.);
+                ev_timer_start(st->loop, &en->limit);
+            }
         }
     }
 }

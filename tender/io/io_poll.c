@@ -129,12 +129,15 @@ static void poll_sleep(struct skiff_io *io, struct poll_state *st)
 
     uint64_t now = now_ns(), resume = 0;
     for (unsigned i = 0; i < st->n; i++) {
-        if (!skiff_dp_tx_prepare_sleep(&io->dps[i]))
-            work = true;
-        draining |= io->dps[i].rx_draining;
+        /* Holds first: one that just ended must not leave TX unannounced
+         * (prepare_sleep announces nothing for a held NIC) while we block
+         * with no timeout. */
         uint64_t r = skiff_dp_limit_check(&io->dps[i], now);
         if (r != 0 && (resume == 0 || r < resume))
             resume = r;
+        if (!skiff_dp_tx_prepare_sleep(&io->dps[i]))
+            work = true;
+        draining |= io->dps[i].rx_draining;
     }
     if (!work) {
         for (unsigned i = 0; i < st->n; i++) {

@@ -17,6 +17,7 @@ out=$(mktemp -d)
 burst=${BURST:-2000}
 
 hvt_bridge_topology "$out" --io=event
+warm_up "$NS1" 10.78.0.2
 ping_checked "$NS1" 10.78.0.2 20 0.05 1400 0f1e2d3c "$out/ping.log"
 ping_checked "$NS2" 10.78.0.1 20 0.05 56 c3d2e1f0 "$out/ping-back.log"
 udp_burst "$NS1" "$NS2" 10.78.0.2 "$burst" >"$out/udp.json" || die "UDP burst failed"
@@ -53,6 +54,7 @@ ip netns del "$NS1"
 ip netns del "$NS2"
 TAG=${TAG}d
 hvt_bridge_topology "$out" --io=direct
+warm_up "$NS1" 10.78.0.2
 ping_checked "$NS1" 10.78.0.2 20 0.05 1400 0f1e2d3c "$out/ping.log"
 kill -TERM "$SKIFF_PID"
 wait_exit "$SKIFF_PID" 30 || true

@@ -139,6 +139,13 @@ tap_stat() {
     ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
 }
 
+# warm_up NS DST: one answered ping (up to 10 s), unchecked: neighbour
+# resolution and a guest still starting are not what a test measures (a
+# slow emulated VM can lose the very first echo).
+warm_up() {
+    timeout 15 ip netns exec "$1" ping -n -c 1 -w 10 "$2" >/dev/null 2>&1 || die "no answer from $2 at all"
+}
+
 # ping_checked NS DST COUNT INTERVAL SIZE PATTERN LOGFILE: COUNT echo
 # requests of SIZE bytes filled with PATTERN, every reply checked. Not a
 # flood, and not -q: only then does iputils' ping compare each reply's
