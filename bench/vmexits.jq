@@ -62,6 +62,9 @@ def raw:
      irq_window: (if $r then ($by.irq_window // 0) else null end),
      ext_intr: (if $r then ($by.ext_intr // 0) else null end),
      npf: (if $r then ($by.npf // 0) else null end), msr: (if $r then ($by.msr // 0) else null end),
+     # nested page faults that mapped a page (KVM pf_fixed): a VM's first
+     # touch of a page, which a long-running VM has behind it
+     first_touch: (if $src.stats then ($c["kvm.pf_fixed"] // 0) else null end),
      uexits: (if $ev then sumkeys($c; "^uexit\\.") else null end),
      pio_exits: (if $ev then sumkeys($c; "^pio\\.") else null end),
      irqs: (if $src.stats then ($c["kvm.irq_injections"] // 0) else null end),
@@ -79,7 +82,8 @@ def perframe:
   . as $r | ($r.frames | if . > 0 then . else null end) as $f
   | def pf($v): if $v == null or $f == null then null else $v / $f end;
     {exits: pf($r.exits), io: pf($r.io), hlt: pf($r.hlt), irq_window: pf($r.irq_window),
-     ext_intr: pf($r.ext_intr), npf: pf($r.npf), msr: pf($r.msr),
+     ext_intr: pf($r.ext_intr), npf: pf($r.npf), msr: pf($r.msr), first_touch: pf($r.first_touch),
+     warm_exits: (if $r.exits == null then null else pf($r.exits - ($r.first_touch // 0)) end),
      # the rest of the exits; snapshot skew can make it a hair negative
      other: (if $r.exits == null or $r.io == null then null
              else pf([$r.exits - $r.io - $r.hlt - $r.irq_window - $r.ext_intr - $r.npf - $r.msr, 0] | max) end),
