@@ -153,12 +153,11 @@ warm_up() {
 # Fails on a corrupted payload, a duplicate, or any loss.
 ping_checked() {
     local ns=$1 dst=$2 count=$3 interval=$4 size=$5 pattern=$6 logf=$7 deadline replies
-    deadline=$(awk -v c="$count" -v i="$interval" 'BEGIN { printf "%d", c * i + 30 }')
-    # -W, not -w: with a deadline iputils keeps sending until COUNT replies
-    # are in, so a latency spike makes it send more and call the ones still
-    # in flight at exit "lost". -W sends exactly COUNT and waits for each.
-    timeout $((deadline + 30)) ip netns exec "$ns" ping -n -c "$count" -i "$interval" -s "$size" \
-        -p "$pattern" -W 10 "$dst" >"$logf" 2>&1 ||
+    deadline=$(awk -v c="$count" -v i="$interval" 'BEGIN { printf "%d", c * i + 60 }')
+    # No -w: with it ping sends past COUNT while a reply is late. -W 5: how
+    # long to wait for the last replies.
+    timeout "$deadline" ip netns exec "$ns" ping -n -c "$count" -i "$interval" -s "$size" \
+        -p "$pattern" -W 5 "$dst" >"$logf" 2>&1 ||
         die "ping $dst failed: $(grep -E 'transmitted|rror' "$logf" | tail -3)"
     grep -q "wrong data byte" "$logf" && die "corrupted echo payload: $(grep -m1 'wrong data' "$logf")"
     grep -q "DUP!" "$logf" && die "duplicate echo replies: $(grep -m1 'DUP!' "$logf")"
