@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -118,6 +119,8 @@ static int attach_nics(struct skiff_vm *vm, const struct skiff_cli *cli)
         n->index = i;
         /* Offloads only where rings absorb the large frames (see vnet.h). */
         n->vnet = (m->nics[i].flags & SKIFF_NIC_F_VNET) && vm->io_mode != SKIFF_IO_DIRECT;
+        if (net->has_rate)
+            n->rate = net->rate;
         if (skiff_tap_attach(n, net->spec) < 0)
             return -1;
         vm->nic_count = i + 1; /* detach exactly what was attached */
@@ -193,6 +196,32 @@ static void close_direct_nics(struct skiff_vm *vm)
 }
 
 /*
+ * Direct mode has no I/O thread to notice a device going away, so main
+ * looks at the packet fds each time it wakes (every LIVENESS_MS at least)
+ * for hang-up and errors, and prints the one line. The guest learns it from
+ * its own reads. (epoll cannot do this for main: a deleted TAP wakes its
+ * waiters as "readable", which main must not ask for on a busy fd.)
+ */
+static void check_direct_nics(struct skiff_vm *vm)
+{
+    if (vm->io_mode != SKIFF_IO_DIRECT)
+        return;
+    for (unsigned i = 0; i < vm->nic_count; i++) {
+        struct skiff_nic *nic = &vm->nics[i];
+        if (nic->gone_reported)
+            continue;
+        struct pollfd p = { .fd = nic->fd, .events = POLLRDHUP };
+        if (poll(&p, 1, 0) != 1)
+            continue;
+        /* A deleted TAP reports POLLERR; a socket whose peer closed, RDHUP. */
+        if (p.revents & (POLLERR | POLLNVAL))
+            skiff_nic_report_gone(nic, "error");
+        else if (p.revents & (POLLHUP | POLLRDHUP))
+            skiff_nic_report_gone(nic, "end of file");
+    }
+}
+
+/*
  * Wait for the guest to end or a terminating signal, for at most timeout_ms
  * (forever if negative). Returns the signal number that asked for shutdown,
  * 0 if the guest ended, or -1 when the time ran out.
@@ -227,12 +256,13 @@ static int wait_guest(struct skiff_vm *vm, int sig_fd, int timeout_ms)
             if (timeout_ms - spent < wait_ms)
                 wait_ms = (int)(timeout_ms - spent);
         }
-        int n = epoll_wait(ep, out, 2, wait_ms);
+        int n = epoll_wait(ep, out, (int)(sizeof out / sizeof out[0]), wait_ms);
         if (n < 0 && errno != EINTR) {
             fprintf(stderr, "skiff: error: epoll_wait: %s\n", strerror(errno));
             stop_sig = SIGTERM;
             break;
         }
+        check_direct_nics(vm);
         if (n == 0 && !vm->backend->running(vm))
             break;
         bool guest_done = false;
@@ -361,10 +391,13 @@ int main(int argc, char **argv)
          * exit by itself; a second signal or the grace period cancels it. */
         fprintf(stderr, "skiff: %s: closing NICs, waiting up to %d ms for the guest to exit\n",
                 strsignal(stop_sig), GRACE_MS);
-        if (io != NULL)
+        if (io != NULL) {
             skiff_io_close_nics(io);
-        else
+        } else {
+            for (unsigned i = 0; i < vm.nic_count; i++)
+                vm.nics[i].gone_reported = true; /* closed on purpose */
             close_direct_nics(&vm);
+        }
         int again = wait_guest(&vm, sig_fd, GRACE_MS);
         if (again == 0)
             stop_sig = 0;

@@ -46,9 +46,14 @@ uint64_t hc_poll(uint64_t deadline);
 /* Notify the tender about NIC `nic`'s rings (TX published or RX space). */
 void hc_kick(unsigned nic);
 
-/* Direct mode: one frame per call on the NIC's packet fd. */
+/* Direct mode: one frame per call on the NIC's packet fd. CLOSED is what
+ * skiff/closed.h defines (the same in every mode and on every target). */
 enum hc_net_result hc_net_write(unsigned nic, const void *buf, size_t len);
 enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len);
+
+/* Direct mode: NIC `nic` is closed; stop polling its packet fd (hc_poll
+ * would otherwise report its hang-up for ever). Idempotent. */
+void hc_net_forget(unsigned nic);
 
 /* Set the TLS base; 0 on success, -1 if the target cannot. */
 int hc_set_tls_base(uintptr_t base);

@@ -45,6 +45,12 @@ static void attach_rings(struct gnic *n)
     do /* EPOCH_CHANGED only if the tender re-initialises right now */
         r = shms_reader_sync(&n->rx);
     while (r == SHMS_EPOCH_CHANGED && ++tries < 100);
+    if (r == SHMS_INACTIVE) {
+        /* The device closed before we started (an fd already at end of
+         * file): the tender deactivated RX with nothing in it. */
+        n->closed = true;
+        return;
+    }
     if (r != SHMS_OK)
         skiff_fatal("cannot attach RX channel");
     if (n->rx.epoch != b->rx_epoch)

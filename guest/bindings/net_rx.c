@@ -7,7 +7,9 @@
  * has consumed every RX frame, the tender deactivates the RX channel (epoch
  * 0) and wakes the guest. A reader that was synced and then finds the
  * channel inactive marks the NIC closed: reads return SOLO5_R_CLOSED from
- * then on. In direct mode a read() of 0 bytes (NETREAD ret 2 on hvt) is EOF.
+ * then on. In direct mode a read() of 0 bytes, or an error skiff/closed.h
+ * calls "closed" (NETREAD ret 2 on hvt), is EOF; the packet fd then leaves
+ * the poll set so solo5_yield() cannot spin on its hang-up.
  *
  * On a vnet NIC each frame comes out with the vnet header the tender put in
  * front of it in the slot (SOLO5_NET_F_VNET in solo5.h).
@@ -22,8 +24,11 @@
 
 bool skiff_nic_rx_ready(struct gnic *n)
 {
-    /* has_work: frames waiting, or the epoch moved (EOF or re-init). */
-    return n->closed || shms_reader_has_work(&n->rx);
+    /* has_work: frames waiting, or the epoch moved (EOF or re-init). A
+     * closed NIC is ready until a read has said so, then never again. */
+    if (n->closed)
+        return !n->closed_told;
+    return shms_reader_has_work(&n->rx);
 }
 
 /* The channel's epoch moved: follow a re-initialisation, or note EOF. */
@@ -114,7 +119,10 @@ static solo5_result_t direct_read(struct gnic *n, uint8_t *buf, size_t size, siz
     switch (hc_net_read(n->index, buf, size, len)) {
     case HC_NET_OK: return SOLO5_R_OK;
     case HC_NET_AGAIN: return SOLO5_R_AGAIN;
-    case HC_NET_CLOSED: n->closed = true; return SOLO5_R_CLOSED;
+    case HC_NET_CLOSED:
+        n->closed = true;
+        hc_net_forget(n->index);
+        return SOLO5_R_CLOSED;
     default: return SOLO5_R_EUNSPEC;
     }
 }
@@ -125,13 +133,19 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size, 
 
     if (n == NULL || buf == NULL || read_size == NULL)
         return SOLO5_R_EINVAL;
-    if (skiff_direct)
-        return direct_read(n, buf, size, read_size);
+    if (skiff_direct) {
+        solo5_result_t d = direct_read(n, buf, size, read_size);
+        if (d == SOLO5_R_CLOSED)
+            n->closed_told = true;
+        return d;
+    }
 
     bool consumed = false;
     solo5_result_t r = ring_read(n, buf, size, read_size, &consumed);
     if (consumed)
         rx_release(n);
+    if (r == SOLO5_R_CLOSED)
+        n->closed_told = true;
     return r;
 }
 
@@ -159,5 +173,9 @@ solo5_result_t solo5_net_read_batch(solo5_handle_t handle, struct solo5_net_fram
     *count = got;
     if (got > 0)
         return SOLO5_R_OK; /* a CLOSED after these frames shows next call */
-    return n_max == 0 ? SOLO5_R_OK : r;
+    if (n_max == 0)
+        return SOLO5_R_OK;
+    if (r == SOLO5_R_CLOSED)
+        n->closed_told = true;
+    return r;
 }

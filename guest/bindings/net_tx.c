@@ -37,6 +37,7 @@ solo5_result_t solo5_net_queue(solo5_handle_t handle, const uint8_t *buf, size_t
         switch (hc_net_write(n->index, buf, size)) {
         case HC_NET_OK: return SOLO5_R_OK;
         case HC_NET_AGAIN: return SOLO5_R_AGAIN;
+        case HC_NET_CLOSED: return SOLO5_R_OK; /* dropped, as in ring modes */
         default: return SOLO5_R_EUNSPEC;
         }
     }

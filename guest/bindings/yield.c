@@ -87,7 +87,20 @@ void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
     uint64_t ready;
 
     if (skiff_direct) {
-        ready = hc_poll(deadline) & acquired;
+        /* A NIC already reported closed is out of the poll set; should its
+         * fd show up anyway (a graceful stop swaps in a closed pipe), take
+         * it out again and keep waiting rather than return for nothing. */
+        for (;;) {
+            uint64_t got = hc_poll(deadline) & acquired, stale = 0;
+            for (unsigned i = 0; i < skiff_boot->nic_count; i++)
+                if ((got & (1ull << i)) && skiff_nics[i].closed_told) {
+                    stale |= 1ull << i;
+                    hc_net_forget(i);
+                }
+            ready = got & ~stale;
+            if (ready != 0 || stale == 0 || hc_clock_monotonic() >= deadline)
+                break;
+        }
     } else if ((ready = rx_ready_set(acquired)) == 0 &&
                (ready = poll_rings(acquired, deadline)) == 0) {
         uint64_t asleep = 0;

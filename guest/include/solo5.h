@@ -72,7 +72,9 @@ typedef uint64_t solo5_handle_set_t; /* bit h set = handle h (h < 64) */
  * Wait until monotonic time reaches (deadline) or at least one acquired
  * network device has input. If (ready_set) is not NULL it receives the
  * handles ready for input (possibly none). A device that has been closed
- * counts as ready, so that the next read reports SOLO5_R_CLOSED.
+ * counts as ready until a read has reported SOLO5_R_CLOSED, so the next
+ * read learns it; after that it no longer wakes solo5_yield (a guest that
+ * keeps running on its other devices does not spin).
  */
 void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set);
 
@@ -102,7 +104,8 @@ solo5_result_t solo5_net_acquire(const char *name, solo5_handle_t *handle,
 /*
  * Send one frame (Ethernet header included, at most mtu + SOLO5_NET_HLEN
  * bytes) without blocking. A frame that cannot be sent for lack of resources
- * is dropped silently, as in Solo5.
+ * is dropped silently, as in Solo5; so is a frame for a device that has
+ * closed (reads report that).
  */
 solo5_result_t solo5_net_write(solo5_handle_t handle, const uint8_t *buf, size_t size);
 

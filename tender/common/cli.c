@@ -34,6 +34,15 @@ static void usage(FILE *f)
             "  --net-mac:NAME=MAC    MAC address of NIC NAME (default: locally\n"
             "                        administered 02:xx:xx:xx:xx:xx derived from NAME\n"
             "                        and its --net value, stable across runs)\n"
+            "  --net-rate:NAME=LIMIT[,LIMIT...]\n"
+            "                        rate-limit NIC NAME (event and poll modes); LIMIT\n"
+            "                        is rx-frames=N, rx-bytes=N, tx-frames=N or\n"
+            "                        tx-bytes=N per second (k, M, G suffixes: x1000),\n"
+            "                        rx = into the guest, tx = out of it; or\n"
+            "                        burst-ms=N, the burst the limits allow (default\n"
+            "                        %u ms of the rate). Held-back frames wait in the\n"
+            "                        kernel queue (rx) or the guest's ring (tx); --stats\n"
+            "                        counts how often. e.g. --net-rate:wan=tx-bytes=100M\n"
             "  --io=event|poll|direct\n"
             "                        event: I/O thread sleeps in epoll (default)\n"
             "                        poll: I/O thread busy-polls, sleeps when idle\n"
@@ -49,7 +58,8 @@ static void usage(FILE *f)
             "\n"
             "Exit status: the guest's; 1 for usage and set-up errors; 255 if the guest\n"
             "was killed (forbidden system call, fault); 128+N after signal N.\n",
-            SKIFF_MEM_DEFAULT_MB, SKIFF_MEM_MIN_MB, SKIFF_MEM_MAX_MB, SKIFF_SPIN_US_DEFAULT);
+            SKIFF_MEM_DEFAULT_MB, SKIFF_MEM_MIN_MB, SKIFF_MEM_MAX_MB, SKIFF_RATE_BURST_MS_DEFAULT,
+            SKIFF_SPIN_US_DEFAULT);
 }
 
 __attribute__((format(printf, 2, 3))) static enum skiff_cli_result fail(FILE *err, const char *fmt,
@@ -145,11 +155,17 @@ const struct skiff_cli_net *skiff_cli_find_net(const struct skiff_cli *cli, cons
     return i < 0 ? NULL : &cli->nets[i];
 }
 
-/* Pending --net-mac options, matched to --net after the whole line is read
- * so the two may come in any order. */
+/* Pending --net-mac and --net-rate options, matched to --net after the
+ * whole line is read so they may come in any order. */
 struct pending_mac {
     char name[SKIFF_NAME_MAX];
     uint8_t mac[6];
+};
+
+struct pending_rate {
+    char name[SKIFF_NAME_MAX];
+    const char *arg; /* for messages */
+    struct skiff_net_rate rate;
 };
 
 static enum skiff_cli_result opt_net(struct skiff_cli *cli, const char *arg, const char *rest,
@@ -232,6 +248,107 @@ static enum skiff_cli_result opt_net_mac(struct pending_mac *macs, unsigned *cou
     return SKIFF_CLI_RUN;
 }
 
+/* A rate: digits with an optional k, M or G (powers of 1000), >= 1. */
+static bool parse_rate(const char *s, size_t len, uint64_t *out)
+{
+    char num[24];
+    uint64_t mult = 1, v;
+    if (len == 0 || len >= sizeof num)
+        return false;
+    memcpy(num, s, len);
+    num[len] = '\0';
+    switch (num[len - 1]) {
+    case 'k': mult = 1000; break;
+    case 'M': mult = 1000 * 1000; break;
+    case 'G': mult = 1000 * 1000 * 1000; break;
+    default: break;
+    }
+    if (mult != 1)
+        num[len - 1] = '\0';
+    if (!parse_u64(num, &v) || v == 0 || v > SKIFF_RATE_MAX / mult)
+        return false;
+    *out = v * mult;
+    return true;
+}
+
+static enum skiff_cli_result opt_net_rate(struct pending_rate *rates, unsigned *count,
+                                          const char *arg, const char *rest, FILE *err)
+{
+    char name[SKIFF_NAME_MAX];
+    bool name_ok;
+    const char *val = split_name(rest, name, &name_ok);
+    struct skiff_net_rate r;
+
+    if (!name_ok)
+        return fail(err, "%s: NIC name must be 1-%u characters of [A-Za-z0-9_]", arg,
+                    SKIFF_NAME_MAX - 1);
+    if (!val || *val == '\0')
+        return fail(err, "%s: missing limits (e.g. --net-rate:%s=tx-bytes=100M,tx-frames=50k)", arg,
+                    name);
+    memset(&r, 0, sizeof r);
+    bool any = false;
+    for (const char *p = val; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', len);
+        if (!eq)
+            return fail(err,
+                        "%s: '%.*s' is not KEY=VALUE (keys: rx-frames, rx-bytes, "
+                        "tx-frames, tx-bytes, burst-ms)",
+                        arg, (int)len, p);
+        size_t klen = (size_t)(eq - p), vlen = len - klen - 1;
+        uint64_t v;
+        uint64_t *slot = NULL;
+        if (klen == 9 && strncmp(p, "rx-frames", 9) == 0)
+            slot = &r.rx_frames;
+        else if (klen == 8 && strncmp(p, "rx-bytes", 8) == 0)
+            slot = &r.rx_bytes;
+        else if (klen == 9 && strncmp(p, "tx-frames", 9) == 0)
+            slot = &r.tx_frames;
+        else if (klen == 8 && strncmp(p, "tx-bytes", 8) == 0)
+            slot = &r.tx_bytes;
+        else if (!(klen == 8 && strncmp(p, "burst-ms", 8) == 0))
+            return fail(err,
+                        "%s: unknown limit '%.*s' (use rx-frames, rx-bytes, tx-frames, "
+                        "tx-bytes or burst-ms)",
+                        arg, (int)klen, p);
+        if (slot == NULL) {
+            if (!parse_rate(eq + 1, vlen, &v) || v > SKIFF_RATE_BURST_MS_MAX)
+                return fail(err, "%s: burst-ms must be 1..%u", arg, SKIFF_RATE_BURST_MS_MAX);
+            r.burst_ms = (uint32_t)v;
+        } else {
+            if (!parse_rate(eq + 1, vlen, &v))
+                return fail(err,
+                            "%s: '%.*s' is not a rate (a whole number >= 1 per second, "
+                            "optionally with k, M or G, e.g. 50k)",
+                            arg, (int)vlen, eq + 1);
+            if (*slot)
+                return fail(err, "%s: '%.*s' given twice", arg, (int)klen, p);
+            *slot = v;
+            any = true;
+        }
+        p = end ? end + 1 : p + len;
+        if (end && *p == '\0')
+            return fail(err, "%s: trailing ','", arg);
+    }
+    if (!any)
+        return fail(err,
+                    "%s: no limit given (burst-ms alone limits nothing; add e.g. "
+                    "tx-bytes=100M)",
+                    arg);
+    for (unsigned i = 0; i < *count; i++)
+        if (strcmp(rates[i].name, name) == 0)
+            return fail(err, "%s: limits of NIC '%s' given twice (put them in one option)", arg,
+                        name);
+    if (*count == SKIFF_MAX_NICS)
+        return fail(err, "%s: too many --net-rate options (at most %u NICs)", arg, SKIFF_MAX_NICS);
+    strcpy(rates[*count].name, name);
+    rates[*count].arg = arg;
+    rates[*count].rate = r;
+    (*count)++;
+    return SKIFF_CLI_RUN;
+}
+
 static enum skiff_cli_result opt_mem(struct skiff_cli *cli, const char *arg, const char *val,
                                      FILE *err)
 {
@@ -245,11 +362,21 @@ static enum skiff_cli_result opt_mem(struct skiff_cli *cli, const char *arg, con
     return SKIFF_CLI_RUN;
 }
 
+/* Do two --net values name the same TAP or fd ("@3" and "@03" do)? */
+static bool same_device(const char *a, const char *b)
+{
+    uint64_t x, y;
+    if (a[0] == '@' && b[0] == '@' && parse_u64(a + 1, &x) && parse_u64(b + 1, &y))
+        return x == y;
+    return strcmp(a, b) == 0;
+}
+
 enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *cli, FILE *out,
                                       FILE *err)
 {
     struct pending_mac macs[SKIFF_MAX_NICS];
-    unsigned mac_count = 0;
+    struct pending_rate rates[SKIFF_MAX_NICS];
+    unsigned mac_count = 0, rate_count = 0;
     bool have_spin = false;
     enum skiff_cli_result r;
 
@@ -290,6 +417,8 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
             r = opt_net(cli, a, a + 6, err);
         } else if (strncmp(a, "--net-mac:", 10) == 0) {
             r = opt_net_mac(macs, &mac_count, a, a + 10, err);
+        } else if (strncmp(a, "--net-rate:", 11) == 0) {
+            r = opt_net_rate(rates, &rate_count, a, a + 11, err);
         } else if (strncmp(a, "--io=", 5) == 0) {
             v = a + 5;
             if (strcmp(v, "event") == 0)
@@ -325,6 +454,8 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
         } else if (strcmp(a, "--mem") == 0 || strcmp(a, "--io") == 0 ||
                    strcmp(a, "--spin-us") == 0) {
             return fail(err, "%s needs a value joined with '=' (e.g. %s=...)", a, a);
+        } else if (strncmp(a, "--net-rate=", 11) == 0 || strcmp(a, "--net-rate") == 0) {
+            return fail(err, "%s: name the NIC (use --net-rate:NAME=LIMIT,...)", a);
         } else if (strncmp(a, "--net=", 6) == 0 || strcmp(a, "--net") == 0) {
             return fail(err, "%s: name the NIC (use --net:NAME=IFACE)", a);
         } else {
@@ -348,6 +479,29 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
         n->has_mac = true;
         memcpy(n->mac, macs[i].mac, 6);
     }
+    for (unsigned i = 0; i < rate_count; i++) {
+        struct skiff_cli_net *n = find_net(cli, rates[i].name);
+        if (!n)
+            return fail(err, "--net-rate:%s: no --net:%s=... option for that NIC", rates[i].name,
+                        rates[i].name);
+        if (cli->io_mode == SKIFF_IO_DIRECT)
+            return fail(err,
+                        "%s: --io=direct has no I/O thread to limit rates (use "
+                        "--io=event or --io=poll)",
+                        rates[i].arg);
+        n->has_rate = true;
+        n->rate = rates[i].rate;
+    }
+    /* One TAP or fd per NIC: a second attach of the same device would fail
+     * later with a confusing kernel error. */
+    for (unsigned i = 0; i < cli->net_count; i++)
+        for (unsigned j = 0; j < i; j++)
+            if (same_device(cli->nets[i].spec, cli->nets[j].spec))
+                return fail(err,
+                            "--net:%s=%s: NIC '%s' already uses that device (--net:%s=%s); "
+                            "one TAP or fd per NIC",
+                            cli->nets[i].name, cli->nets[i].spec, cli->nets[j].name,
+                            cli->nets[j].name, cli->nets[j].spec);
     return SKIFF_CLI_RUN;
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "net_rate.h"
 #include "skiff/abi.h"
 
 struct skiff_cli_net {
@@ -16,6 +17,8 @@ struct skiff_cli_net {
     const char *spec;          /* IFACE or @FD, as given (points into argv) */
     bool has_mac;              /* --net-mac given */
     uint8_t mac[6];
+    bool has_rate;              /* --net-rate given */
+    struct skiff_net_rate rate; /* --net-rate limits (ring modes only) */
 };
 
 struct skiff_cli {

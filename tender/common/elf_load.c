@@ -295,7 +295,7 @@ int skiff_elf_parse(const void *buf, size_t len, uint64_t mem_size, uint32_t tar
     if (img->seg_count == 0)
         return fail(&c, "no loadable segments");
 
-    uint64_t reserve = skiff_layout_reserve(&img->manifest);
+    uint64_t reserve = skiff_layout_reserve(&img->manifest, NULL);
     if (mem_size < reserve || img->hi > mem_size - reserve)
         return fail(&c,
                     "image needs guest memory up to %llu KiB plus %llu KiB "

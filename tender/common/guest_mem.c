@@ -125,18 +125,22 @@ static uint64_t new_epoch(void)
 }
 
 /* Rings of one NIC in its area at `base` (skiff_layout_nic_bytes() long).
- * A vnet NIC gets few slots big enough for a 64 KiB GSO frame. */
+ * A vnet NIC gets few slots big enough for a 64 KiB GSO frame; a plain one
+ * slots sized from its MTU (layout.h). */
 static int setup_rings(struct skiff_vm *vm, uint64_t base, struct skiff_boot_nic *bn,
                        struct skiff_nic *nic, uint32_t manifest_flags)
 {
+    uint32_t size = SKIFF_VNET_SLOT_SIZE, count = SKIFF_VNET_SLOT_COUNT;
+    if (!nic->vnet)
+        skiff_ring_geometry(nic->mtu, &size, &count);
     const struct shms_geometry g = {
         .protocol = SHMS_PROTOCOL_ETH,
-        .size = nic->vnet ? SKIFF_VNET_SLOT_SIZE : SKIFF_RING_SLOT_SIZE,
-        .elements = nic->vnet ? SKIFF_VNET_SLOT_COUNT : SKIFF_RING_SLOT_COUNT,
+        .size = size,
+        .elements = count,
     };
     uint64_t chan = shms_channel_bytes(&g);
     uint64_t ctrl_area = skiff_page_up(sizeof(struct shms_ctrl));
-    uint64_t chan_area = skiff_layout_chan_area(manifest_flags);
+    uint64_t chan_area = skiff_layout_chan_area(manifest_flags, nic->mtu);
 
     if (chan == 0 || chan > chan_area) {
         ERR("ring geometry %llux%llu rejected by the ring library", (unsigned long long)g.elements,
@@ -177,11 +181,12 @@ static int setup_rings(struct skiff_vm *vm, uint64_t base, struct skiff_boot_nic
     return 0;
 }
 
-static int epoll_add(int epfd, int fd, uint64_t tag)
+/* Add fd to the guest's epoll set; `what` names it for the error line. */
+static int epoll_add(int epfd, int fd, uint64_t tag, const char *what)
 {
     struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-        ERR("epoll_ctl: %s", strerror(errno));
+        ERR("%s (fd %d) cannot be polled (epoll_ctl: %s)", what, fd, strerror(errno));
         return -1;
     }
     return 0;
@@ -198,12 +203,15 @@ static int setup_fds(struct skiff_vm *vm)
         ERR("cannot create guest fds: %s", strerror(errno));
         return -1;
     }
-    if (epoll_add(vm->epoll_fd, vm->timer_fd, UINT64_MAX) < 0)
+    if (epoll_add(vm->epoll_fd, vm->timer_fd, UINT64_MAX, "the guest's timer") < 0)
         return -1;
     for (unsigned i = 0; i < vm->nic_count; i++) {
         const struct skiff_nic *n = &vm->nics[i];
+        char what[SKIFF_NAME_MAX + 64];
+        snprintf(what, sizeof what, "net %s: %s", n->name,
+                 vm->io_mode == SKIFF_IO_DIRECT ? "packet fd" : "wake eventfd");
         int fd = vm->io_mode == SKIFF_IO_DIRECT ? n->fd : n->rx_wake_fd;
-        if (epoll_add(vm->epoll_fd, fd, i) < 0)
+        if (epoll_add(vm->epoll_fd, fd, i, what) < 0)
             return -1;
     }
     return 0;
@@ -214,7 +222,10 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
     const struct skiff_image *img = vm->img;
     size_t cmd_len = strlen(cmdline) + 1;
     const struct skiff_manifest *m = &img->manifest;
-    uint64_t reserve = skiff_layout_reserve(m);
+    uint16_t mtus[SKIFF_MAX_NICS];
+    for (unsigned i = 0; i < SKIFF_MAX_NICS; i++)
+        mtus[i] = i < vm->nic_count ? vm->nics[i].mtu : (uint16_t)SKIFF_MTU_ASSUMED;
+    uint64_t reserve = skiff_layout_reserve(m, mtus);
 
     if (cmd_len > SKIFF_CMDLINE_MAX) {
         ERR("guest command line is %zu bytes (at most %u)", cmd_len - 1, SKIFF_CMDLINE_MAX - 1);
@@ -223,14 +234,29 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
     /* The loader checked this already; re-check what the layout relies on. */
     if (vm->nic_count > m->nic_count || vm->mem_size < reserve ||
         img->hi > vm->mem_size - reserve || vm->mem_size % SKIFF_PAGE_SIZE) {
-        ERR("image does not fit in --mem=%llu (raise --mem)",
-            (unsigned long long)(vm->mem_size >> 20));
+        /* The loader checked with 1,500-byte MTUs; a jumbo MTU needs more. */
+        uint64_t need_mb = (img->hi + reserve + (1u << 20) - 1) >> 20;
+        unsigned big = 0;
+        for (unsigned i = 1; i < vm->nic_count; i++)
+            if (vm->nics[i].mtu > vm->nics[big].mtu)
+                big = i;
+        if (vm->nic_count > 0 && vm->nics[big].mtu > SKIFF_MTU_ASSUMED)
+            ERR("image and rings do not fit in --mem=%llu: NIC '%s' has MTU %u, its rings "
+                "need %llu KiB (raise --mem to at least %llu)",
+                (unsigned long long)(vm->mem_size >> 20), vm->nics[big].name, vm->nics[big].mtu,
+                (unsigned long long)(skiff_layout_nic_bytes(m->nics[big].flags,
+                                                            vm->nics[big].mtu) >>
+                                     10),
+                (unsigned long long)need_mb);
+        else
+            ERR("image does not fit in --mem=%llu (raise --mem)",
+                (unsigned long long)(vm->mem_size >> 20));
         return -1;
     }
     if (map_memory(vm) < 0 || load_image(vm) < 0)
         return -1;
 
-    uint64_t ring_base = vm->mem_size - skiff_layout_nics_bytes(m);
+    uint64_t ring_base = vm->mem_size - skiff_layout_nics_bytes(m, mtus);
     vm->boot_gpa = img->hi;
     vm->boot = skiff_gpa_ptr(vm, vm->boot_gpa, sizeof *vm->boot);
     uint64_t cmd_gpa = vm->boot_gpa + sizeof *vm->boot;
@@ -263,7 +289,7 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
                 bn->spt_direct_fd = n->fd;
         } else if (setup_rings(vm, ring_base, bn, n, m->nics[i].flags) < 0)
             return -1;
-        ring_base += skiff_layout_nic_bytes(m->nics[i].flags);
+        ring_base += skiff_layout_nic_bytes(m->nics[i].flags, mtus[i]);
     }
     if (setup_fds(vm) < 0)
         return -1;

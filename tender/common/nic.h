@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <net/if.h>
 
+#include "net_rate.h"
 #include "shmstream/shmstream.h"
 #include "skiff/abi.h"
 
@@ -35,6 +36,9 @@ struct skiff_nic_stats {
     uint64_t io_wakeups;        /* I/O thread woke from sleep for this NIC */
     uint64_t rx_ring_full;      /* RX ring full: packet fd unwatched */
     uint64_t tx_waiter_wakeups; /* tender woke a guest waiting for TX space */
+    uint64_t rx_throttled;      /* RX held back by --net-rate (times) */
+    uint64_t tx_throttled;      /* TX held back by --net-rate (times) */
+    uint64_t kick_mutes;        /* kick fd muted: kicks that moved nothing */
 };
 
 struct skiff_nic {
@@ -44,12 +48,14 @@ struct skiff_nic {
     int fd;                    /* packet fd, O_NONBLOCK */
     bool inherited;            /* came from --net:NAME=@FD */
     bool closed;               /* EOF / hang-up seen on fd */
+    bool gone_reported;        /* "went away" line printed (or not wanted) */
     bool vnet;                 /* frames carry a virtio-net header (vnet.h):
                                 * set by the caller before attaching if the
                                 * manifest asks for it in a ring mode; the
                                 * attach clears it if the fd cannot */
     uint16_t mtu;
     uint8_t mac[6];
+    struct skiff_net_rate rate; /* ring modes: --net-rate, all 0 = none */
 
     /* Ring modes only. */
     struct shms_writer rx; /* tender -> guest */
@@ -59,5 +65,14 @@ struct skiff_nic {
 
     struct skiff_nic_stats stats;
 };
+
+/*
+ * One line saying the NIC's device went away (`why`: "end of file",
+ * "hang-up", an error text) and the guest sees it closed. Once per NIC: later
+ * calls, or a NIC with gone_reported already set, print nothing. Called by
+ * the one thread that watches the device (I/O thread, or main in direct
+ * mode).
+ */
+void skiff_nic_report_gone(struct skiff_nic *nic, const char *why);
 
 #endif /* SKIFF_NIC_H */

@@ -54,6 +54,9 @@ static void snapshot(const struct skiff_nic *n, struct skiff_nic_stats *s)
     s->io_wakeups = CMM_LOAD_SHARED(c->io_wakeups);
     s->rx_ring_full = CMM_LOAD_SHARED(c->rx_ring_full);
     s->tx_waiter_wakeups = CMM_LOAD_SHARED(c->tx_waiter_wakeups);
+    s->rx_throttled = CMM_LOAD_SHARED(c->rx_throttled);
+    s->tx_throttled = CMM_LOAD_SHARED(c->tx_throttled);
+    s->kick_mutes = CMM_LOAD_SHARED(c->kick_mutes);
 }
 
 static uint64_t sum_drops(const uint64_t d[SKIFF_DROP_MAX])
@@ -171,6 +174,13 @@ void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count, un
             print_drops(f, "tx", s.tx_drops);
             fputc('\n', f);
         }
+        /* --net-rate holds, and kick fds muted for kicks that moved nothing */
+        if (nics[i].rate.rx_frames | nics[i].rate.rx_bytes | nics[i].rate.tx_frames |
+            nics[i].rate.tx_bytes | s.rx_throttled | s.tx_throttled | s.kick_mutes)
+            fprintf(f,
+                    "  %-12s limits: rx-throttled=%" PRIu64 " tx-throttled=%" PRIu64
+                    " kick-mutes=%" PRIu64 "\n",
+                    "", s.rx_throttled, s.tx_throttled, s.kick_mutes);
     }
     fflush(f);
 }
@@ -251,9 +261,17 @@ int skiff_stats_write_json(const char *path, const struct skiff_nic *nics, unsig
                 ", \"guest_kicks\": %" PRIu64 ", \"guest_wakeups\": %" PRIu64
                 ", \"io_wakeups\": %" PRIu64 ", \"rx_ring_full\": %" PRIu64
                 ", \"tx_waiter_wakeups\": %" PRIu64 ", \"notifications_per_frame\": %.6f"
-                ", \"guest_kicks_per_frame\": %.6f}",
+                ", \"guest_kicks_per_frame\": %.6f",
                 s.guest_kicks, s.guest_wakeups, s.io_wakeups, s.rx_ring_full, s.tx_waiter_wakeups,
                 notif_per_frame(&s), kicks_per_frame(&s));
+        const struct skiff_net_rate *r = &nics[i].rate;
+        fprintf(f,
+                ", \"rx_throttled\": %" PRIu64 ", \"tx_throttled\": %" PRIu64
+                ", \"kick_mutes\": %" PRIu64 ", \"rate\": {\"rx_frames\": %" PRIu64
+                ", \"rx_bytes\": %" PRIu64 ", \"tx_frames\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
+                ", \"burst_ms\": %u}}",
+                s.rx_throttled, s.tx_throttled, s.kick_mutes, r->rx_frames, r->rx_bytes,
+                r->tx_frames, r->tx_bytes, r->burst_ms ? r->burst_ms : SKIFF_RATE_BURST_MS_DEFAULT);
     }
     fprintf(f, "%s]", count ? "\n" : "");
     if (exits)

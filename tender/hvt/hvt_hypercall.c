@@ -20,6 +20,7 @@
 #include "datapath.h"
 #include "guest_mem.h"
 #include "hvt_arch.h"
+#include "skiff/closed.h"
 
 #define PUTS_MAX      4096u                     /* console bytes per PUTS; the rest is cut */
 #define ABORT_MSG_MAX 512u                      /* bytes of a HALT abort message */
@@ -142,6 +143,12 @@ static enum hvt_hc_result hc_poll(struct hvt *h, uint64_t gpa)
         if (tag == UINT64_MAX) {
             (void)!read(vm->timer_fd, &v, sizeof v); /* expired: consume */
         } else if (tag < vm->nic_count) {
+            if (vm->io_mode == SKIFF_IO_DIRECT && vm->nics[tag].closed) {
+                /* Closed and reported: out of the set (a graceful stop may
+                 * have put a closed pipe back in). */
+                (void)epoll_ctl(vm->epoll_fd, EPOLL_CTL_DEL, vm->nics[tag].fd, NULL);
+                continue;
+            }
             a.ready_set |= 1ull << tag;
             /* Ring modes: the guest cannot read host fds, so drain the wake
              * eventfd here; direct: the frame stays for NETREAD. */
@@ -152,6 +159,15 @@ static enum hvt_hc_result hc_poll(struct hvt *h, uint64_t gpa)
     }
     arg_out(h, gpa, &a, sizeof a);
     return HVT_HC_CONTINUE;
+}
+
+/* A direct-mode NIC read said "closed" (skiff/closed.h): take its fd out of
+ * the POLL set, or its hang-up readiness would wake every POLL for ever.
+ * Idempotent (a graceful stop may put a closed pipe in its place). */
+static void net_forget(struct hvt *h, struct skiff_nic *nic)
+{
+    nic->closed = true;
+    (void)epoll_ctl(h->vm->epoll_fd, EPOLL_CTL_DEL, nic->fd, NULL);
 }
 
 /* The NIC a direct-mode net hypercall names, or NULL. */
@@ -180,11 +196,12 @@ static enum hvt_hc_result hc_netwrite(struct hvt *h, uint64_t gpa)
         while (n < 0 && errno == EINTR);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             a.ret = 1;
-        } else if (n < 0 &&
-                   (errno == EPIPE || errno == ECONNRESET || errno == EIO || errno == EBADFD)) {
-            a.ret = 2;
+        } else if (n < 0 && skiff_write_err_closed(errno)) {
+            a.ret = 2; /* the device is gone: the frame is dropped */
+            SKIFF_STAT_ADD(nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
         } else if (n != (ssize_t)a.len) {
-            a.ret = -1;
+            a.ret = -1; /* EIO (TAP down), EMSGSIZE...: this frame is lost */
+            SKIFF_STAT_ADD(nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
         } else {
             a.ret = 0;
             SKIFF_STAT_ADD(nic->stats.tx_frames, 1);
@@ -207,14 +224,17 @@ static enum hvt_hc_result hc_netread(struct hvt *h, uint64_t gpa)
     if (!nic) {
         a.ret = -1;
     } else {
-        ssize_t n;
-        do
-            n = read(nic->fd, data, a.len);
-        while (n < 0 && errno == EINTR);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            a.ret = 1;
-        } else if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EIO || errno == EBADFD))) {
+        ssize_t n = 0;
+        while (!nic->closed && (n = read(nic->fd, data, a.len)) < 0 && errno == EINTR)
+            ;
+        if (nic->closed) {
             a.ret = 2;
+            net_forget(h, nic);
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            a.ret = 1;
+        } else if (n == 0 || (n < 0 && skiff_read_err_closed(errno))) {
+            a.ret = 2;
+            net_forget(h, nic);
         } else if (n < 0) {
             a.ret = -1;
         } else {

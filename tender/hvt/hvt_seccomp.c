@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <linux/futex.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 
 #include <seccomp.h>
@@ -102,6 +103,11 @@ int skiff_hvt_seccomp_build(struct hvt *h)
         if (vm->io_mode == SKIFF_IO_DIRECT) {
             r |= allow_fd(ctx, "read", n->fd);
             r |= allow_fd(ctx, "write", n->fd);
+            /* A closed NIC leaves the POLL set (hvt_hypercall.c). */
+            struct scmp_arg_cmp del[3] = { arg_eq(0, (scmp_datum_t)vm->epoll_fd),
+                                           arg_eq(1, EPOLL_CTL_DEL),
+                                           arg_eq(2, (scmp_datum_t)n->fd) };
+            r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(epoll_ctl), 3, del);
         } else {
             r |= allow_fd(ctx, "read", n->rx_wake_fd);
         }

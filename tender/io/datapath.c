@@ -16,14 +16,22 @@
  * ctrl counters while draining after EOF, and a lie there only delays the
  * guest's own "closed" notice.
  *
- * Closed protocol (EOF on the packet fd, or an error that means it is gone):
- * the NIC is marked closed and the fd no longer read. Frames already
- * published stay readable: once the guest has released all of them (or after
+ * Closed protocol (EOF on the packet fd, or an error that means it is gone,
+ * as skiff/closed.h defines for every mode): the NIC is marked closed, the
+ * fd no longer read, and one line names the NIC. Frames already published
+ * stay readable: once the guest has released all of them (or after
  * SKIFF_DP_DRAIN_NS if it never does), the RX channel is deactivated
  * (epoch 0) and the guest is woken. The guest bindings report
  * SOLO5_R_CLOSED when a synced RX channel goes inactive. Guest TX frames on a
  * closed NIC are consumed and counted as TAP errors so the guest never
  * blocks on a dead link.
+ *
+ * Fairness and --net-rate: every direction stops at this pass's budget
+ * (skiff_dp_pass_begin) and, with a limiter, whenever its buckets are empty;
+ * a held-back direction records when it may move again and the loop's timer
+ * brings it back (skiff_dp_limit_check). Held-back frames wait where they
+ * are: RX in the kernel's queue, TX in the guest's ring (which fills and
+ * pushes back on the guest), so the limiter itself loses nothing.
  */
 #include "datapath.h"
 
@@ -36,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "skiff/closed.h"
 #include "vnet.h"
 
 /* Longest we keep published frames readable after EOF for a silent guest. */
@@ -44,7 +53,7 @@
 /* Re-sync attempts per call when the guest keeps moving its TX epoch. */
 #define SKIFF_DP_SYNC_TRIES 4
 
-static uint64_t now_ns(void)
+uint64_t skiff_dp_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -61,6 +70,65 @@ static void notify(int fd)
     while (r < 0 && errno == EINTR);
 }
 
+/* --------------------------------------------------------------- limiter */
+
+/* Buckets for one direction: capacity is burst_ms of the rate, and never
+ * less than the largest frame, or that frame could never pass. */
+static void limiter_init(struct skiff_limiter *l, uint64_t frames, uint64_t bytes,
+                         uint32_t burst_ms, uint64_t frame_bytes)
+{
+    uint64_t ms = burst_ms ? burst_ms : SKIFF_RATE_BURST_MS_DEFAULT;
+    uint64_t now = skiff_dp_now_ns();
+    uint64_t fcap = frames / 1000 * ms + frames % 1000 * ms / 1000;
+    uint64_t bcap = bytes / 1000 * ms + bytes % 1000 * ms / 1000;
+    skiff_bucket_init(&l->frames, frames, fcap ? fcap : 1, now);
+    skiff_bucket_init(&l->bytes, bytes, bcap > frame_bytes ? bcap : frame_bytes, now);
+}
+
+/* May this direction move a frame now? If not, note until when it waits. */
+static bool limit_ok(struct skiff_dp *dp, struct skiff_limiter *l, uint64_t *resume,
+                     uint64_t *throttled)
+{
+    if (dp->unlimited || !skiff_limiter_on(l))
+        return true;
+    uint64_t now = skiff_dp_now_ns();
+    if (skiff_limiter_ready(l, now))
+        return true;
+    *resume = now + skiff_limiter_wait_ns(l);
+    SKIFF_STAT_ADD(*throttled, 1);
+    return false;
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+    if (a == 0 || (b != 0 && b < a))
+        return b;
+    return a;
+}
+
+uint64_t skiff_dp_limit_check(struct skiff_dp *dp, uint64_t now_ns)
+{
+    if (dp->rx_resume_ns != 0 && now_ns >= dp->rx_resume_ns)
+        dp->rx_resume_ns = 0;
+    if (dp->tx_resume_ns != 0 && now_ns >= dp->tx_resume_ns)
+        dp->tx_resume_ns = 0;
+    if (dp->kick_resume_ns != 0 && now_ns >= dp->kick_resume_ns)
+        dp->kick_resume_ns = 0;
+    return earliest(earliest(dp->rx_resume_ns, dp->tx_resume_ns), dp->kick_resume_ns);
+}
+
+/* Is this direction held back right now (--net-rate, resync bound)? */
+static bool held(uint64_t *resume)
+{
+    if (*resume == 0)
+        return false;
+    if (skiff_dp_now_ns() >= *resume) {
+        *resume = 0;
+        return false;
+    }
+    return true;
+}
+
 int skiff_dp_init(struct skiff_dp *dp, struct skiff_nic *nic)
 {
     memset(dp, 0, sizeof(*dp));
@@ -72,13 +140,31 @@ int skiff_dp_init(struct skiff_dp *dp, struct skiff_nic *nic)
         fprintf(stderr, "skiff: error: net %s: out of memory\n", nic->name);
         return -1;
     }
+    limiter_init(&dp->rx_limit, nic->rate.rx_frames, nic->rate.rx_bytes, nic->rate.burst_ms,
+                 (uint64_t)dp->vnet_len + dp->frame_max);
+    limiter_init(&dp->tx_limit, nic->rate.tx_frames, nic->rate.tx_bytes, nic->rate.burst_ms,
+                 (uint64_t)dp->vnet_len + dp->frame_max);
+    skiff_bucket_init(&dp->resyncs, SKIFF_DP_RESYNC_RATE, SKIFF_DP_RESYNC_BURST, skiff_dp_now_ns());
+    skiff_dp_pass_begin(dp);
     return 0;
 }
 
 void skiff_dp_fini(struct skiff_dp *dp)
 {
+    uint64_t n = skiff_ratelimit_flush(&dp->rl_incompatible);
+    if (n != 0 && dp->nic != NULL)
+        fprintf(stderr,
+                "skiff: warning: net %s: guest TX channel was incompatible %llu more "
+                "times (not shown)\n",
+                dp->nic->name, (unsigned long long)n);
     free(dp->stash);
     dp->stash = NULL;
+}
+
+void skiff_dp_pass_begin(struct skiff_dp *dp)
+{
+    dp->rx_left = dp->tx_left = SKIFF_DP_PASS_FRAMES;
+    dp->rx_bytes_left = dp->tx_bytes_left = SKIFF_DP_PASS_BYTES;
 }
 
 /* ---------------------------------------------------------------- RX side */
@@ -93,10 +179,15 @@ static void rx_publish(struct skiff_dp *dp)
     }
 }
 
-/* The packet fd is gone: stop reading it and start draining (see top). */
-static void rx_close(struct skiff_dp *dp)
+/* The packet fd is gone: stop reading it and start draining (see top).
+ * `why` names the cause for the log line, NULL for a graceful stop. */
+static void rx_close(struct skiff_dp *dp, const char *why)
 {
     struct skiff_nic *nic = dp->nic;
+    if (why != NULL)
+        skiff_nic_report_gone(nic, why);
+    else
+        nic->gone_reported = true; /* graceful stop: closed on purpose */
     CMM_STORE_SHARED(nic->closed, true);
     if (dp->rx_full) {
         shms_writer_finish_wait(&nic->rx);
@@ -108,14 +199,14 @@ static void rx_close(struct skiff_dp *dp)
         SKIFF_STAT_ADD(nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
     }
     dp->rx_draining = true;
-    dp->drain_start = now_ns();
+    dp->drain_start = skiff_dp_now_ns();
     skiff_dp_rx_drain(dp);
 }
 
 void skiff_dp_close(struct skiff_dp *dp)
 {
     if (!dp->nic->closed)
-        rx_close(dp);
+        rx_close(dp, NULL);
 }
 
 bool skiff_dp_rx_drain(struct skiff_dp *dp)
@@ -130,7 +221,7 @@ bool skiff_dp_rx_drain(struct skiff_dp *dp)
     uint64_t r_epoch = CMM_LOAD_SHARED(ctrl->r_epoch);
     uint64_t rc = CMM_LOAD_SHARED(ctrl->rc);
     bool done = (r_epoch == nic->rx.epoch && rc == nic->rx.wc) || nic->rx.wc == 0;
-    if (!done && now_ns() - dp->drain_start < SKIFF_DP_DRAIN_NS)
+    if (!done && skiff_dp_now_ns() - dp->drain_start < SKIFF_DP_DRAIN_NS)
         return true;
 
     shms_writer_deactivate(&nic->rx);
@@ -162,6 +253,7 @@ bool skiff_dp_rx_resume(struct skiff_dp *dp)
         return false;
     shms_writer_finish_wait(&dp->nic->rx);
     dp->rx_full = false;
+    dp->kick_progress = true;
     return true;
 }
 
@@ -174,13 +266,17 @@ static bool fd_hung_up(int fd)
     return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0 && !(p.revents & POLLIN);
 }
 
-/* One batch: up to SKIFF_DP_BATCH frames read, then one publish. */
-static unsigned rx_batch(struct skiff_dp *dp, bool ready, bool *closing)
+/* One batch: up to SKIFF_DP_BATCH frames read (fewer if this pass's budget
+ * or --net-rate says so), then one publish. *why is set when the fd turned
+ * out to be closed. */
+static unsigned rx_batch(struct skiff_dp *dp, bool ready, const char **why)
 {
     struct skiff_nic *nic = dp->nic;
     unsigned handled = 0;
 
-    while (handled < SKIFF_DP_BATCH) {
+    while (handled < SKIFF_DP_BATCH && dp->rx_left > 0 && dp->rx_bytes_left > 0) {
+        if (!limit_ok(dp, &dp->rx_limit, &dp->rx_resume_ns, &nic->stats.rx_throttled))
+            break;
         if (!dp->rx_reserved) {
             if (shms_writer_reserve(&nic->rx, &dp->rx_ws) != SHMS_OK) {
                 if (rx_ring_full(dp))
@@ -201,24 +297,27 @@ static unsigned rx_batch(struct skiff_dp *dp, bool ready, bool *closing)
         };
         ssize_t n = readv(nic->fd, iov, 2);
         if (n < 0) {
-            if (errno == EINTR)
+            int err = errno;
+            if (err == EINTR)
                 continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (err == EAGAIN || err == EWOULDBLOCK) {
                 if (ready && handled == 0 && fd_hung_up(nic->fd))
-                    *closing = true;
+                    *why = "hang-up";
                 break;
             }
-            if (errno == ENOBUFS || errno == ENOMEM)
-                break; /* transient: try again on the next readiness */
-            /* EBADFD (TAP detached), ECONNRESET, EIO...: the link is gone. */
-            *closing = true;
-            break;
+            if (skiff_read_err_closed(err))
+                *why = strerror(err); /* EBADFD: TAP deleted; ECONNRESET... */
+            break;                    /* else transient (ENOBUFS...): next readiness */
         }
         if (n == 0) {
-            *closing = true; /* EOF */
+            *why = "end of file";
             break;
         }
         handled++;
+        dp->rx_left--;
+        dp->rx_bytes_left -= n;
+        if (skiff_limiter_on(&dp->rx_limit))
+            skiff_limiter_charge(&dp->rx_limit, (uint64_t)n);
         if ((size_t)n > limit) {
             /* Keep the reservation: the next frame reuses the slot. */
             SKIFF_STAT_ADD(nic->stats.rx_drops[SKIFF_DROP_TOO_BIG], 1);
@@ -243,25 +342,25 @@ static unsigned rx_batch(struct skiff_dp *dp, bool ready, bool *closing)
 }
 
 /*
- * A pass keeps reading while full batches keep coming (up to
- * SKIFF_DP_RX_PASS frames). Each batch is published at once, so the guest
- * starts on the first while we read the next; but a guest that was woken by
- * the first publish finds more frames before it can go back to sleep, which
- * is what keeps wake-ups per frame low under load.
+ * Batches keep coming while the fd delivers, up to this pass's budget. Each
+ * batch is published at once, so the guest starts on the first while we
+ * read the next; a guest woken by the first publish finds more frames
+ * before it can go back to sleep, which keeps wake-ups per frame low.
  */
 unsigned skiff_dp_rx(struct skiff_dp *dp, bool ready)
 {
     unsigned handled = 0, n;
-    bool closing = false;
+    const char *why = NULL;
 
-    if (dp->nic->closed || dp->rx_full)
+    if (dp->nic->closed || dp->rx_full || held(&dp->rx_resume_ns))
         return 0;
     do {
-        n = rx_batch(dp, ready && handled == 0, &closing);
+        n = rx_batch(dp, ready && handled == 0, &why);
         handled += n;
-    } while (n == SKIFF_DP_BATCH && handled < SKIFF_DP_RX_PASS && !closing && !dp->rx_full);
-    if (closing)
-        rx_close(dp);
+    } while (n == SKIFF_DP_BATCH && why == NULL && !dp->rx_full && dp->rx_left > 0 &&
+             dp->rx_bytes_left > 0 && dp->rx_resume_ns == 0);
+    if (why != NULL)
+        rx_close(dp, why);
     return handled;
 }
 
@@ -272,19 +371,40 @@ static bool tx_sync(struct skiff_dp *dp)
 {
     struct skiff_nic *nic = dp->nic;
     for (int i = 0; i < SKIFF_DP_SYNC_TRIES; i++) {
+        /* An inactive channel costs one load; anything else a token. */
+        if (CMM_LOAD_SHARED(nic->tx.hdr->epoch) == 0)
+            return false;
+        uint64_t now = skiff_dp_now_ns();
+        if (!skiff_bucket_ready(&dp->resyncs, now)) {
+            dp->tx_resume_ns = now + skiff_bucket_wait_ns(&dp->resyncs);
+            return false;
+        }
+        skiff_bucket_charge(&dp->resyncs, 1);
         int rv = shms_reader_sync(&nic->tx);
         if (rv == SHMS_OK)
             return true;
         if (rv == SHMS_EPOCH_CHANGED)
             continue;
         if (rv == SHMS_INCOMPATIBLE) {
+            /* Each new epoch the guest writes counts once, and the lines
+             * are rate-limited: a guest flipping epochs cannot flood. */
             uint64_t epoch = CMM_LOAD_SHARED(nic->tx.hdr->epoch);
+            uint64_t more = 0;
             if (epoch != dp->tx_bad_epoch) {
                 dp->tx_bad_epoch = epoch;
-                fprintf(stderr,
-                        "skiff: warning: net %s: guest TX channel is "
-                        "incompatible; its frames are ignored\n",
-                        nic->name);
+                if (skiff_ratelimit_hit(&dp->rl_incompatible, skiff_dp_now_ns(), &more)) {
+                    if (more == 0)
+                        fprintf(stderr,
+                                "skiff: warning: net %s: guest TX channel is "
+                                "incompatible; its frames are ignored\n",
+                                nic->name);
+                    else
+                        fprintf(stderr,
+                                "skiff: warning: net %s: guest TX channel is "
+                                "incompatible; its frames are ignored (%llu more "
+                                "times since the last such line)\n",
+                                nic->name, (unsigned long long)more);
+                }
             }
         }
         return false;
@@ -306,7 +426,8 @@ static void tx_publish(struct skiff_dp *dp)
 /*
  * Write one frame: `len` bytes at `data`, the vnet header (dp->vnet_len
  * bytes) included. Returns 1 written/dropped, 0 if the fd would block.
- * Frames that hit EAGAIN are the caller's to keep.
+ * Frames that hit EAGAIN are the caller's to keep. An error that means the
+ * device is gone closes the NIC (the frame counts as dropped).
  */
 static int tx_write(struct skiff_dp *dp, const void *data, uint32_t len)
 {
@@ -318,13 +439,16 @@ static int tx_write(struct skiff_dp *dp, const void *data, uint32_t len)
             SKIFF_STAT_ADD(nic->stats.tx_bytes, len - dp->vnet_len);
             return 1;
         }
-        if (n < 0 && errno == EINTR)
+        int err = n < 0 ? errno : 0;
+        if (err == EINTR)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (err == EAGAIN || err == EWOULDBLOCK)
             return 0;
-        /* EIO (TAP down), EPIPE, EMSGSIZE, a short write...: this frame is
-         * lost, the next one may fare better. */
+        /* EIO (TAP down), EMSGSIZE, a short write...: this frame is lost,
+         * the next one may fare better. */
         SKIFF_STAT_ADD(nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
+        if (skiff_write_err_closed(err) && !nic->closed)
+            rx_close(dp, strerror(err));
         return 1;
     }
 }
@@ -336,13 +460,19 @@ unsigned skiff_dp_tx(struct skiff_dp *dp)
     unsigned handled = 0;
     int resyncs = 0;
 
-    if (dp->tx_blocked)
+    if (dp->tx_blocked || held(&dp->tx_resume_ns))
         return 0;
     if (!nic->tx.synced && !tx_sync(dp))
         return 0;
 
-    while (handled < SKIFF_DP_BATCH) {
+    while (handled < SKIFF_DP_BATCH && dp->tx_left > 0 && dp->tx_bytes_left > 0) {
         struct shms_rslot rs;
+        /* Held back only with a frame waiting (available() is a hint; a
+         * lying guest only makes us check the buckets for nothing). */
+        if (!nic->closed && skiff_limiter_on(&dp->tx_limit) &&
+            shms_reader_available(&nic->tx) != 0 &&
+            !limit_ok(dp, &dp->tx_limit, &dp->tx_resume_ns, &st->tx_throttled))
+            break;
         int rv = shms_reader_peek(&nic->tx, &rs);
         if (rv == SHMS_NO_DATA)
             break;
@@ -353,6 +483,10 @@ unsigned skiff_dp_tx(struct skiff_dp *dp)
             continue;
         }
         handled++;
+        dp->tx_left--;
+        /* Every slot consumed counts as a frame, valid or not. */
+        if (skiff_limiter_on(&dp->tx_limit))
+            skiff_bucket_charge(&dp->tx_limit.frames, 1);
         if (rv == SHMS_OVERRUN) {
             SKIFF_STAT_ADD(st->tx_drops[SKIFF_DROP_OVERRUN], 1);
             continue;
@@ -377,6 +511,9 @@ unsigned skiff_dp_tx(struct skiff_dp *dp)
         }
         const uint8_t *out = (const uint8_t *)rs.data - dp->vnet_len;
         uint32_t out_len = dp->vnet_len + rs.len;
+        dp->tx_bytes_left -= out_len;
+        if (skiff_limiter_on(&dp->tx_limit))
+            skiff_bucket_charge(&dp->tx_limit.bytes, out_len);
         if (tx_write(dp, out, out_len) == 0) {
             /* Keep the frame but not the slot: copying it (rare path) lets
              * the guest have every slot back while the fd is congested. */
@@ -388,6 +525,8 @@ unsigned skiff_dp_tx(struct skiff_dp *dp)
     }
 
     tx_publish(dp);
+    if (handled > 0)
+        dp->kick_progress = true;
     return handled;
 }
 
@@ -403,8 +542,8 @@ unsigned skiff_dp_tx_writable(struct skiff_dp *dp)
 
 bool skiff_dp_tx_prepare_sleep(struct skiff_dp *dp)
 {
-    if (dp->tx_blocked)
-        return true; /* the fd's writability wakes us, not the guest */
+    if (dp->tx_blocked || dp->tx_resume_ns != 0)
+        return true; /* the fd's writability (or the limiter's timer) wakes us */
     if (!shms_reader_prepare_sleep(&dp->nic->tx))
         return false;
     dp->tx_asleep = true;
@@ -417,6 +556,26 @@ void skiff_dp_tx_finish_sleep(struct skiff_dp *dp)
         shms_reader_finish_sleep(&dp->nic->tx);
         dp->tx_asleep = false;
     }
+}
+
+void skiff_dp_kick_done(struct skiff_dp *dp)
+{
+    bool productive = dp->kick_progress;
+    dp->kick_progress = false;
+    if (productive) {
+        dp->kick_idle = 0;
+        dp->kick_mutes = 0;
+        return;
+    }
+    if (++dp->kick_idle < SKIFF_DP_KICK_IDLE_MAX)
+        return;
+    uint64_t mute = SKIFF_DP_KICK_MUTE_NS << (dp->kick_mutes < 6 ? dp->kick_mutes : 6);
+    if (mute > SKIFF_DP_KICK_MUTE_MAX_NS)
+        mute = SKIFF_DP_KICK_MUTE_MAX_NS;
+    dp->kick_idle = 0;
+    dp->kick_mutes++;
+    dp->kick_resume_ns = skiff_dp_now_ns() + mute;
+    SKIFF_STAT_ADD(dp->nic->stats.kick_mutes, 1);
 }
 
 bool skiff_dp_kick(struct skiff_dp *dp)

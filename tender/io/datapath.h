@@ -3,6 +3,12 @@
  * channels. The same functions serve both I/O modes; the caller (event loop
  * or poll loop) only decides *when* to call them and which fd events to
  * watch, by looking at the state flags below after each call.
+ *
+ * Fairness: the loop starts every pass over the NICs with
+ * skiff_dp_pass_begin(), which gives each NIC a budget of SKIFF_DP_PASS_FRAMES
+ * frames and SKIFF_DP_PASS_BYTES bytes per direction; a NIC that used it up
+ * waits for the next pass, so one busy (or hostile) NIC delays the others
+ * by at most one budget's worth of work per pass.
  */
 #ifndef SKIFF_DATAPATH_H
 #define SKIFF_DATAPATH_H
@@ -12,13 +18,33 @@
 
 #include <urcu/system.h>
 
+#include "limiter.h"
 #include "nic.h"
+#include "ratelimit.h"
 
-/* Frames moved per direction per call, before yielding to the other work. */
+/* Frames moved per direction per ring publish. */
 #define SKIFF_DP_BATCH 32u
 
-/* RX frames read in one pass while the packet fd keeps delivering. */
-#define SKIFF_DP_RX_PASS 256u
+/* Budget per NIC, per direction, per pass of the I/O loop (see top). */
+#define SKIFF_DP_PASS_FRAMES 32u
+#define SKIFF_DP_PASS_BYTES  (512u * 1024u)
+
+/*
+ * Always-on bounds on what a guest can make the I/O thread do without
+ * moving frames (--net-rate bounds the frames):
+ * - TX channel re-synchronisations (new epochs) per second, with a burst;
+ *   beyond that the NIC's TX waits, so epoch flipping cannot spin us.
+ * - Kicks that find nothing to do: after SKIFF_DP_KICK_IDLE_MAX of them in
+ *   a row the NIC's kick fd is not watched for 1 ms, doubling with every
+ *   further such round up to SKIFF_DP_KICK_MUTE_MAX_NS, back to normal at
+ *   the first kick that moves something. An honest guest kicks only when
+ *   the tender announced it sleeps, with frames or slots to show for it.
+ */
+#define SKIFF_DP_RESYNC_RATE      1000u
+#define SKIFF_DP_RESYNC_BURST     64u
+#define SKIFF_DP_KICK_IDLE_MAX    16u
+#define SKIFF_DP_KICK_MUTE_NS     (1000ull * 1000)
+#define SKIFF_DP_KICK_MUTE_MAX_NS (64ull * 1000 * 1000)
 
 /* Ethernet header plus one 802.1Q tag on top of the MTU. */
 #define SKIFF_ETH_OVERHEAD 18u
@@ -60,17 +86,53 @@ struct skiff_dp {
     uint64_t tx_bad_epoch; /* epoch already reported incompatible */
     uint8_t *stash;        /* copy of the frame (with vnet header) that hit EAGAIN */
     uint32_t stash_len;    /* bytes at stash, vnet header included */
+
+    /* Fairness: what this pass may still move (see top). */
+    uint32_t rx_left, tx_left;
+    int64_t rx_bytes_left, tx_bytes_left;
+
+    /* --net-rate: buckets per direction, and when a held-back direction
+     * may move again (0: not held back). */
+    struct skiff_limiter rx_limit, tx_limit;
+    uint64_t rx_resume_ns, tx_resume_ns;
+    bool unlimited; /* final flush at exit: ignore --net-rate */
+
+    /* Always-on bounds (see SKIFF_DP_RESYNC_RATE, SKIFF_DP_KICK_IDLE_MAX). */
+    struct skiff_bucket resyncs;
+    bool kick_progress;      /* TX taken or RX resumed since the last kick */
+    unsigned kick_idle;      /* kicks in a row that moved nothing */
+    unsigned kick_mutes;     /* mute rounds in a row (backoff) */
+    uint64_t kick_resume_ns; /* kick fd unwatched until then (0: watched) */
+
+    /* Messages the guest can cause, one line per interval at most. */
+    struct skiff_ratelimit rl_incompatible;
 };
 
 /* Set up per-NIC state (allocates the TX stash). 0 or -1 (message printed). */
 int skiff_dp_init(struct skiff_dp *dp, struct skiff_nic *nic);
+/* Releases the stash and prints what rate-limited messages held back. */
 void skiff_dp_fini(struct skiff_dp *dp);
 
+/* A new pass of the I/O loop: refill this NIC's fairness budget. */
+void skiff_dp_pass_begin(struct skiff_dp *dp);
+
 /*
- * Read up to a batch of frames from the packet fd into the RX ring. `ready`
- * says the fd was reported readable: if the first read then finds nothing,
- * the fd is checked for hang-up so a dead fd cannot make the loop spin.
- * Returns the number of frames handled (delivered or dropped).
+ * Lift holds (--net-rate, resync bound, muted kicks) whose time has come
+ * (at now_ns). Returns the earliest time a hold still in force ends, or 0
+ * if none is.
+ */
+uint64_t skiff_dp_limit_check(struct skiff_dp *dp, uint64_t now_ns);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t skiff_dp_now_ns(void);
+
+/*
+ * Read frames from the packet fd into the RX ring, in batches, until the fd
+ * has nothing more, the ring is full, --net-rate holds RX back or this
+ * pass's budget is spent. `ready` says the fd was reported readable: if the
+ * first read then finds nothing, the fd is checked for hang-up so a dead fd
+ * cannot make the loop spin. Returns the number of frames handled
+ * (delivered or dropped).
  */
 unsigned skiff_dp_rx(struct skiff_dp *dp, bool ready);
 
@@ -86,7 +148,8 @@ bool skiff_dp_rx_drain(struct skiff_dp *dp);
 /* Close the NIC as if its packet fd had hit end of file (graceful stop). */
 void skiff_dp_close(struct skiff_dp *dp);
 
-/* Write up to a batch of guest frames to the packet fd. Returns frames handled. */
+/* Write guest frames to the packet fd, up to this pass's budget (and
+ * --net-rate). Returns frames handled. */
 unsigned skiff_dp_tx(struct skiff_dp *dp);
 
 /* Packet fd became writable: retry the stashed frame, then continue TX. */
@@ -95,8 +158,10 @@ unsigned skiff_dp_tx_writable(struct skiff_dp *dp);
 /*
  * Announce that the I/O thread is about to sleep on this NIC's TX channel
  * (the guest will then kick). Returns false if there is work right now (the
- * announcement is withdrawn). NICs whose TX waits for EV_WRITE announce
- * nothing and return true.
+ * announcement is withdrawn). NICs whose TX waits for EV_WRITE, or is held
+ * back by --net-rate (the loop's timer wakes it), announce nothing and
+ * return true. A NIC that spent this pass's budget with frames left says it
+ * has work.
  */
 bool skiff_dp_tx_prepare_sleep(struct skiff_dp *dp);
 void skiff_dp_tx_finish_sleep(struct skiff_dp *dp);
@@ -104,10 +169,22 @@ void skiff_dp_tx_finish_sleep(struct skiff_dp *dp);
 /* Drain the kick eventfd. Returns true if the guest had kicked. */
 bool skiff_dp_kick(struct skiff_dp *dp);
 
+/* After handling a kick (with the TX and RX-space work it asked for): a
+ * kick is worth something if guest TX frames were taken or RX resumed since
+ * the previous kick (the busy loop may have found them first). Kicks that
+ * keep showing nothing mute the kick fd for a while (see top). */
+void skiff_dp_kick_done(struct skiff_dp *dp);
+
+/* Should the loop watch the NIC's kick fd right now? */
+static inline bool skiff_dp_want_kick(const struct skiff_dp *dp)
+{
+    return dp->kick_resume_ns == 0;
+}
+
 /* Which packet fd events the loop should watch for this NIC right now. */
 static inline bool skiff_dp_want_read(const struct skiff_dp *dp)
 {
-    return !dp->nic->closed && !dp->rx_full;
+    return !dp->nic->closed && !dp->rx_full && dp->rx_resume_ns == 0;
 }
 
 static inline bool skiff_dp_want_write(const struct skiff_dp *dp)

@@ -13,6 +13,16 @@
  * (TX) watcher, then fd watchers; the idle watcher outranks fd events so a
  * busy packet fd cannot starve guest TX (libev queues idle watchers only
  * when nothing of the same or higher priority is pending).
+ *
+ * Fairness: one loop iteration is one pass; the check watcher starts it by
+ * refilling every NIC's budget (skiff_dp_pass_begin). A NIC that spent its
+ * budget with work left keeps the loop from blocking (its packet fd stays
+ * readable, or prepare finds TX work and starts the idle watcher), so it
+ * continues in the next iteration, after every other NIC had its turn.
+ * --net-rate: a NIC held back by its limiter stops watching its packet fd
+ * (RX) or its ring (TX); a per-NIC timer brings it back. The same timer ends
+ * the other holds: a TX resync bound, and a kick fd muted after kicks that
+ * moved nothing (datapath.h).
  */
 #include "io_internal.h"
 
@@ -23,6 +33,7 @@
 struct ev_nic {
     ev_io pkt;
     ev_io kick;
+    ev_timer limit;    /* --net-rate: fires when a held-back direction may move */
     int pkt_events;    /* events pkt is started with (0 = stopped) */
     uint64_t woke_gen; /* loop generation io_wakeups was counted for */
     struct skiff_dp *dp;
@@ -56,8 +67,29 @@ static void ev_nic_update(struct ev_nic *en)
             ev_io_start(st->loop, &en->pkt);
         en->pkt_events = want;
     }
+    if (skiff_dp_want_kick(en->dp) != (bool)ev_is_active(&en->kick)) {
+        if (ev_is_active(&en->kick))
+            ev_io_stop(st->loop, &en->kick);
+        else
+            ev_io_start(st->loop, &en->kick);
+    }
     if (en->dp->rx_draining && !ev_is_active(&st->drain))
         ev_timer_again(st->loop, &st->drain);
+    if ((en->dp->rx_resume_ns | en->dp->tx_resume_ns | en->dp->kick_resume_ns) != 0) {
+        /* A hold is in force: the timer must fire at the earliest end. */
+        uint64_t now = skiff_dp_now_ns();
+        uint64_t resume = skiff_dp_limit_check(en->dp, now);
+        if (resume == 0) {
+            ev_feed_event(st->loop, &en->limit, EV_TIMER); /* a hold just ended */
+        } else {
+            double in = (double)(resume - now) / 1e9;
+            if (!ev_is_active(&en->limit) || in < ev_timer_remaining(st->loop, &en->limit)) {
+                ev_timer_stop(st->loop, &en->limit);
+                ev_timer_set(&en->limit, in, 0.);
+                ev_timer_start(st->loop, &en->limit);
+            }
+        }
+    }
 }
 
 /* Count a wake-up once per NIC per blocking poll. */
@@ -88,12 +120,25 @@ static void kick_cb(struct ev_loop *loop, ev_io *w, int revents)
     (void)loop;
     (void)revents;
     ev_nic_woke(en);
-    skiff_dp_kick(en->dp);
+    bool kicked = skiff_dp_kick(en->dp);
     /* One eventfd serves TX data and RX space: look at both. */
     if (skiff_dp_rx_resume(en->dp))
         skiff_dp_rx(en->dp, false);
     skiff_dp_tx(en->dp);
     skiff_dp_rx_drain(en->dp);
+    if (kicked)
+        skiff_dp_kick_done(en->dp);
+    ev_nic_update(en);
+}
+
+static void limit_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct ev_nic *en = w->data;
+    (void)loop;
+    (void)revents;
+    skiff_dp_limit_check(en->dp, skiff_dp_now_ns());
+    skiff_dp_rx(en->dp, false);
+    skiff_dp_tx(en->dp);
     ev_nic_update(en);
 }
 
@@ -136,8 +181,10 @@ static void check_cb(struct ev_loop *loop, ev_check *w, int revents)
     struct ev_state *st = w->data;
     (void)loop;
     (void)revents;
-    for (unsigned i = 0; i < st->n; i++)
+    for (unsigned i = 0; i < st->n; i++) {
         skiff_dp_tx_finish_sleep(st->nics[i].dp);
+        skiff_dp_pass_begin(st->nics[i].dp);
+    }
 }
 
 static void idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
@@ -208,6 +255,8 @@ int skiff_io_event_setup(struct skiff_io *io)
         en->pkt.data = en;
         ev_io_init(&en->kick, kick_cb, en->dp->nic->tx_kick_fd, EV_READ);
         en->kick.data = en;
+        ev_timer_init(&en->limit, limit_cb, 0., 0.);
+        en->limit.data = en;
         ev_io_start(st->loop, &en->kick);
         ev_nic_update(en);
     }

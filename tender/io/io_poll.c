@@ -5,6 +5,11 @@
  * "asleep" on every TX reader, re-check, block on the packet fds and kick
  * eventfds. So an idle tender costs 0% CPU once the spin budget is spent,
  * and a 2-core machine is not starved by an idle guest.
+ *
+ * Fairness: each turn of the busy loop is one pass and refills every NIC's
+ * budget (skiff_dp_pass_begin), so the NICs take turns in bounded slices.
+ * --net-rate: a held-back direction is skipped until its time comes; when
+ * the loop sleeps, epoll's timeout is the earliest such time.
  */
 #include "io_internal.h"
 
@@ -18,22 +23,27 @@
 
 #include <urcu/arch.h>
 
-/* epoll tags: the stop fd, then two per NIC (kick, packet fd). */
+/* epoll tags: the stop fd, then two per NIC (kick, packet fd). A muted kick
+ * fd (datapath.h) is taken out of the set until its time is up. */
 #define TAG_STOP    UINT64_MAX
 #define TAG_KICK(i) ((uint64_t)(i)*2)
 #define TAG_PKT(i)  ((uint64_t)(i)*2 + 1)
 
+struct poll_nic {
+    uint32_t pkt_events; /* events the packet fd is registered with, 0 = not */
+    bool kick_on;        /* kick fd in the set */
+    bool kicked;         /* a kick was read: judge it by the next pass */
+};
+
 struct poll_state {
     int epfd;
     unsigned n;
-    uint32_t pkt_events[]; /* events the packet fd is registered with, 0 = not */
+    struct poll_nic nics[];
 };
 
 static uint64_t now_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return skiff_dp_now_ns();
 }
 
 static int ep_ctl(int epfd, int op, int fd, uint32_t events, uint64_t tag)
@@ -45,7 +55,7 @@ static int ep_ctl(int epfd, int op, int fd, uint32_t events, uint64_t tag)
 int skiff_io_poll_setup(struct skiff_io *io)
 {
     unsigned n = io->cfg.nic_count;
-    struct poll_state *st = calloc(1, sizeof(*st) + n * sizeof(st->pkt_events[0]));
+    struct poll_state *st = calloc(1, sizeof(*st) + n * sizeof(st->nics[0]));
     if (st == NULL) {
         fprintf(stderr, "skiff: error: out of memory\n");
         return -1;
@@ -56,9 +66,11 @@ int skiff_io_poll_setup(struct skiff_io *io)
         goto fail;
     if (ep_ctl(st->epfd, EPOLL_CTL_ADD, io->stop_fd, EPOLLIN, TAG_STOP) < 0)
         goto fail;
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0; i < n; i++) {
         if (ep_ctl(st->epfd, EPOLL_CTL_ADD, io->cfg.nics[i].tx_kick_fd, EPOLLIN, TAG_KICK(i)) < 0)
             goto fail;
+        st->nics[i].kick_on = true;
+    }
     io->mode = st;
     return 0;
 fail:
@@ -84,7 +96,7 @@ static void poll_update(struct skiff_io *io, struct poll_state *st, unsigned i)
     const struct skiff_dp *dp = &io->dps[i];
     uint32_t want =
         (skiff_dp_want_read(dp) ? EPOLLIN : 0) | (skiff_dp_want_write(dp) ? EPOLLOUT : 0);
-    uint32_t have = st->pkt_events[i];
+    uint32_t have = st->nics[i].pkt_events;
     int op;
 
     if (want == have)
@@ -94,7 +106,18 @@ static void poll_update(struct skiff_io *io, struct poll_state *st, unsigned i)
     else
         op = have == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
     if (ep_ctl(st->epfd, op, dp->nic->fd, want, TAG_PKT(i)) == 0 || op == EPOLL_CTL_DEL)
-        st->pkt_events[i] = want;
+        st->nics[i].pkt_events = want;
+}
+
+/* The kick fd in or out of the set, as the datapath wants it. */
+static void kick_update(struct skiff_io *io, struct poll_state *st, unsigned i)
+{
+    bool want = skiff_dp_want_kick(&io->dps[i]);
+    if (want == st->nics[i].kick_on)
+        return;
+    int op = want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL;
+    if (ep_ctl(st->epfd, op, io->dps[i].nic->tx_kick_fd, EPOLLIN, TAG_KICK(i)) == 0 || !want)
+        st->nics[i].kick_on = want;
 }
 
 /* Nothing to do for spin_ns: announce, re-check, block. */
@@ -104,15 +127,30 @@ static void poll_sleep(struct skiff_io *io, struct poll_state *st)
     bool work = false, draining = false;
     bool woke[SKIFF_MAX_NICS] = { false };
 
+    uint64_t now = now_ns(), resume = 0;
     for (unsigned i = 0; i < st->n; i++) {
+        /* Holds first: one that just ended must not leave TX unannounced
+         * (prepare_sleep announces nothing for a held NIC) while we block
+         * with no timeout. */
+        uint64_t r = skiff_dp_limit_check(&io->dps[i], now);
+        if (r != 0 && (resume == 0 || r < resume))
+            resume = r;
         if (!skiff_dp_tx_prepare_sleep(&io->dps[i]))
             work = true;
         draining |= io->dps[i].rx_draining;
     }
     if (!work) {
-        for (unsigned i = 0; i < st->n; i++)
+        for (unsigned i = 0; i < st->n; i++) {
             poll_update(io, st, i);
+            kick_update(io, st, i);
+        }
         int timeout = draining ? SKIFF_IO_DRAIN_CHECK_MS : -1;
+        if (resume != 0) {
+            /* Round up: waking a little late beats spinning to the time. */
+            uint64_t ms = (resume - now + 999999) / 1000000;
+            if (timeout < 0 || ms < (uint64_t)timeout)
+                timeout = ms > 1000 ? 1000 : (int)ms;
+        }
         int got = epoll_wait(st->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), timeout);
         for (int k = 0; k < got; k++) {
             uint64_t tag = evs[k].data.u64;
@@ -126,7 +164,7 @@ static void poll_sleep(struct skiff_io *io, struct poll_state *st)
             struct skiff_dp *dp = &io->dps[i];
             woke[i] = true;
             if (tag == TAG_KICK(i)) {
-                skiff_dp_kick(dp);
+                st->nics[i].kicked |= skiff_dp_kick(dp);
                 continue;
             }
             if (evs[k].events & EPOLLOUT)
@@ -151,11 +189,18 @@ void skiff_io_poll_run(struct skiff_io *io)
         unsigned work = 0;
         for (unsigned i = 0; i < st->n; i++) {
             struct skiff_dp *dp = &io->dps[i];
+            skiff_dp_pass_begin(dp);
             skiff_dp_rx_resume(dp);
-            work += skiff_dp_rx(dp, false);
-            work += dp->tx_blocked ? skiff_dp_tx_writable(dp) : skiff_dp_tx(dp);
+            unsigned rx = skiff_dp_rx(dp, false);
+            unsigned tx = dp->tx_blocked ? skiff_dp_tx_writable(dp) : skiff_dp_tx(dp);
             if (dp->rx_draining)
                 skiff_dp_rx_drain(dp);
+            if (st->nics[i].kicked) {
+                /* A kick read while asleep: did this pass find its work? */
+                st->nics[i].kicked = false;
+                skiff_dp_kick_done(dp);
+            }
+            work += rx + tx;
         }
         uint64_t t = now_ns();
         if (work != 0) {

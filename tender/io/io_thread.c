@@ -32,8 +32,12 @@ static void flush_tx(struct skiff_io *io)
         struct skiff_dp *dp = &io->dps[i];
         uint64_t rounds = dp->nic->tx.elements / SKIFF_DP_BATCH + 2;
 
-        while (rounds-- > 0 && !dp->tx_blocked && skiff_dp_tx(dp) > 0)
-            ;
+        /* Last words go out whatever --net-rate says (still bounded). */
+        dp->unlimited = true;
+        dp->tx_resume_ns = 0;
+        do
+            skiff_dp_pass_begin(dp);
+        while (rounds-- > 0 && !dp->tx_blocked && skiff_dp_tx(dp) > 0);
     }
 }
 

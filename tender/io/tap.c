@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -58,8 +59,10 @@ out:
 static int check_mtu(const struct skiff_nic *nic, const char *ifname, unsigned mtu)
 {
     if (mtu < 68 || mtu > UINT16_MAX) {
-        fprintf(stderr, "skiff: error: net %s: interface %s has unsupported MTU %u\n", nic->name,
-                ifname, mtu);
+        fprintf(stderr,
+                "skiff: error: net %s: interface %s has MTU %u; skiff supports 68..%u (set it "
+                "with 'ip link set %s mtu N')\n",
+                nic->name, ifname, mtu, UINT16_MAX, ifname);
         return -1;
     }
     return 0;
@@ -148,6 +151,30 @@ static int attach_by_name(struct skiff_nic *nic, const char *ifname)
         return -1;
     }
 
+    /* Asked before the attach: once attached (carrier on) the interface
+     * may be moved to another network namespace at once, where this name
+     * means nothing to us (the tests and bench/ do exactly that). */
+    short flags = 0;
+    unsigned mtu = 0;
+    int rc = query_iface(ifname, &flags, &mtu);
+    if (rc < 0) {
+        fprintf(stderr, "skiff: error: net %s: cannot query interface %s: %s\n", nic->name, ifname,
+                strerror(-rc));
+        close(fd);
+        return -1;
+    }
+    if (!(flags & IFF_UP)) {
+        fprintf(stderr,
+                "skiff: error: net %s: interface %s is down: run "
+                "'ip link set %s up'\n",
+                nic->name, ifname, ifname);
+        close(fd);
+        return -1;
+    }
+    if (check_mtu(nic, ifname, mtu) < 0) {
+        close(fd);
+        return -1;
+    }
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (nic->vnet ? IFF_VNET_HDR : 0);
@@ -162,8 +189,8 @@ static int attach_by_name(struct skiff_nic *nic, const char *ifname)
                     nic->name, ifname, ifname);
         else if (err == EBUSY)
             fprintf(stderr,
-                    "skiff: error: net %s: TAP %s is busy (already attached by "
-                    "another process?)\n",
+                    "skiff: error: net %s: TAP %s is busy: another process, or another "
+                    "--net of this command (as @FD), holds it; a TAP takes one attach\n",
                     nic->name, ifname);
         else if (err == EINVAL)
             fprintf(stderr,
@@ -177,27 +204,6 @@ static int attach_by_name(struct skiff_nic *nic, const char *ifname)
         return -1;
     }
 
-    short flags = 0;
-    unsigned mtu = 0;
-    int rc = query_iface(ifr.ifr_name, &flags, &mtu);
-    if (rc < 0) {
-        fprintf(stderr, "skiff: error: net %s: cannot query interface %s: %s\n", nic->name,
-                ifr.ifr_name, strerror(-rc));
-        close(fd);
-        return -1;
-    }
-    if (!(flags & IFF_UP)) {
-        fprintf(stderr,
-                "skiff: error: net %s: interface %s is down: run "
-                "'ip link set %s up'\n",
-                nic->name, ifr.ifr_name, ifr.ifr_name);
-        close(fd);
-        return -1;
-    }
-    if (check_mtu(nic, ifr.ifr_name, mtu) < 0) {
-        close(fd);
-        return -1;
-    }
     /* Offload settings outlive the fd on a persistent TAP: a plain attach
      * clears what an earlier vnet run left, or the kernel would hand us
      * super-frames we cannot take. Failure just means none were set. */
@@ -223,6 +229,60 @@ static void vnet_off(struct skiff_nic *nic, int fd, const char *why)
             "disabled for this NIC\n",
             nic->name, fd, why);
     nic->vnet = false;
+}
+
+/*
+ * Inherited fds that epoll refuses (EPERM: a regular file, /dev/null...)
+ * have no readiness and no frames. One at end of file is a device that is
+ * already closed: it is swapped for an empty pipe, so every mode sees end
+ * of file the ordinary way and the guest sees the NIC closed. Anything
+ * else is refused. Returns 0 (fd usable, maybe swapped) or -1 (printed).
+ */
+static int check_pollable(struct skiff_nic *nic, int fd)
+{
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0) {
+        fprintf(stderr, "skiff: error: net %s: epoll_create1: %s\n", nic->name, strerror(errno));
+        return -1;
+    }
+    struct epoll_event ev = { .events = EPOLLIN };
+    int rc = epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    int err = errno;
+    close(ep);
+    if (rc == 0)
+        return 0;
+    if (err != EPERM) {
+        fprintf(stderr, "skiff: error: net %s: fd %d cannot be watched (epoll_ctl: %s)\n",
+                nic->name, fd, strerror(err));
+        return -1;
+    }
+    char c;
+    ssize_t n;
+    do
+        n = read(fd, &c, 1);
+    while (n < 0 && errno == EINTR);
+    int p[2];
+    if (n != 0) {
+        fprintf(stderr,
+                "skiff: error: net %s: fd %d cannot be polled (epoll_ctl: %s): it is a "
+                "regular file or device, not a packet fd; pass a TAP or a SOCK_SEQPACKET "
+                "or SOCK_DGRAM socket\n",
+                nic->name, fd, strerror(err));
+        return -1;
+    }
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0 || dup3(p[0], fd, O_CLOEXEC) < 0) {
+        fprintf(stderr, "skiff: error: net %s: fd %d: cannot replace it with a pipe: %s\n",
+                nic->name, fd, strerror(errno));
+        return -1;
+    }
+    close(p[0]);
+    close(p[1]);
+    fprintf(stderr,
+            "skiff: warning: net %s: fd %d is at end of file (a file or /dev/null, not a "
+            "packet fd): the guest sees the NIC closed\n",
+            nic->name, fd);
+    nic->gone_reported = true;
+    return 0;
 }
 
 static int attach_inherited(struct skiff_nic *nic, const char *num)
@@ -295,6 +355,8 @@ static int attach_inherited(struct skiff_nic *nic, const char *num)
         if (check_mtu(nic, ifr.ifr_name, mtu) < 0)
             return -1;
     }
+    if (!is_tap && check_pollable(nic, fd) < 0)
+        return -1;
     if (!is_tap && nic->vnet)
         vnet_off(nic, fd, "not a TAP");
     if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
@@ -314,6 +376,7 @@ int skiff_tap_attach(struct skiff_nic *nic, const char *spec)
 {
     nic->fd = -1;
     nic->closed = false;
+    nic->gone_reported = false;
     if (spec == NULL || spec[0] == '\0') {
         fprintf(stderr, "skiff: error: net %s: empty interface name\n", nic->name);
         return -1;

@@ -24,6 +24,7 @@
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -207,6 +208,11 @@ static int build_filter(const struct skiff_vm *vm, struct sock_fprog *prog)
         if (vm->io_mode == SKIFF_IO_DIRECT) {
             r |= allow_fd(ctx, SCMP_SYS(read), n->fd);
             r |= allow_fd(ctx, SCMP_SYS(write), n->fd);
+            /* A closed NIC leaves the guest's poll set (hc_net_forget). */
+            struct scmp_arg_cmp del[3] = { arg_eq(0, (scmp_datum_t)vm->epoll_fd),
+                                           arg_eq(1, EPOLL_CTL_DEL),
+                                           arg_eq(2, (scmp_datum_t)n->fd) };
+            r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(epoll_ctl), 3, del);
         } else {
             r |= allow_fd(ctx, SCMP_SYS(read), n->rx_wake_fd);
             r |= allow_fd(ctx, SCMP_SYS(write), n->tx_kick_fd);

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             continue;
         }
-        uint64_t limit = mems[m] - skiff_layout_reserve(&img.manifest);
+        uint64_t limit = mems[m] - skiff_layout_reserve(&img.manifest, NULL);
         if (img.seg_count == 0 || img.seg_count > SKIFF_ELF_MAX_LOAD ||
             img.manifest.nic_count > SKIFF_MAX_NICS || img.hi > limit)
             abort();

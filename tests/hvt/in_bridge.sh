@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bridge.hvt forwards between two network namespaces: ping both ways, a
+# bridge.hvt forwards between two network namespaces: payload-checked
+# pings both ways, a
 # UDP burst, and (on a native KVM; too slow when emulated) an iperf3 TCP run
 # and a TCP stream of a fixed size whose every byte is checked; after a
 # graceful stop the counters balance: frames into the tender = frames out +
@@ -16,10 +17,9 @@ out=$(mktemp -d)
 burst=${BURST:-2000}
 
 hvt_bridge_topology "$out" --io=event
-timeout 60 ip netns exec "$NS1" ping -c 5 -i 0.2 -W 5 10.78.0.2 >"$out/ping.log" 2>&1 ||
-    die "ping h1 -> h2 through bridge.hvt failed: $(cat "$out/ping.log")"
-timeout 60 ip netns exec "$NS2" ping -c 5 -i 0.2 -W 5 10.78.0.1 >>"$out/ping.log" 2>&1 ||
-    die "ping h2 -> h1 failed"
+warm_up "$NS1" 10.78.0.2
+ping_checked "$NS1" 10.78.0.2 20 0.05 1400 0f1e2d3c "$out/ping.log"
+ping_checked "$NS2" 10.78.0.1 20 0.05 56 c3d2e1f0 "$out/ping-back.log"
 udp_burst "$NS1" "$NS2" 10.78.0.2 "$burst" >"$out/udp.json" || die "UDP burst failed"
 got=$(jq -r '.end.sum.packets - .end.sum.lost_packets' "$out/udp.json")
 log "UDP burst: $burst sent, $got received"
@@ -54,8 +54,8 @@ ip netns del "$NS1"
 ip netns del "$NS2"
 TAG=${TAG}d
 hvt_bridge_topology "$out" --io=direct
-timeout 60 ip netns exec "$NS1" ping -c 5 -i 0.2 -W 5 10.78.0.2 >"$out/ping.log" 2>&1 ||
-    die "direct: ping through bridge.hvt failed: $(cat "$out/ping.log")"
+warm_up "$NS1" 10.78.0.2
+ping_checked "$NS1" 10.78.0.2 20 0.05 1400 0f1e2d3c "$out/ping.log"
 kill -TERM "$SKIFF_PID"
 wait_exit "$SKIFF_PID" 30 || true
 log "ok: direct: ping through bridge.hvt"

@@ -14,8 +14,7 @@ out=$(mktemp -d)
 echo "skiff demo: h1 (10.78.0.1) <-> [skiff ${io#--io=} + bridge.spt] <-> h2 (10.78.0.2)"
 bridge_topology "$out" "$io"
 
-ip netns exec "$NS1" ping -c 20 -i 0.05 10.78.0.2 >"$out/ping.log" 2>&1 ||
-    die "ping through the bridge failed: $(tail -2 "$out/ping.log")"
+ping_checked "$NS1" 10.78.0.2 20 0.05 56 a5c3e1f0 "$out/ping.log"
 iperf3_run "$out/tcp.json" -t "$secs"
 iperf3_run "$out/tcp-r.json" -t "$secs" -R
 

@@ -42,6 +42,21 @@ expect_error "nope.spt" --net:service="$tap" "$work/nope.spt"      # no file
 expect_error "fd 99" --net:service=@99 "$ping"                         # fd not open
 expect_error "net" "$ping"                                         # no --net at all
 expect_error "mem" --mem=1 --net:service="$tap" "$ping"
+# The same device twice, and packet fds that are not packet fds.
+expect_error "NIC 'wan' already uses that device" --net:wan="$tap" --net:lan="$tap" "$bridge"
+expect_error "already uses that device" --net:wan=@3 --net:lan=@3 "$bridge" 3<>/dev/null
+printf 'some bytes\n' >"$work/file.dat"
+for mode in event poll direct; do
+    expect_error "net service: fd 3 cannot be polled" --io=$mode --net:service=@3 "$ping" \
+        3<>"$work/file.dat"
+done
+tapfd=${TAPFD:-$SKIFF_BUILD/tests/integration/tapfd}
+rc=0
+timeout 10 "$tapfd" "$tap" "$SKIFF" --io=direct --net:wan=@3 --net:lan="$tap" "$bridge" >"$work/out" 2>"$work/err" || rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l <"$work/err")" -eq 1 ] || die "TAP as @3 and by name: exit $rc: $(cat "$work/err")"
+grep -q "net lan: TAP $tap is busy: another process, or another --net of this command" "$work/err" ||
+    die "TAP as @3 and by name: $(cat "$work/err")"
+log "ok: $(cat "$work/err")"
 pgrep -f "$GUESTS/" >/dev/null && die "a skiff process was left running"
 rm -rf "$work"
 log "ok: all error paths"

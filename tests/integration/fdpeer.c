@@ -3,14 +3,17 @@
  * SOCK_SEQPACKET socket, standing in for the network. It resolves the guest
  * by ARP, sends patterned ICMP echo requests, checks every reply byte for
  * byte, then closes its end: the guest must see the device closed and the
- * tender must exit 0 on its own (the mirage-cat EOF bug, fixed).
+ * tender must exit 0 on its own (the mirage-cat EOF bug, fixed). With "eof"
+ * it closes its end before skiff starts: the device is closed from the
+ * start, and the guest must see that (not abort at boot) and exit 0 too.
  *
- *   fdpeer SKIFF PING-IMAGE [IO-MODE]
+ *   fdpeer SKIFF PING-IMAGE [IO-MODE [eof]]
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,11 +140,14 @@ int main(int argc, char **argv)
     uint8_t guest_mac[6];
 
     if (argc < 3) {
-        fprintf(stderr, "usage: fdpeer SKIFF PING-IMAGE [IO-MODE]\n");
+        fprintf(stderr, "usage: fdpeer SKIFF PING-IMAGE [IO-MODE [eof]]\n");
         return 2;
     }
+    bool eof_first = argc > 4 && strcmp(argv[4], "eof") == 0;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return fail("socketpair");
+    if (eof_first)
+        close(sv[0]);
     pid_t pid = fork();
     if (pid == 0) {
         char io[32];
@@ -153,16 +159,21 @@ int main(int argc, char **argv)
         _exit(127);
     }
     close(sv[1]);
-    int rc = arp(sv[0], guest_mac);
-    for (uint16_t s = 1; rc == 0 && s <= ECHOES; s++)
-        rc = echo(sv[0], guest_mac, s);
-    close(sv[0]); /* end of input: the guest must notice and exit */
+    int rc = 0;
+    if (!eof_first) {
+        rc = arp(sv[0], guest_mac);
+        for (uint16_t s = 1; rc == 0 && s <= ECHOES; s++)
+            rc = echo(sv[0], guest_mac, s);
+        close(sv[0]); /* end of input: the guest must notice and exit */
+    }
 
     for (int i = 0; i < 100; i++) {
         if (waitpid(pid, &status, WNOHANG) == pid) {
             if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
                 return fail("skiff did not exit 0 after its packet fd closed");
-            if (rc == 0)
+            if (rc == 0 && eof_first)
+                printf("fdpeer: ok: fd at end of file from the start -> guest exited 0\n");
+            else if (rc == 0)
                 printf("fdpeer: ok: ARP + %d echoes intact, EOF -> guest exited 0\n", ECHOES);
             return rc;
         }

@@ -39,11 +39,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# make_tap NAME: a persistent, up TAP in the root namespace for skiff to open.
+# make_tap NAME: a persistent, up TAP in the root namespace for skiff to open
+# (with MTU $TAP_MTU if set; skiff reads it when it attaches).
 make_tap() {
     ip tuntap add dev "$1" mode tap
     _TAPS+=("$1")
-    ip link set "$1" up
+    ip link set "$1" ${TAP_MTU:+mtu "$TAP_MTU"} up
 }
 
 make_netns() {
@@ -138,6 +139,13 @@ tap_stat() {
     ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
 }
 
+# warm_up NS DST: one answered ping (up to 10 s), unchecked: neighbour
+# resolution and a guest still starting are not what a test measures (a
+# slow emulated VM can lose the very first echo).
+warm_up() {
+    timeout 15 ip netns exec "$1" ping -n -c 1 -w 10 "$2" >/dev/null 2>&1 || die "no answer from $2 at all"
+}
+
 # ping_checked NS DST COUNT INTERVAL SIZE PATTERN LOGFILE: COUNT echo
 # requests of SIZE bytes filled with PATTERN, every reply checked. Not a
 # flood, and not -q: only then does iputils' ping compare each reply's
@@ -173,4 +181,32 @@ stream_checked() {
     wait "$rpid" || die "stream to $dst: $(cat "$pre.recv")"
     grep -qx "streamcheck: sent $bytes bytes" "$pre.send" || die "stream: $(cat "$pre.send")"
     grep -qx "streamcheck: received $bytes bytes" "$pre.recv" || die "stream: $(cat "$pre.recv")"
+}
+
+# --- process figures (from /proc), for tests that bound a process's use
+CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100) # no getconf in the nested-KVM VM
+
+# cpu_ticks PID [THREAD-NAME]: user + system clock ticks of a process, or of
+# its threads with that name (skiff names them skiff-io, skiff-guest...).
+cpu_ticks() {
+    local pid=$1 name=${2:-} t sum=0
+    if [ -z "$name" ]; then
+        awk '{ print $14 + $15 }' "/proc/$pid/stat"
+        return
+    fi
+    for t in /proc/"$pid"/task/*; do
+        [ "$(cat "$t/comm" 2>/dev/null)" = "$name" ] || continue
+        sum=$((sum + $(awk '{ print $14 + $15 }' "$t/stat")))
+    done
+    echo "$sum"
+}
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+fd_count() { ls "/proc/$1/fd" | wc -l; }
+thread_count() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
+
+# tender_log_lines FILE: the tender's own lines ("skiff: ..."), without the
+# --stats table (the guest's console output may share the file).
+tender_log_lines() {
+    grep '^skiff: ' "$1" | grep -vc '^skiff: stats' || true
 }

@@ -229,6 +229,58 @@ static void test_io_spin_stats_errors(void **state)
     EXPECT_ERROR("missing file name", "--stats=", "img");
 }
 
+static void test_net_rate(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--net-rate:lan=tx-bytes=100M,rx-frames=50k,burst-ms=20", "--net:wan=t0",
+                         "--net:lan=t1", "--net-rate:wan=rx-bytes=1G", "img", NULL),
+                     SKIFF_CLI_RUN);
+    assert_false(cli.nets[0].rate.tx_bytes);
+    assert_true(cli.nets[0].has_rate);
+    assert_int_equal(cli.nets[0].rate.rx_bytes, 1000000000ull);
+    assert_true(cli.nets[1].has_rate);
+    assert_int_equal(cli.nets[1].rate.tx_bytes, 100000000ull);
+    assert_int_equal(cli.nets[1].rate.rx_frames, 50000);
+    assert_int_equal(cli.nets[1].rate.tx_frames, 0);
+    assert_int_equal(cli.nets[1].rate.burst_ms, 20);
+    assert_int_equal(run("--net:a=t", "--net-rate:a=tx-frames=7", "--io=poll", "img", NULL),
+                     SKIFF_CLI_RUN);
+    assert_int_equal(cli.nets[0].rate.tx_frames, 7);
+    assert_int_equal(cli.nets[0].rate.burst_ms, 0); /* default */
+    assert_int_equal(run("--net:a=t", "img", NULL), SKIFF_CLI_RUN);
+    assert_false(cli.nets[0].has_rate);
+    assert_int_equal(run("--help", NULL), SKIFF_CLI_EXIT);
+    assert_non_null(strstr(out_buf, "--net-rate:NAME="));
+
+    EXPECT_ERROR("no --net:b=", "--net:a=t", "--net-rate:b=tx-frames=1", "img");
+    EXPECT_ERROR("--io=direct", "--net:a=t", "--net-rate:a=tx-frames=1", "--io=direct", "img");
+    EXPECT_ERROR("unknown limit 'tx-bits'", "--net:a=t", "--net-rate:a=tx-bits=1", "img");
+    EXPECT_ERROR("not KEY=VALUE", "--net:a=t", "--net-rate:a=fast", "img");
+    EXPECT_ERROR("not a rate", "--net:a=t", "--net-rate:a=tx-frames=0", "img");
+    EXPECT_ERROR("not a rate", "--net:a=t", "--net-rate:a=tx-frames=12x", "img");
+    EXPECT_ERROR("not a rate", "--net:a=t", "--net-rate:a=tx-frames=", "img");
+    EXPECT_ERROR("not a rate", "--net:a=t", "--net-rate:a=tx-frames=2000G", "img");
+    EXPECT_ERROR("given twice", "--net:a=t", "--net-rate:a=tx-frames=1,tx-frames=2", "img");
+    EXPECT_ERROR("given twice", "--net:a=t", "--net-rate:a=tx-frames=1", "--net-rate:a=rx-frames=2",
+                 "img");
+    EXPECT_ERROR("burst-ms must be", "--net:a=t", "--net-rate:a=tx-frames=1,burst-ms=0", "img");
+    EXPECT_ERROR("burst-ms must be", "--net:a=t", "--net-rate:a=tx-frames=1,burst-ms=20000", "img");
+    EXPECT_ERROR("no limit given", "--net:a=t", "--net-rate:a=burst-ms=5", "img");
+    EXPECT_ERROR("trailing", "--net:a=t", "--net-rate:a=tx-frames=1,", "img");
+    EXPECT_ERROR("missing limits", "--net:a=t", "--net-rate:a=", "img");
+    EXPECT_ERROR("name the NIC", "--net:a=t", "--net-rate=tx-frames=1", "img");
+}
+
+static void test_same_device_twice(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("NIC 'wan' already uses that device (--net:wan=tap0)", "--net:wan=tap0",
+                 "--net:lan=tap0", "img");
+    EXPECT_ERROR("already uses that device (--net:wan=@3)", "--net:wan=@3", "--net:lan=@3", "img");
+    EXPECT_ERROR("--net:lan=@03: NIC 'wan' already uses", "--net:wan=@3", "--net:lan=@03", "img");
+    assert_int_equal(run("--net:wan=@3", "--net:lan=@4", "img", NULL), SKIFF_CLI_RUN);
+}
+
 static void test_default_mac(void **state)
 {
     (void)state;
@@ -277,6 +329,8 @@ int main(void)
         cmocka_unit_test(test_net_errors),
         cmocka_unit_test(test_mac_errors),
         cmocka_unit_test(test_io_spin_stats_errors),
+        cmocka_unit_test(test_net_rate),
+        cmocka_unit_test(test_same_device_twice),
         cmocka_unit_test(test_default_mac),
         cmocka_unit_test(test_cmdline_limits),
     };

@@ -465,10 +465,46 @@ static void test_manifest_vnet(void **state)
 
     struct skiff_manifest plain;
     tb_default_manifest(&plain);
-    assert_true(skiff_layout_reserve(&m) > skiff_layout_reserve(&plain));
-    assert_true(skiff_layout_nic_bytes(SKIFF_NIC_F_VNET) >=
+    assert_true(skiff_layout_reserve(&m, NULL) > skiff_layout_reserve(&plain, NULL));
+    assert_true(skiff_layout_nic_bytes(SKIFF_NIC_F_VNET, 1500) >=
                 2 * (uint64_t)SKIFF_VNET_SLOT_SIZE * SKIFF_VNET_SLOT_COUNT);
     assert_true(SKIFF_VNET_SLOT_SIZE >= 16 + 12 + 65535 + 14 + 4);
+}
+
+/* Plain rings are sized from the MTU: every frame of that MTU (with a VLAN
+ * tag) fits a slot, 1,500 keeps the classic 1,024 x 2 KiB, jumbo MTUs get
+ * fewer, larger slots, and the NIC's reservation grows with its MTU. */
+static void test_ring_geometry(void **state)
+{
+    (void)state;
+    static const uint32_t mtus[] = { 68, 576, 1500, 2000, 4000, 8000, 9000, 16110, 65521, 65535 };
+    uint32_t size, count, prev_area = 0;
+    for (size_t i = 0; i < sizeof mtus / sizeof mtus[0]; i++) {
+        skiff_ring_geometry(mtus[i], &size, &count);
+        assert_true(size >= SHMS_SLOT_MIN && size <= SHMS_SLOT_MAX);
+        assert_true(size - 16u >= mtus[i] + 18u); /* slot header, frame + VLAN tag */
+        assert_int_equal(size % SHMS_SLOT_ALIGN, 0);
+        assert_true(size >= 2048);
+        assert_true(count >= 128 && count <= 1024 && (count & (count - 1)) == 0);
+        assert_true((uint64_t)size * count <= 8u * 1024 * 1024 || count == 128);
+        uint32_t area = (uint32_t)skiff_layout_nic_bytes(0, mtus[i]);
+        assert_true(area >= prev_area || mtus[i] > 8000); /* fewer slots past ~8 KiB */
+        prev_area = area;
+        print_message("MTU %5u: %4u slots of %5u bytes, %5u KiB per NIC\n", mtus[i], count, size,
+                      area >> 10);
+    }
+    skiff_ring_geometry(1500, &size, &count);
+    assert_int_equal(size, 2048);
+    assert_int_equal(count, 1024);
+    skiff_ring_geometry(9000, &size, &count);
+    assert_int_equal(size, 9040);
+    assert_int_equal(count, 512);
+    /* A vnet NIC's area holds either geometry, at any MTU. */
+    assert_true(skiff_layout_nic_bytes(SKIFF_NIC_F_VNET, 9000) >= skiff_layout_nic_bytes(0, 9000));
+    struct skiff_manifest m;
+    tb_default_manifest(&m);
+    uint16_t jumbo[SKIFF_MAX_NICS] = { 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000 };
+    assert_true(skiff_layout_reserve(&m, jumbo) > skiff_layout_reserve(&m, NULL));
 }
 
 /* --------------------------------------------------------------- segments */
@@ -591,7 +627,7 @@ static void test_memory_fit(void **state)
     struct test_image t;
     struct skiff_manifest m;
     tb_default_manifest(&m);
-    uint64_t reserve = skiff_layout_reserve(&m);
+    uint64_t reserve = skiff_layout_reserve(&m, NULL);
 
     tb_init(&t);
     t.ph[TB_PH_DATA].p_memsz = MEM - reserve - TB_DATA_VADDR; /* just fits */
@@ -660,6 +696,7 @@ int main(void)
         cmocka_unit_test(test_too_many_loads),
         cmocka_unit_test(test_no_loads),
         cmocka_unit_test(test_memory_fit),
+        cmocka_unit_test(test_ring_geometry),
         cmocka_unit_test(test_entry),
         cmocka_unit_test(test_target_names),
     };

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "../hc.h"
+#include "skiff/closed.h"
 #include "syscall.h"
 
 #define NSEC_PER_SEC 1000000000ull
@@ -141,6 +142,8 @@ enum hc_net_result hc_net_write(unsigned nic, const void *buf, size_t len)
     while (n == -SPT_EINTR);
     if (n == -SPT_EAGAIN)
         return HC_NET_AGAIN;
+    if (n < 0 && skiff_write_err_closed(-n))
+        return HC_NET_CLOSED;
     return n == (long)len ? HC_NET_OK : HC_NET_ERROR;
 }
 
@@ -153,12 +156,20 @@ enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len
     while (n == -SPT_EINTR);
     if (n == -SPT_EAGAIN)
         return HC_NET_AGAIN;
-    if (n == 0)
+    if (n == 0 || (n < 0 && skiff_read_err_closed(-n)))
         return HC_NET_CLOSED;
     if (n < 0)
         return HC_NET_ERROR;
     *len = (size_t)n;
     return HC_NET_OK;
+}
+
+void hc_net_forget(unsigned nic)
+{
+    /* The tender's filter allows exactly this: EPOLL_CTL_DEL of a NIC's
+     * packet fd from the guest's epoll set. ENOENT (already gone) is fine. */
+    if (spt.direct && nic < spt.nic_count)
+        spt_syscall4(SPT_SYS_epoll_ctl, spt.epoll_fd, SPT_EPOLL_CTL_DEL, spt.direct_fd[nic], 0);
 }
 
 int hc_set_tls_base(uintptr_t base)

@@ -15,11 +15,14 @@
 #define SPT_SYS_exit            60
 #define SPT_SYS_arch_prctl      158
 #define SPT_SYS_clock_gettime   228
+#define SPT_SYS_epoll_ctl       233
 #define SPT_SYS_epoll_pwait     281
 #define SPT_SYS_timerfd_settime 286
 
 #define SPT_EINTR  4
 #define SPT_EAGAIN 11
+
+#define SPT_EPOLL_CTL_DEL 2
 
 #define SPT_CLOCK_REALTIME    0
 #define SPT_CLOCK_MONOTONIC   1
