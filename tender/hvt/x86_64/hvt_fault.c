@@ -60,9 +60,7 @@ static const char *privileged_insn(const uint8_t *code, size_t n, uint64_t rdx, 
     case 0xe4:
     case 0xe5:
     case 0xe6:
-    case 0xe7:
-        *port = op2;
-        return op >= 0xe6 ? "out" : "in";
+    case 0xe7: *port = op2; return op >= 0xe6 ? "out" : "in";
     case 0xec:
     case 0xed: *port = (long)(rdx & 0xffff); return "in";
     case 0xee:

@@ -49,8 +49,8 @@ static uint64_t page_flags(const struct skiff_vm *vm, uint64_t p)
         return 0;
     if (p < SKIFF_GUEST_LOAD_MIN) {
         switch (p) {
-        case LOW_DESC_GPA: return PTE_P | PTE_NX;                   /* CPU only */
-        case LOW_STUB_GPA: return PTE_P | PTE_US;                   /* R X */
+        case LOW_DESC_GPA: return PTE_P | PTE_NX;                    /* CPU only */
+        case LOW_STUB_GPA: return PTE_P | PTE_US;                    /* R X */
         case LOW_STACK_GPA: return PTE_P | PTE_RW | PTE_US | PTE_NX; /* R W */
         default: return 0;
         }

@@ -26,7 +26,8 @@
 #define TSS_IOMAP_BASE 0x66u
 #define TSS_LIMIT      (TSS_BYTES + LOW_IO_BITMAP) /* + the closing 0xff byte, -1 */
 
-#define GATE_INTR_DPL0 0x8eu /* present, DPL 0 (no "int n" from the guest), 64-bit interrupt gate */
+#define GATE_INTR_DPL0 0x8eu /* present, DPL 0 (no "int n" from the guest), 64-bit interrupt gate  \
+                              */
 
 #define STUB_SIZE   16u
 #define STUB_COMMON (IDT_VECTORS * STUB_SIZE)
@@ -91,9 +92,8 @@ static void write_idt(struct skiff_vm *vm)
 {
     for (unsigned v = 0; v < IDT_VECTORS; v++) {
         uint64_t off = LOW_STUB_GPA + v * STUB_SIZE;
-        uint64_t lo = (off & 0xffffull) | ((uint64_t)SEL_USER_CS << 16) |
-                      (1ull << 32) /* IST1 */ | ((uint64_t)GATE_INTR_DPL0 << 40) |
-                      (((off >> 16) & 0xffffull) << 48);
+        uint64_t lo = (off & 0xffffull) | ((uint64_t)SEL_USER_CS << 16) | (1ull << 32) /* IST1 */ |
+                      ((uint64_t)GATE_INTR_DPL0 << 40) | (((off >> 16) & 0xffffull) << 48);
         put64(vm, LOW_IDT_GPA + v * 16, lo);
         put64(vm, LOW_IDT_GPA + v * 16 + 8, off >> 32);
     }
@@ -123,12 +123,12 @@ static void write_stubs(struct skiff_vm *vm)
         memcpy(s + n, &rel, 4);
     }
     const uint8_t common[] = {
-        0x50,                                                        /* push %rax */
-        0x52,                                                        /* push %rdx */
-        0x89, 0xe0,                                                  /* mov %esp,%eax */
+        0x50,                                                            /* push %rax */
+        0x52,                                                            /* push %rdx */
+        0x89, 0xe0,                                                      /* mov %esp,%eax */
         0x66, 0xba, LOW_FAULT_PORT & 0xff, (LOW_FAULT_PORT >> 8) & 0xff, /* mov $port,%dx */
-        0xef,                                                        /* out %eax,(%dx) */
-        0x0f, 0x0b,                                                  /* ud2 */
+        0xef,                                                            /* out %eax,(%dx) */
+        0x0f, 0x0b,                                                      /* ud2 */
     };
     memcpy(page + STUB_COMMON, common, sizeof common);
     put(vm, LOW_STUB_GPA, page, sizeof page);
