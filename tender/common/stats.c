@@ -139,7 +139,7 @@ void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count, un
                        const struct skiff_exit_stats *exits)
 {
     /* hvt direct mode moves frames in the tender (hypercalls), so it counts
-     * them; spt direct mode moves them in the guest thread. */
+     * them; spt direct mode moves them in the guest process. */
     fprintf(f, "skiff: stats (io=%s)%s\n", io_name(io_mode),
             io_mode == SKIFF_IO_DIRECT && !exits ? ": direct mode moves frames "
                                                    "in the guest, the tender counts none"

@@ -158,7 +158,7 @@ static void spt_free(struct skiff_vm *vm)
 static bool last_report(int fd, struct skiff_spt_report *out)
 {
     bool have = false;
-    struct skiff_spt_report r;
+    struct skiff_spt_report r = { 0 };
     for (;;) {
         ssize_t n = read(fd, &r, sizeof r);
         if (n < 0 && errno == EINTR)
@@ -272,7 +272,7 @@ static int spt_start(struct skiff_vm *vm)
         write_all(launch[1], prog.filter, prog.len * sizeof prog.filter[0]) < 0) {
         /* The child is gone already: say why, if the loader could. */
         struct skiff_end end;
-        struct skiff_spt_report r;
+        struct skiff_spt_report r = { 0 };
         memset(&end, 0, sizeof end);
         reap_within(s, SPT_STOP_WAIT_MS);
         if (s->reaped && failed_start(s, &r, last_report(s->report_fd, &r), &end))
@@ -314,7 +314,7 @@ static bool spt_running(struct skiff_vm *vm)
 static void describe_signal(const struct spt *s, struct skiff_end *end)
 {
     int sig = s->status.si_status;
-    struct skiff_spt_report r;
+    struct skiff_spt_report r = { 0 };
     bool have = last_report(s->report_fd, &r);
 
     end->signo = sig;
@@ -354,7 +354,7 @@ static int spt_stop(struct skiff_vm *vm, bool cancel, struct skiff_end *end)
     uint64_t v = 0;
     if (vm->exit_fd < 0 || read(vm->exit_fd, &v, sizeof v) != (ssize_t)sizeof v)
         v = 0;
-    struct skiff_spt_report r;
+    struct skiff_spt_report r = { 0 };
     bool by_signal =
         s->reaped && (s->status.si_code == CLD_KILLED || s->status.si_code == CLD_DUMPED);
     if (!s->reaped) {

@@ -4,9 +4,9 @@
 # forbidden system calls) must kill the guest process by the right signal,
 # and skiff must exit 128 + signal (139 SIGSEGV, 159 SIGSYS) with exactly
 # one line naming the cause. A guest that survives prints "SURVIVED".
-# Usage: hostile.sh SKIFF GUEST_DIR
+# Usage: hostile.sh SKIFF GUEST_DIR FDPAIR
 set -u
-skiff=$1 img=$2/hostile.spt
+skiff=$1 img=$2/hostile.spt nic_img=$2/hostile_nic.spt fdpair=$3
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 failed=0 n=0
@@ -128,6 +128,21 @@ elif [ "$rc" = 132 ]; then
 else
     echo "FAIL fsbase: exit $rc"; cat "$out" "$err"; failed=1
 fi
+
+# With a NIC in every I/O mode: the tender outlives its guest cleanly (the
+# I/O thread stops, the NIC is closed, --stats are still printed).
+for mode in event poll direct; do
+    n=$((n + 1))
+    timeout -k 5 30 "$fdpair" "$skiff" --stats --io=$mode --net:service=@3 "$nic_img" -- write 8 \
+        >"$out" 2>"$err"
+    rc=$?
+    if [ "$rc" = 139 ] && [ "$(grep -c '^skiff: guest killed: SIGSEGV at address 0x8,' "$err")" = 1 ] &&
+        grep -q "^skiff: stats (io=$mode)" "$err" && ! grep -q SURVIVED "$out"; then
+        echo "ok   nic-$mode: $(head -1 "$err"), stats printed"
+    else
+        echo "FAIL nic-$mode: exit $rc"; cat "$out" "$err"; failed=1
+    fi
+done
 
 echo "$n attempts checked"
 exit $failed
