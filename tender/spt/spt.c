@@ -180,6 +180,7 @@ static const char *step_name(int32_t step)
     case SKIFF_SPT_STEP_MAP: return "mapping guest memory";
     case SKIFF_SPT_STEP_PROTECT: return "protecting the image";
     case SKIFF_SPT_STEP_SIGNALS: return "installing signal handlers";
+    case SKIFF_SPT_STEP_CAPS: return "dropping capabilities";
     case SKIFF_SPT_STEP_SECCOMP: return "loading the seccomp filter";
     default: return "starting";
     }

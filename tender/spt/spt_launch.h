@@ -58,6 +58,7 @@ enum skiff_spt_step {
     SKIFF_SPT_STEP_MAP,      /* mapping guest memory */
     SKIFF_SPT_STEP_PROTECT,  /* applying the image's segment protections */
     SKIFF_SPT_STEP_SIGNALS,  /* signal stack, handlers, mask */
+    SKIFF_SPT_STEP_CAPS,     /* dropping capabilities */
     SKIFF_SPT_STEP_SECCOMP,  /* no_new_privs, loading the filter */
 };
 

@@ -3,7 +3,7 @@
 #  - the tender process holds no guest thread, and every thread of it is
 #    under seccomp (Seccomp: 2): main, and the I/O thread in ring modes;
 #  - the guest is a child process with one thread, under seccomp, with
-#    no_new_privs, named skiff-guest;
+#    no_new_privs and no capabilities, named skiff-guest;
 #  - its address space holds guest memory, the loader and the kernel's
 #    stack/vDSO pages only: no heap, no C library, no libev, nothing W+X;
 #  - its fds are exactly the guest's: epoll, timerfd, console, exit
@@ -71,6 +71,8 @@ inspect() {
     grep -q '^Threads:[[:space:]]*1$' "$st" || fail "$mode: guest has $(grep Threads: "$st")"
     grep -q '^Seccomp:[[:space:]]*2$' "$st" || fail "$mode: guest not under seccomp"
     grep -q '^NoNewPrivs:[[:space:]]*1$' "$st" || fail "$mode: guest without no_new_privs"
+    grep -q '^CapEff:[[:space:]]*0*$' "$st" && grep -q '^CapPrm:[[:space:]]*0*$' "$st" ||
+        fail "$mode: guest holds capabilities: $(grep -E '^Cap(Eff|Prm)' "$st" | tr '\n' ' ')"
     grep -q "^PPid:[[:space:]]*$tender$" "$st" || fail "$mode: guest is not the tender's child"
 
     # Its memory: guest memory, the loader, kernel pages; little anonymous.

@@ -8,7 +8,8 @@
  * It reads its launch block (spt_launch.h) from the fd in argv[1], maps the
  * guest-memory memfd at the same address as the tender, applies the image's
  * segment protections, installs the handlers that report a fatal signal,
- * loads the seccomp filter the tender compiled, and jumps to the guest
+ * drops every capability, loads the seccomp filter the tender compiled,
+ * and jumps to the guest
  * entry. From the first guest instruction on the filter is in force.
  *
  * A fatal signal (fault, forbidden system call) runs on_signal() on a
@@ -24,6 +25,7 @@
 #include <asm/signal.h>
 #include <asm/ucontext.h>
 #include <asm/unistd.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/mman.h>
 #include <linux/prctl.h>
@@ -283,6 +285,14 @@ _Noreturn void loader_main(const uint64_t *sp)
     r = sys3(__NR_mprotect, (long)&ro, sizeof ro, PROT_READ);
     if (r < 0)
         fail(SKIFF_SPT_STEP_SIGNALS, r);
+
+    /* A guest of a tender run as root holds no capability either. */
+    struct __user_cap_header_struct caph = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct capd[_LINUX_CAPABILITY_U32S_3];
+    memset(capd, 0, sizeof capd);
+    r = sys3(__NR_capset, (long)&caph, (long)capd, 0);
+    if (r < 0)
+        fail(SKIFF_SPT_STEP_CAPS, r);
 
     struct sock_fprog prog = { .len = (unsigned short)launch.bpf_len, .filter = runtime_addr(bpf) };
     r = sys6(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
