@@ -192,7 +192,7 @@ _Static_assert(sizeof(struct solo5_net_vnet_hdr) == 12, "virtio_net_hdr_v1");
  * Thread-local storage, local-exec model (x86_64: variables at fixed
  * negative offsets from %fs). For each thread of the application:
  *
- *   uintptr_t tls = (uintptr_t)aligned_alloc(64, solo5_tls_size());
+ *   uintptr_t tls = ...;  // solo5_tls_size() bytes, 64-byte aligned
  *   solo5_tls_init(tls);                          // .tdata copied, .tbss zeroed
  *   solo5_set_tls_base(solo5_tls_tp_offset(tls)); // switch to this block
  */
