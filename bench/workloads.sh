@@ -5,11 +5,13 @@
 
 CLK_TCK=$(getconf CLK_TCK)
 
-# cpu_snap PID: "tid starttime ticks comm" per thread (empty without PID).
+# cpu_snap PID: "tid starttime ticks comm" per thread of PID and of its
+# child processes (skiff's spt guest runs in one) (empty without PID).
 cpu_snap() {
-    local t
+    local t kids
     [ -n "${1:-}" ] || return 0
-    for t in /proc/"$1"/task/*; do
+    kids=$(cat /proc/"$1"/task/*/children 2>/dev/null || true)
+    for t in /proc/"$1"/task/* $(for k in $kids; do echo /proc/"$k"/task/*; done); do
         # comm may hold spaces: take the fields after the closing paren.
         awk -v tid="${t##*/}" '{
             s = $0; lp = index(s, "("); rp = match(s, /\) [A-Z] /)
@@ -20,8 +22,9 @@ cpu_snap() {
 }
 
 # cpu_json BEFORE AFTER SECONDS: {"threads": {label: %core}, "total": %core}.
-# skiff names its threads skiff-io, skiff-guest (spt) and skiff-vcpu (hvt);
-# the first one is main. Others are labelled by their comm, summed per name.
+# skiff names its threads skiff-io and skiff-vcpu (hvt) and its spt guest
+# process skiff-guest; the first one is main. Others are labelled by their
+# comm, summed per name.
 cpu_json() {
     awk -v secs="$3" -v hz="$CLK_TCK" -v kind="$SUBJ_KIND" '
         FNR == NR { before[$1] = $3; next }

@@ -25,7 +25,8 @@ set(SKIFF_GUEST_COMMON_SOURCES
   ${SKIFF_GUEST_DIR}/bindings/net_rx.c
   ${SKIFF_GUEST_DIR}/bindings/net_tx.c
   ${SKIFF_GUEST_DIR}/bindings/yield.c
-  ${SKIFF_GUEST_DIR}/bindings/platform.c)
+  ${SKIFF_GUEST_DIR}/bindings/platform.c
+  ${SKIFF_GUEST_DIR}/bindings/tls.c)
 set(SKIFF_GUEST_spt_SOURCES ${SKIFF_GUEST_DIR}/bindings/spt/hc_spt.c)
 set(SKIFF_GUEST_hvt_SOURCES ${SKIFF_GUEST_DIR}/bindings/hvt/hc_hvt.c)
 set(SKIFF_GUEST_spt_ID SKIFF_TARGET_SPT)
@@ -45,6 +46,9 @@ function(_skiff_guest_flags target)
     -ffreestanding -fno-stack-protector -fno-pic -fno-pie -mno-red-zone
     -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-exceptions
     -fno-common -O2
+    # One static image: every thread-local variable is at a fixed offset
+    # from %fs (what guest/bindings/tls.c lays out).
+    -ftls-model=local-exec
     # gcc may turn copy/fill loops into calls to memcpy/memset - inside
     # memcpy/memset that would recurse forever.
     $<$<C_COMPILER_ID:GNU>:-fno-tree-loop-distribute-patterns>)

@@ -1,8 +1,9 @@
 /*
  * skiff: parse the command line, validate and load the image, attach its
- * NICs, start the I/O thread and the guest, wait for the guest to end (or a
- * signal), then undo everything in reverse order. Every failure path goes
- * through the same teardown so nothing is left running or half-configured.
+ * NICs, start the I/O thread and the guest, confine main itself, wait for
+ * the guest to end (or a signal), then undo everything in reverse order.
+ * Every failure path goes through the same teardown so nothing is left
+ * running or half-configured.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,12 +27,13 @@
 #include "guest_mem.h"
 #include "host.h"
 #include "io.h"
+#include "main_seccomp.h"
 #include "stats.h"
 #include "tap.h"
 #include "vm.h"
 
-#define EXIT_TENDER_ERROR 1 /* usage or set-up error */
-#define EXIT_GUEST_KILLED 255
+#define EXIT_TENDER_ERROR 1    /* usage or set-up error */
+#define EXIT_GUEST_KILLED 255  /* the guest ended without a status (hvt: a fault) */
 #define GRACE_MS          2000 /* after SIGTERM/SIGINT: time the guest gets to exit */
 #define LIVENESS_MS       200  /* how often main checks the guest did not just vanish */
 
@@ -142,57 +144,91 @@ static void tender_signals(sigset_t *set)
     sigaddset(set, SIGUSR1);
 }
 
+static const char *sig_name(int sig)
+{
+    const char *n = sigabbrev_np(sig);
+    return n ? n : "?";
+}
+
 static void report_end(const struct skiff_end *e)
 {
     switch (e->kind) {
     case SKIFF_END_EXIT:
     case SKIFF_END_CANCELLED: break;
     case SKIFF_END_SYSCALL: {
-        char *name = seccomp_syscall_resolve_num_arch(e->arch, (int)e->detail);
-        fprintf(stderr, "skiff: guest killed: forbidden system call %llu (%s)\n",
-                (unsigned long long)e->detail, name ? name : "unknown");
+        /* 32-bit calls come with their own audit arch; x32 ones with the
+         * x32 bit set in the number. */
+        bool x32 = e->arch == SCMP_ARCH_X86_64 && (e->detail & 0x40000000u);
+        uint32_t arch = x32 ? SCMP_ARCH_X32 : e->arch;
+        char *name = seccomp_syscall_resolve_num_arch(arch, (int)(e->detail & ~0x40000000ull));
+        const char *abi = arch == SCMP_ARCH_X86_64 ? ""
+                          : arch == SCMP_ARCH_X86  ? ", i386 ABI"
+                          : arch == SCMP_ARCH_X32  ? ", x32 ABI"
+                                                   : ", foreign ABI";
+        fprintf(stderr, "skiff: guest killed: forbidden system call %llu (%s%s)\n",
+                (unsigned long long)e->detail, name ? name : "unknown", abi);
         free(name);
         break;
     }
     case SKIFF_END_FAULT:
-        fprintf(stderr,
-                "skiff: guest killed: SIG%s at address 0x%llx, "
-                "instruction 0x%llx%s\n",
-                sigabbrev_np(e->signo) ? sigabbrev_np(e->signo) : "NAL",
-                (unsigned long long)e->addr, (unsigned long long)e->detail,
-                e->detail == 0 ? " (did it return from its entry point?)" : "");
+        if (e->code <= 0) /* si_code SI_USER, SI_TKILL, ...: not a fault */
+            fprintf(stderr, "skiff: guest killed: SIG%s, sent by a process (not a fault)\n",
+                    sig_name(e->signo));
+        else
+            fprintf(stderr,
+                    "skiff: guest killed: SIG%s at address 0x%llx, "
+                    "instruction 0x%llx%s\n",
+                    sig_name(e->signo), (unsigned long long)e->addr, (unsigned long long)e->detail,
+                    e->detail == 0 ? " (did it return from its entry point?)" : "");
+        break;
+    case SKIFF_END_SIGNAL:
+        fprintf(stderr, "skiff: guest killed by SIG%s\n", sig_name(e->signo));
         break;
     case SKIFF_END_VANISHED:
         fprintf(stderr, "skiff: guest ended without reporting an exit status\n");
         break;
     case SKIFF_END_FAILED:
-        fprintf(stderr, "skiff: error: cannot confine the guest thread: %s\n",
-                strerror((int)e->detail));
+        if (e->msg[0])
+            fprintf(stderr, "skiff: error: %s\n", e->msg);
+        else
+            fprintf(stderr, "skiff: error: cannot confine the guest: %s\n",
+                    strerror((int)e->detail));
         break;
     case SKIFF_END_ERROR: fprintf(stderr, "skiff: error: %s\n", e->msg); break;
     }
 }
 
-/*
- * Direct mode has no I/O thread to report end of input, so give the guest
- * one itself: each packet fd number now refers to a pipe whose write end is
- * closed. The guest's next read returns 0 ("closed"); the pipe is added to
- * the guest's epoll set so a sleeping guest notices at once.
- */
-static void close_direct_nics(struct skiff_vm *vm)
+/* skiff's exit status for how the guest ended: spt deaths by a signal give
+ * 128 + signal, as Solo5's spt does (139 for a fault, 159 for SIGSYS). */
+static int end_status(const struct skiff_end *e, int stop_sig)
 {
-    for (unsigned i = 0; i < vm->nic_count; i++) {
-        struct skiff_nic *nic = &vm->nics[i];
-        int p[2];
-        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
-            continue;
-        close(p[1]);
-        if (dup3(p[0], nic->fd, O_CLOEXEC) >= 0) {
-            struct epoll_event ev = { .events = EPOLLIN, .data.u64 = i };
-            epoll_ctl(vm->epoll_fd, EPOLL_CTL_ADD, nic->fd, &ev);
-        }
-        close(p[0]);
+    switch (e->kind) {
+    case SKIFF_END_EXIT: return e->status;
+    case SKIFF_END_CANCELLED: return 128 + (stop_sig > 0 ? stop_sig : SIGTERM);
+    case SKIFF_END_FAILED: return EXIT_TENDER_ERROR;
+    case SKIFF_END_SYSCALL:
+    case SKIFF_END_FAULT:
+    case SKIFF_END_SIGNAL: return 128 + e->signo;
+    default: return EXIT_GUEST_KILLED;
     }
+}
+
+/* The epoll set main sleeps in: the guest's exit eventfd and the backend's
+ * end fd (tag 0: the guest ended), and the signalfd (tag 1). */
+static int make_waiter(const struct skiff_vm *vm, int sig_fd)
+{
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 0 };
+    bool ok = ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, vm->exit_fd, &ev) == 0 &&
+              (vm->end_fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, vm->end_fd, &ev) == 0);
+    ev.data.u32 = 1;
+    if (!ok || epoll_ctl(ep, EPOLL_CTL_ADD, sig_fd, &ev) < 0) {
+        fprintf(stderr, "skiff: error: epoll: %s\n", strerror(errno));
+        if (ep >= 0)
+            close(ep);
+        return -1;
+    }
+    return ep;
 }
 
 /*
@@ -226,20 +262,10 @@ static void check_direct_nics(struct skiff_vm *vm)
  * (forever if negative). Returns the signal number that asked for shutdown,
  * 0 if the guest ended, or -1 when the time ran out.
  */
-static int wait_guest(struct skiff_vm *vm, int sig_fd, int timeout_ms)
+static int wait_guest(struct skiff_vm *vm, int ep, int sig_fd, int timeout_ms)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int ep = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 0 };
-    if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, vm->exit_fd, &ev) < 0) {
-        fprintf(stderr, "skiff: error: epoll: %s\n", strerror(errno));
-        if (ep >= 0)
-            close(ep);
-        return SIGTERM;
-    }
-    ev.data.u32 = 1;
-    epoll_ctl(ep, EPOLL_CTL_ADD, sig_fd, &ev);
 
     int stop_sig = 0;
     for (;;) {
@@ -283,7 +309,6 @@ static int wait_guest(struct skiff_vm *vm, int sig_fd, int timeout_ms)
         if (guest_done || stop_sig)
             break;
     }
-    close(ep);
     return stop_sig;
 }
 
@@ -302,7 +327,7 @@ int main(int argc, char **argv)
      * the mask and they all arrive at main's signalfd. */
     sigset_t sigs;
     tender_signals(&sigs);
-    sigaddset(&sigs, SIGUSR2); /* the guest cancel signal: guest thread only */
+    sigaddset(&sigs, SIGUSR2); /* hvt's cancel signal: vCPU thread only */
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     sigdelset(&sigs, SIGUSR2);
     signal(SIGPIPE, SIG_IGN); /* a closed @FD socket is an error, not a death */
@@ -312,12 +337,13 @@ int main(int argc, char **argv)
         return EXIT_TENDER_ERROR;
     }
 
-    int rc = EXIT_TENDER_ERROR;
+    int rc = EXIT_TENDER_ERROR, wait_fd = -1;
     uint8_t *image = NULL;
     size_t image_len = 0;
     struct skiff_image img;
     struct skiff_vm vm;
     struct skiff_io *io = NULL;
+    struct skiff_stats_file stats_file = { .dir_fd = -1 };
     bool guest_started = false, ran = false, unmap = true;
     char err[256];
     char *cmdline = malloc(SKIFF_CMDLINE_MAX);
@@ -357,6 +383,9 @@ int main(int argc, char **argv)
     vm.mem_at_gpa = vm.backend->mem_at_gpa;
     if (vm.backend->probe && vm.backend->probe(cli.image) < 0)
         goto out;
+    /* Opened now: main may open nothing once the guest runs. */
+    if (cli.stats_file && skiff_stats_file_open(&stats_file, cli.stats_file) < 0)
+        goto out;
     vm.img = &img;
     vm.image_buf = image;
     vm.image_len = image_len;
@@ -385,7 +414,21 @@ int main(int argc, char **argv)
     guest_started = true;
     ran = true;
 
-    int stop_sig = wait_guest(&vm, sig_fd, -1);
+    /* Set-up is over: from here main only waits, reports and tears down,
+     * under its own allowlist (the I/O thread and a vCPU thread have
+     * theirs already). */
+    wait_fd = make_waiter(&vm, sig_fd);
+    struct skiff_main_fds mfds = {
+        .signal_fd = sig_fd,
+        .wait_fd = wait_fd,
+        .io_stop_fd = skiff_io_stop_fd(io),
+        .stats_fd = skiff_stats_file_fd(&stats_file),
+        .stats_dir = stats_file.dir_fd,
+    };
+    if (wait_fd < 0 || skiff_main_seccomp_install(&vm, &mfds) < 0)
+        goto out;
+
+    int stop_sig = wait_guest(&vm, wait_fd, sig_fd, -1);
     if (stop_sig > 0 && (io != NULL || vm.io_mode == SKIFF_IO_DIRECT)) {
         /* Graceful: close the NICs so the guest sees end of input and can
          * exit by itself; a second signal or the grace period cancels it. */
@@ -396,9 +439,9 @@ int main(int argc, char **argv)
         } else {
             for (unsigned i = 0; i < vm.nic_count; i++)
                 vm.nics[i].gone_reported = true; /* closed on purpose */
-            close_direct_nics(&vm);
+            skiff_mem_close_direct(&vm);
         }
-        int again = wait_guest(&vm, sig_fd, GRACE_MS);
+        int again = wait_guest(&vm, wait_fd, sig_fd, GRACE_MS);
         if (again == 0)
             stop_sig = 0;
     }
@@ -410,12 +453,7 @@ int main(int argc, char **argv)
     }
     guest_started = false;
     report_end(&end);
-    switch (end.kind) {
-    case SKIFF_END_EXIT: rc = end.status; break;
-    case SKIFF_END_CANCELLED: rc = 128 + (stop_sig ? stop_sig : SIGTERM); break;
-    case SKIFF_END_FAILED: rc = EXIT_TENDER_ERROR; break;
-    default: rc = EXIT_GUEST_KILLED; break;
-    }
+    rc = end_status(&end, stop_sig);
 
 out:
     if (guest_started) {
@@ -429,15 +467,18 @@ out:
         const struct skiff_exit_stats *exits = vm.has_exits ? &vm.exits : NULL;
         skiff_stats_print(stderr, vm.nics, vm.nic_count, vm.io_mode, exits);
         if (cli.stats_file &&
-            skiff_stats_write_json(cli.stats_file, vm.nics, vm.nic_count, vm.io_mode, exits) < 0 &&
+            skiff_stats_file_write(&stats_file, vm.nics, vm.nic_count, vm.io_mode, exits) < 0 &&
             rc == 0)
             rc = EXIT_TENDER_ERROR;
     }
+    skiff_stats_file_close(&stats_file);
     skiff_mem_teardown(&vm, unmap);
     for (unsigned i = 0; i < vm.nic_count; i++)
         skiff_tap_detach(&vm.nics[i]);
     free(image);
     free(cmdline);
+    if (wait_fd >= 0)
+        close(wait_fd);
     close(sig_fd);
     if (!unmap)
         _exit(rc); /* skip atexit work while the guest may still run */

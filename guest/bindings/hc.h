@@ -2,7 +2,7 @@
  * The hypercall layer: everything a guest asks of its tender, one function
  * per request. Implemented twice, with identical semantics:
  *   spt/ - raw Linux system calls on fds the tender handed over in the boot
- *          info (the guest is a thread of the tender's process);
+ *          info (the guest is a seccomp-confined process of its own);
  *   hvt/ - port I/O (KVM exits or ioeventfds).
  * Only the bindings call these; applications use <solo5.h>.
  */

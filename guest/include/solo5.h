@@ -4,7 +4,7 @@
  *
  * Applications written against Solo5's <solo5.h> build unchanged: the names,
  * types, constants and documented semantics below follow Solo5. Block devices
- * and the TLS helpers other than solo5_set_tls_base() are not provided.
+ * are not provided.
  */
 #ifndef SOLO5_H_INCLUDED
 #define SOLO5_H_INCLUDED
@@ -191,10 +191,31 @@ _Static_assert(sizeof(struct solo5_net_vnet_hdr) == 12, "virtio_net_hdr_v1");
 
 /* ----------------------------------------------------------------- TLS */
 
+/*
+ * Thread-local storage, local-exec model (x86_64: variables at fixed
+ * negative offsets from %fs). For each thread of the application:
+ *
+ *   uintptr_t tls = ...;  // solo5_tls_size() bytes, 64-byte aligned
+ *   solo5_tls_init(tls);                          // .tdata copied, .tbss zeroed
+ *   solo5_set_tls_base(solo5_tls_tp_offset(tls)); // switch to this block
+ */
+
+/* Bytes of one TLS block: the image's .tdata and .tbss, plus the word at
+ * the thread pointer that holds its own address. */
+size_t solo5_tls_size(void);
+
+/* The thread pointer (the value for solo5_set_tls_base) of the block at
+ * (tls). */
+uintptr_t solo5_tls_tp_offset(uintptr_t tls);
+
+/* Fill the block at (tls) (solo5_tls_size() bytes): initial values from
+ * .tdata, zeros for .tbss, the thread pointer's self-reference.
+ * SOLO5_R_EINVAL if (tls) is NULL or less aligned than the image's TLS
+ * variables need. */
+solo5_result_t solo5_tls_init(uintptr_t tls);
+
 /* Set the TLS base register (%fs on x86_64) to (base). SOLO5_R_EINVAL for a
- * base the architecture rejects; SOLO5_R_EUNSPEC where the target cannot do
- * it (spt: the guest thread also runs the tender's C library, whose %fs must
- * stay intact). */
+ * base the architecture rejects (not canonical). */
 solo5_result_t solo5_set_tls_base(uintptr_t base);
 
 #endif /* SOLO5_H_INCLUDED */

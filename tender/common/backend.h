@@ -1,8 +1,8 @@
 /*
  * The seam between the tender core and a way of running a guest (spt: a
- * seccomp-confined thread; hvt: a KVM vCPU). A backend launches the
- * guest on memory guest_mem.c prepared, and ends it; everything else (CLI,
- * loader, rings, I/O thread, stats) is shared.
+ * seccomp-confined process of its own; hvt: a KVM vCPU thread). A backend
+ * launches the guest on memory guest_mem.c prepared, and ends it;
+ * everything else (CLI, loader, rings, I/O thread, stats) is shared.
  */
 #ifndef SKIFF_BACKEND_H
 #define SKIFF_BACKEND_H
@@ -10,13 +10,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <seccomp.h>
+
 #include "vm.h"
 
 /* How a guest run ended. */
 enum skiff_end_kind {
     SKIFF_END_EXIT,      /* guest exited with `status` */
-    SKIFF_END_SYSCALL,   /* killed: forbidden system call `detail` */
-    SKIFF_END_FAULT,     /* killed: signal `signo` at `addr`, rip `detail` */
+    SKIFF_END_SYSCALL,   /* killed by SIGSYS: forbidden system call `detail` */
+    SKIFF_END_FAULT,     /* killed by signal `signo` at `addr`, rip `detail` */
+    SKIFF_END_SIGNAL,    /* killed by signal `signo`, cause unknown */
     SKIFF_END_CANCELLED, /* stopped by the tender (signal, shutdown) */
     SKIFF_END_VANISHED,  /* ended without reporting a status */
     SKIFF_END_FAILED,    /* could not be started */
@@ -26,26 +29,31 @@ enum skiff_end_kind {
 struct skiff_end {
     enum skiff_end_kind kind;
     int status;      /* EXIT: 0..255 */
-    int signo;       /* FAULT */
+    int signo;       /* SYSCALL, FAULT, SIGNAL: the signal (spt: the guest
+                      * process died of it, skiff exits 128 + signo) */
+    int code;        /* FAULT: si_code (<= 0: sent, not a fault) */
     uint64_t addr;   /* FAULT: faulting address */
     uint64_t detail; /* SYSCALL: number; FAULT: instruction pointer */
     uint32_t arch;   /* SYSCALL: audit arch of the call */
-    char msg[256];   /* ERROR: one line, no prefix, no newline */
+    char msg[256];   /* ERROR, FAILED: one line, no prefix, no newline */
 };
 
 struct skiff_backend {
     const char *name;
     uint32_t target; /* SKIFF_TARGET_*: the ABI note must match */
     bool mem_at_gpa; /* guest memory must sit at host address == gpa */
+    bool mem_shared; /* guest memory is a memfd (vm->mem_fd) that another
+                      * process maps too */
 
     /* Can this machine run the backend's images at all? Called before any
      * set-up; prints a one-line error naming `image` and returns -1 if not.
      * NULL: always. */
     int (*probe)(const char *image);
 
-    /* Start the guest. When it ends (any way), vm->exit_fd becomes readable
-     * or running() turns false. Prints a one-line error and returns -1 if
-     * the guest could not be started (nothing is left running). */
+    /* Start the guest. When it ends (any way), vm->exit_fd or vm->end_fd
+     * becomes readable, or running() turns false. Prints a one-line error
+     * and returns -1 if the guest could not be started (nothing is left
+     * running). */
     int (*start)(struct skiff_vm *vm);
 
     /* true while the guest may still execute. */
@@ -55,6 +63,10 @@ struct skiff_backend {
      * exit) and describe how it ended. Returns -1 if it could not be
      * stopped: guest memory must then stay mapped. */
     int (*stop)(struct skiff_vm *vm, bool cancel, struct skiff_end *end);
+
+    /* Add to main's seccomp allowlist (main_seccomp.c) what running(),
+     * stop() and the stats need once the guest runs. 0 or -1. */
+    int (*confine_main)(const struct skiff_vm *vm, scmp_filter_ctx ctx);
 };
 
 extern const struct skiff_backend skiff_backend_spt;

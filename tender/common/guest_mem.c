@@ -1,8 +1,10 @@
 /*
- * Guest memory setup. Memory is one anonymous mapping of [mem_lo, mem_size).
- * On spt it sits at host address == gpa (MAP_FIXED_NOREPLACE, so an existing
- * mapping in the tender is never clobbered) and starts at 1 MiB, so a guest
- * null pointer faults. On hvt it covers [0, mem_size) (the backend keeps its
+ * Guest memory setup. Memory is one mapping of [mem_lo, mem_size). On spt
+ * it is a memfd, mapped shared at host address == gpa from 1 MiB up
+ * (MAP_FIXED_NOREPLACE, so an existing mapping in the tender is never
+ * clobbered; a guest null pointer faults): the guest process maps the same
+ * memfd at the same addresses, so a gpa means the same on both sides. On
+ * hvt it is private memory covering [0, mem_size) (the backend keeps its
  * page tables below 1 MiB) wherever mmap puts it. Either way the tender only
  * reaches guest memory through skiff_gpa_ptr(); the boot info holds gpas.
  */
@@ -43,15 +45,43 @@ void *skiff_gpa_ptr(const struct skiff_vm *vm, uint64_t gpa, uint64_t len)
     return (uint8_t *)vm->mem + (gpa - vm->mem_lo);
 }
 
+/* spt: a memfd of the mapping's size that nobody can resize (a shrink
+ * would turn the tender's accesses into SIGBUS). */
+static int shared_memfd(uint64_t len)
+{
+    int fd = memfd_create("skiff-guest-mem", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return -1;
+    if (ftruncate(fd, (off_t)len) < 0 ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
 static int map_memory(struct skiff_vm *vm)
 {
     vm->mem_lo = vm->mem_at_gpa ? SKIFF_GUEST_LOAD_MIN : 0;
     void *want = vm->mem_at_gpa ? (void *)(uintptr_t)SKIFF_GUEST_LOAD_MIN : NULL;
-    int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+    int flags = MAP_NORESERVE;
     if (vm->mem_at_gpa)
         flags |= MAP_FIXED_NOREPLACE;
+    if (vm->backend->mem_shared) {
+        vm->mem_fd = shared_memfd(map_len(vm));
+        if (vm->mem_fd < 0) {
+            ERR("cannot create %llu MiB of guest memory: %s (try a smaller --mem)",
+                (unsigned long long)(vm->mem_size >> 20), strerror(errno));
+            return -1;
+        }
+        flags |= MAP_SHARED;
+    } else {
+        flags |= MAP_PRIVATE | MAP_ANONYMOUS;
+    }
 
-    void *p = mmap(want, map_len(vm), PROT_READ | PROT_WRITE, flags, -1, 0);
+    void *p = mmap(want, map_len(vm), PROT_READ | PROT_WRITE, flags, vm->mem_fd, 0);
     if (p == MAP_FAILED) {
         ERR("cannot map %llu MiB of guest memory at 0x%llx: %s (try a smaller "
             "--mem)",
@@ -71,10 +101,10 @@ static int map_memory(struct skiff_vm *vm)
     return 0;
 }
 
-/* Copy PT_LOAD segments in and, on spt, apply their protections (W^X holds:
- * the loader refused writable+executable segments and shared pages). On hvt
- * the host mapping stays read-write for KVM; the guest page tables the
- * backend builds carry the segment protections instead. */
+/* Copy PT_LOAD segments in. The tender's own view stays read-write and
+ * never executable: the segment protections (W^X, checked by the ELF
+ * loader) apply where the guest runs: the spt guest process maps its image
+ * with them (tender/spt/), hvt's guest page tables carry them. */
 static int load_image(struct skiff_vm *vm)
 {
     const struct skiff_image *img = vm->img;
@@ -88,25 +118,6 @@ static int load_image(struct skiff_vm *vm)
         }
         memcpy(dst, vm->image_buf + s->offset, s->filesz);
         memset(dst + s->filesz, 0, s->memsz - s->filesz);
-    }
-    if (!vm->mem_at_gpa)
-        return 0;
-    for (unsigned i = 0; i < img->seg_count; i++) {
-        const struct skiff_elf_segment *s = &img->segs[i];
-        uint64_t lo = s->vaddr & ~(SKIFF_PAGE_SIZE - 1);
-        uint64_t hi = skiff_page_up(s->vaddr + s->memsz);
-        int prot = 0;
-        if (s->flags & (SKIFF_SEG_R | SKIFF_SEG_W))
-            prot |= PROT_READ; /* x86 has no write-only pages */
-        if (s->flags & SKIFF_SEG_W)
-            prot |= PROT_WRITE;
-        if (s->flags & SKIFF_SEG_X)
-            prot |= PROT_EXEC | PROT_READ;
-        if (mprotect(skiff_gpa_ptr(vm, lo, hi - lo), hi - lo, prot) < 0) {
-            ERR("cannot protect image segment at 0x%llx: %s", (unsigned long long)s->vaddr,
-                strerror(errno));
-            return -1;
-        }
     }
     return 0;
 }
@@ -203,8 +214,19 @@ static int setup_fds(struct skiff_vm *vm)
         ERR("cannot create guest fds: %s", strerror(errno));
         return -1;
     }
-    if (epoll_add(vm->epoll_fd, vm->timer_fd, UINT64_MAX, "the guest's timer") < 0)
+    if (epoll_add(vm->epoll_fd, vm->timer_fd, SKIFF_SPT_TAG_TIMER, "the guest's timer") < 0)
         return -1;
+    if (vm->io_mode == SKIFF_IO_DIRECT) {
+        int p[2];
+        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+            ERR("pipe: %s", strerror(errno));
+            return -1;
+        }
+        vm->closed_rd = p[0];
+        vm->closed_wr = p[1];
+        if (epoll_add(vm->epoll_fd, vm->closed_rd, SKIFF_SPT_TAG_CLOSED, "the close pipe") < 0)
+            return -1;
+    }
     for (unsigned i = 0; i < vm->nic_count; i++) {
         const struct skiff_nic *n = &vm->nics[i];
         char what[SKIFF_NAME_MAX + 64];
@@ -309,6 +331,11 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
+void skiff_mem_close_direct(struct skiff_vm *vm)
+{
+    close_fd(&vm->closed_wr);
+}
+
 void skiff_mem_teardown(struct skiff_vm *vm, bool unmap)
 {
     for (unsigned i = 0; i < vm->nic_count; i++) {
@@ -319,6 +346,9 @@ void skiff_mem_teardown(struct skiff_vm *vm, bool unmap)
     close_fd(&vm->timer_fd);
     close_fd(&vm->exit_fd);
     close_fd(&vm->console_fd);
+    close_fd(&vm->closed_rd);
+    close_fd(&vm->closed_wr);
+    close_fd(&vm->mem_fd);
     if (unmap && vm->mem) {
         munmap(vm->mem, map_len(vm));
         vm->mem = NULL;

@@ -12,7 +12,8 @@
 
 /*
  * Map guest memory (from 1 MiB at host address == gpa if vm->mem_at_gpa,
- * else all of [0, mem_size) anywhere), load the image, lay out boot info, command line, heap,
+ * else all of [0, mem_size) anywhere; a shared memfd if the backend says
+ * mem_shared), load the image, lay out boot info, command line, heap,
  * stack and rings, create the guest's fds and fill the boot info.
  * vm->nics[] must already carry name, index, mac, mtu and packet fd.
  * Prints a one-line error and returns -1 on failure (the caller still calls
@@ -22,6 +23,10 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline);
 
 /* Host pointer for gpa range [gpa, gpa+len), NULL if outside guest memory. */
 void *skiff_gpa_ptr(const struct skiff_vm *vm, uint64_t gpa, uint64_t len);
+
+/* Direct mode, graceful stop: every NIC reads as closed for the guest from
+ * now on (the pipe behind SKIFF_SPT_TAG_CLOSED reaches end of file). */
+void skiff_mem_close_direct(struct skiff_vm *vm);
 
 /* Close the guest's fds. Unmap guest memory too if `unmap` (false when the
  * guest could not be stopped and might still touch it). Idempotent. */

@@ -1,5 +1,5 @@
 /*
- * Shared helpers for the thread that runs the guest (see guest_thread.h).
+ * Shared helpers for what runs the guest (see guest_thread.h).
  */
 #include "guest_thread.h"
 

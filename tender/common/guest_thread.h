@@ -1,7 +1,7 @@
 /*
- * Helpers both backends use for the thread that runs the guest (spt's guest
- * thread, hvt's vCPU thread): compiling its seccomp allowlist into a BPF
- * program that the thread loads itself, and joining it with a deadline.
+ * Helpers for whatever runs the guest: compiling a seccomp allowlist into a
+ * BPF program (spt: sent to the guest process's loader; hvt: loaded by the
+ * vCPU thread on itself), and joining hvt's vCPU thread with a deadline.
  */
 #ifndef SKIFF_GUEST_THREAD_H
 #define SKIFF_GUEST_THREAD_H
@@ -13,9 +13,10 @@
 #include <seccomp.h>
 
 /*
- * Compile ctx into *prog (malloc'd filter; free prog->filter). The thread
- * then loads it with seccomp(SECCOMP_SET_MODE_FILTER), a single system call
- * and no library code, so nothing runs between the filter and the guest.
+ * Compile ctx into *prog (malloc'd filter; free prog->filter). Whoever runs
+ * the guest then loads it with seccomp(SECCOMP_SET_MODE_FILTER), a single
+ * system call and no library code, so nothing runs between the filter and
+ * the guest.
  * Returns 0 or -1.
  */
 int skiff_seccomp_compile(scmp_filter_ctx ctx, struct sock_fprog *prog);

@@ -6,6 +6,7 @@
 #include "stats.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,7 +142,7 @@ void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count, un
                        const struct skiff_exit_stats *exits)
 {
     /* hvt direct mode moves frames in the tender (hypercalls), so it counts
-     * them; spt direct mode moves them in the guest thread. */
+     * them; spt direct mode moves them in the guest process. */
     fprintf(f, "skiff: stats (io=%s)%s\n", io_name(io_mode),
             io_mode == SKIFF_IO_DIRECT && !exits ? ": direct mode moves frames "
                                                    "in the guest, the tender counts none"
@@ -228,23 +229,66 @@ static void json_exits(FILE *f, const struct skiff_exit_stats *c, const struct s
             exits_per_frame(&s));
 }
 
-int skiff_stats_write_json(const char *path, const struct skiff_nic *nics, unsigned count,
-                           unsigned io_mode, const struct skiff_exit_stats *exits)
+int skiff_stats_file_open(struct skiff_stats_file *sf, const char *path)
 {
-    size_t n = strlen(path) + sizeof ".tmp";
-    char *tmp = malloc(n);
-    if (!tmp) {
+    memset(sf, 0, sizeof *sf);
+    sf->dir_fd = -1;
+    sf->path = path;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    size_t n = strlen(base) + sizeof ".tmp";
+    sf->name = strdup(base);
+    sf->tmp = malloc(n);
+    if (!dir || !sf->name || !sf->tmp) {
+        free(dir);
         fprintf(stderr, "skiff: error: --stats=%s: out of memory\n", path);
+        skiff_stats_file_close(sf);
         return -1;
     }
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "we");
-    if (!f) {
-        fprintf(stderr, "skiff: error: --stats=%s: cannot create %s: %s\n", path, tmp,
+    snprintf(sf->tmp, n, "%s.tmp", base);
+    if (*base == '\0') {
+        fprintf(stderr, "skiff: error: --stats=%s: name a file, not a folder\n", path);
+        free(dir);
+        skiff_stats_file_close(sf);
+        return -1;
+    }
+    sf->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (sf->dir_fd < 0) {
+        fprintf(stderr, "skiff: error: --stats=%s: folder %s: %s\n", path, dir, strerror(errno));
+        free(dir);
+        skiff_stats_file_close(sf);
+        return -1;
+    }
+    free(dir);
+    int fd = openat(sf->dir_fd, sf->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd >= 0)
+        sf->f = fdopen(fd, "w");
+    if (!sf->f) {
+        fprintf(stderr, "skiff: error: --stats=%s: cannot create %s.tmp: %s\n", path, path,
                 strerror(errno));
-        free(tmp);
+        if (fd >= 0) {
+            close(fd);
+            unlinkat(sf->dir_fd, sf->tmp, 0);
+        }
+        skiff_stats_file_close(sf);
         return -1;
     }
+    return 0;
+}
+
+int skiff_stats_file_fd(const struct skiff_stats_file *sf)
+{
+    return sf->f ? fileno(sf->f) : -1;
+}
+
+int skiff_stats_file_write(struct skiff_stats_file *sf, const struct skiff_nic *nics,
+                           unsigned count, unsigned io_mode, const struct skiff_exit_stats *exits)
+{
+    FILE *f = sf->f;
+    if (!f)
+        return -1;
+    sf->f = NULL;
     fprintf(f, "{\"io_mode\": \"%s\", \"nics\": [", io_name(io_mode));
     for (unsigned i = 0; i < count; i++) {
         struct skiff_nic_stats s;
@@ -279,18 +323,30 @@ int skiff_stats_write_json(const char *path, const struct skiff_nic *nics, unsig
     fprintf(f, "}\n");
     int bad = ferror(f);
     if (fclose(f) != 0 || bad) {
-        fprintf(stderr, "skiff: error: --stats=%s: write to %s failed\n", path, tmp);
-        unlink(tmp);
-        free(tmp);
+        fprintf(stderr, "skiff: error: --stats=%s: write to %s.tmp failed\n", sf->path, sf->path);
         return -1;
     }
-    if (rename(tmp, path) < 0) {
-        fprintf(stderr, "skiff: error: --stats=%s: rename from %s failed: %s\n", path, tmp,
-                strerror(errno));
-        unlink(tmp);
-        free(tmp);
+    if (renameat(sf->dir_fd, sf->tmp, sf->dir_fd, sf->name) < 0) {
+        fprintf(stderr, "skiff: error: --stats=%s: rename from %s.tmp failed: %s\n", sf->path,
+                sf->path, strerror(errno));
         return -1;
     }
-    free(tmp);
+    sf->written = true;
     return 0;
+}
+
+void skiff_stats_file_close(struct skiff_stats_file *sf)
+{
+    if (sf->f) {
+        fclose(sf->f);
+        sf->f = NULL;
+    }
+    if (sf->dir_fd >= 0 && sf->tmp && !sf->written)
+        unlinkat(sf->dir_fd, sf->tmp, 0);
+    if (sf->dir_fd >= 0)
+        close(sf->dir_fd);
+    sf->dir_fd = -1;
+    free(sf->name);
+    free(sf->tmp);
+    sf->name = sf->tmp = NULL;
 }

@@ -6,6 +6,7 @@
 #ifndef SKIFF_STATS_H
 #define SKIFF_STATS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "nic.h"
@@ -25,9 +26,33 @@ struct skiff_exit_stats {
 void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count, unsigned io_mode,
                        const struct skiff_exit_stats *exits);
 
-/* Write JSON to path (via path.tmp + rename). Prints a one-line error and
+/*
+ * --stats=FILE. The file is written at exit, when main is confined and may
+ * open nothing: so FILE's folder and FILE.tmp are opened at start, and at
+ * exit the JSON goes to FILE.tmp, which is then renamed to FILE (readers
+ * never see half a file).
+ */
+struct skiff_stats_file {
+    const char *path; /* as given, for messages */
+    int dir_fd;       /* FILE's folder */
+    FILE *f;          /* FILE.tmp, until written */
+    char *name, *tmp; /* FILE's and FILE.tmp's names within dir_fd */
+    bool written;
+};
+
+/* Open FILE's folder and create FILE.tmp. Prints a one-line error and
+ * returns -1 on failure (nothing left behind). */
+int skiff_stats_file_open(struct skiff_stats_file *sf, const char *path);
+
+/* The fd behind FILE.tmp (-1 once written), for main's allowlist. */
+int skiff_stats_file_fd(const struct skiff_stats_file *sf);
+
+/* Write the JSON and rename FILE.tmp to FILE. Prints a one-line error and
  * returns -1 on failure. */
-int skiff_stats_write_json(const char *path, const struct skiff_nic *nics, unsigned count,
-                           unsigned io_mode, const struct skiff_exit_stats *exits);
+int skiff_stats_file_write(struct skiff_stats_file *sf, const struct skiff_nic *nics,
+                           unsigned count, unsigned io_mode, const struct skiff_exit_stats *exits);
+
+/* Release everything; FILE.tmp is removed unless it became FILE. */
+void skiff_stats_file_close(struct skiff_stats_file *sf);
 
 #endif /* SKIFF_STATS_H */

@@ -29,6 +29,8 @@ struct skiff_vm {
     uint64_t mem_lo;   /* lowest mapped gpa: spt 1 MiB (null pointers
                         * fault), hvt 0 (page tables live below 1 MiB) */
     bool mem_at_gpa;   /* spt: host address == gpa; hvt: anywhere */
+    int mem_fd;        /* spt: the memfd behind `mem`, shared with the
+                        * guest process; hvt: -1 (private memory) */
 
     uint64_t boot_gpa;
     struct skiff_boot_info *boot;
@@ -39,6 +41,15 @@ struct skiff_vm {
 
     /* fds handed to the guest (see struct skiff_boot_info); -1 if unused */
     int epoll_fd, timer_fd, console_fd, exit_fd;
+
+    /* Direct mode: a pipe whose read end sits in epoll_fd with tag
+     * SKIFF_SPT_TAG_CLOSED; closing the write end closes every NIC for the
+     * guest (graceful stop). -1 in ring modes. */
+    int closed_rd, closed_wr;
+
+    /* Readable when the guest has ended (spt: its process's pidfd); -1 if
+     * the backend has none. */
+    int end_fd;
 
     /* VM exits to user space (hvt only; has_exits false on spt). */
     bool has_exits;

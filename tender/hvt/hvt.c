@@ -361,4 +361,5 @@ const struct skiff_backend skiff_backend_hvt = {
     .start = hvt_start,
     .running = hvt_running,
     .stop = hvt_stop,
+    .confine_main = skiff_hvt_main_rules,
 };

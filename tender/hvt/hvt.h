@@ -31,6 +31,8 @@ struct hvt {
     atomic_bool cancel;     /* main asked the vCPU thread to stop */
     struct sock_fprog prog; /* the vCPU thread's compiled allowlist */
 
+    bool direct_closed; /* direct mode: the NICs were closed (graceful stop) */
+
     pthread_t thread;
     bool thread_live;     /* created and not yet joined */
     struct skiff_end end; /* written by the vCPU thread before it exits */
@@ -47,6 +49,9 @@ enum hvt_hc_result skiff_hvt_hypercall(struct hvt *h, unsigned nr, uint64_t gpa)
 
 /* Build the vCPU thread's seccomp allowlist into h->prog. 0 or -1. */
 int skiff_hvt_seccomp_build(struct hvt *h);
+
+/* Add what main does to the vCPU thread (cancel it) to main's allowlist. */
+int skiff_hvt_main_rules(const struct skiff_vm *vm, scmp_filter_ctx ctx);
 
 /* Record how the guest ended (first record wins). */
 void skiff_hvt_end_exit(struct hvt *h, int status);

@@ -115,7 +115,7 @@ static enum hvt_hc_result hc_poll(struct hvt *h, uint64_t gpa)
 {
     struct skiff_vm *vm = h->vm;
     struct skiff_hc_poll a;
-    struct epoll_event ev[SKIFF_MAX_NICS + 2];
+    struct epoll_event ev[SKIFF_MAX_NICS + 3];
     int timeout_ms = 0;
     uint64_t v;
 
@@ -131,17 +131,21 @@ static enum hvt_hc_result hc_poll(struct hvt *h, uint64_t gpa)
         timerfd_settime(vm->timer_fd, 0, &its, NULL);
         timeout_ms = -1;
     }
-    int n = epoll_wait(vm->epoll_fd, ev, SKIFF_MAX_NICS + 2, 0);
+    int n = epoll_wait(vm->epoll_fd, ev, SKIFF_MAX_NICS + 3, 0);
     if (n == 0 && timeout_ms != 0) {
         SKIFF_STAT_ADD(vm->exits.poll_sleeps, 1);
-        n = epoll_wait(vm->epoll_fd, ev, SKIFF_MAX_NICS + 2, timeout_ms);
+        n = epoll_wait(vm->epoll_fd, ev, SKIFF_MAX_NICS + 3, timeout_ms);
     }
     a.ready_set = 0;
     a.ret = 0;
     for (int i = 0; i < n; i++) {
         uint64_t tag = ev[i].data.u64;
-        if (tag == UINT64_MAX) {
+        if (tag == SKIFF_SPT_TAG_TIMER) {
             (void)!read(vm->timer_fd, &v, sizeof v); /* expired: consume */
+        } else if (tag == SKIFF_SPT_TAG_CLOSED) {
+            /* Direct mode, graceful stop: every NIC reads as closed. */
+            h->direct_closed = true;
+            a.ready_set |= vm->nic_count ? ~0ull >> (64 - vm->nic_count) : 0;
         } else if (tag < vm->nic_count) {
             if (vm->io_mode == SKIFF_IO_DIRECT && vm->nics[tag].closed) {
                 /* Closed and reported: out of the set (a graceful stop may
@@ -187,7 +191,7 @@ static enum hvt_hc_result hc_netwrite(struct hvt *h, uint64_t gpa)
     if (!data)
         return bad_arg(h, SKIFF_HC_NETWRITE, a.data);
     struct skiff_nic *nic = net_nic(h, a.handle);
-    if (!nic) {
+    if (!nic || h->direct_closed) {
         a.ret = -1;
     } else {
         ssize_t n;
@@ -223,6 +227,8 @@ static enum hvt_hc_result hc_netread(struct hvt *h, uint64_t gpa)
     struct skiff_nic *nic = net_nic(h, a.handle);
     if (!nic) {
         a.ret = -1;
+    } else if (h->direct_closed) {
+        a.ret = 2;
     } else {
         ssize_t n = 0;
         while (!nic->closed && (n = read(nic->fd, data, a.len)) < 0 && errno == EINTR)

@@ -10,6 +10,7 @@
 
 #include "guest_thread.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -121,4 +122,17 @@ int skiff_hvt_seccomp_build(struct hvt *h)
 out:
     seccomp_release(ctx);
     return rc;
+}
+
+int skiff_hvt_main_rules(const struct skiff_vm *vm, scmp_filter_ctx ctx)
+{
+    const struct hvt *h = vm->backend_priv;
+    if (!h)
+        return -1;
+    /* Cancel: the cancel eventfd, and SIGUSR2 to a thread of this process. */
+    struct scmp_arg_cmp c = arg_eq(0, (scmp_datum_t)h->cancel_fd);
+    int r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, &c);
+    struct scmp_arg_cmp kick[2] = { arg_eq(0, (scmp_datum_t)getpid()), arg_eq(2, SIGUSR2) };
+    r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 2, kick);
+    return r ? -1 : 0;
 }

@@ -36,6 +36,10 @@ struct skiff_io *skiff_io_start(const struct skiff_io_config *cfg);
  */
 void skiff_io_close_nics(struct skiff_io *io);
 
+/* The eventfd main writes to close NICs or stop the thread (main's seccomp
+ * allowlist names it). */
+int skiff_io_stop_fd(const struct skiff_io *io);
+
 /* Stop and join the I/O thread, releasing everything it owns. */
 void skiff_io_stop(struct skiff_io *io);
 

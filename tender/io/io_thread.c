@@ -212,6 +212,11 @@ void skiff_io_close_nics(struct skiff_io *io)
     poke(io);
 }
 
+int skiff_io_stop_fd(const struct skiff_io *io)
+{
+    return io ? io->stop_fd : -1;
+}
+
 void skiff_io_stop(struct skiff_io *io)
 {
     if (io == NULL)

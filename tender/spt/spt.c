@@ -1,262 +1,141 @@
 /*
- * spt backend: the guest runs on its own thread of the tender process, under
- * a seccomp allowlist that names the guest's fds one by one. The filter is
- * compiled by libseccomp in main and only *loaded* on the guest thread, so
- * that thread makes no libc calls (allocation, frees) once it is confined.
+ * spt backend: the guest runs in a process of its own. Its address space
+ * holds guest memory (the memfd the tender maps too, at the same address),
+ * a small loader and nothing else; it has one thread, only the fds the
+ * guest may use, and a seccomp allowlist from its first instruction.
  *
- * The guest thread ends in one of three ways, all through SYS_exit of that
- * thread alone: the guest exits itself (after writing status+1 to the exit
- * eventfd); a signal handler on the thread reports a forbidden system call
- * or a fault; or main cancels it with SIGUSR2. Handlers record what happened
- * in `fate` (async-signal-safe stores only) and main reports after joining.
+ * Start: fork + exec the embedded loader (spt_spawn.c), compile the guest's
+ * allowlist now that its pid is known (spt_seccomp.c), and send the loader
+ * its launch block (spt_launch.h) through a pipe.
+ * End: the guest writes status + 1 to the exit eventfd and exits; or it
+ * dies by a signal, which the loader's handler reports through the report
+ * pipe first; or main stops it with SIGKILL. Main waits on the process's
+ * pidfd (vm->end_fd) and reaps it here.
  */
 #include "backend.h"
 
 #include <errno.h>
-#include <pthread.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <ucontext.h>
 #include <unistd.h>
 
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
-#include <seccomp.h>
+#include "layout.h"
+#include "spt_launch.h"
+#include "spt_seccomp.h"
+#include "spt_spawn.h"
 
-#include "guest_thread.h"
-#include "spt_asm.h"
+#define SPT_STOP_WAIT_MS 1000 /* for a guest to finish exiting, or to die of SIGKILL */
 
-#define SPT_CANCEL_SIGNAL   SIGUSR2
-#define SPT_ALTSTACK_BYTES  (64u * 1024u)
-#define SPT_JOIN_TIMEOUT_MS 1000
-
-/* Synchronous signals a guest can raise; they must stay unblocked on the
- * guest thread (the kernel kills the whole process otherwise). */
-static const int fault_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
+#define ERR(...)                                                                                   \
+    do {                                                                                           \
+        fprintf(stderr, "skiff: error: " __VA_ARGS__);                                             \
+        fputc('\n', stderr);                                                                       \
+    } while (0)
 
 struct spt {
-    pthread_t thread;
-    bool joined;
-    struct sock_fprog prog; /* compiled allowlist */
-    void *altstack;         /* signal stack outside guest memory */
-    uint64_t entry, stack_top, boot_gpa;
+    pid_t pid;     /* 0 until forked */
+    int pidfd;     /* vm->end_fd */
+    int report_fd; /* read end of the report pipe */
+    bool reaped;   /* status is valid */
+    bool killed;   /* main sent SIGKILL */
+    siginfo_t status;
 };
 
-/* Written by handlers on the guest thread, read by main after joining. */
-static struct {
-    volatile sig_atomic_t kind; /* 0 = nothing recorded, else skiff_end_kind + 1 */
-    volatile int signo;
-    volatile uint64_t addr, detail;
-    volatile uint32_t arch;
-} fate;
-static int fate_exit_fd = -1;
-static struct sigaction old_fault_act[sizeof fault_signals / sizeof fault_signals[0]];
-
-static _Thread_local volatile sig_atomic_t tls_in_guest;
-
-/*
- * Code that runs on the confined guest thread. AddressSanitizer makes every
- * call to a noreturn function first call into its runtime, which issues
- * system calls (sigaltstack) the filter forbids; keep it out of these.
- */
-#define GUEST_SIDE __attribute__((no_sanitize_address))
-
-/* Tell main (exit eventfd readable) and end the guest thread. */
-GUEST_SIDE static _Noreturn void guest_gone(bool notify)
+static void close_fd(int *fd)
 {
-    if (notify) {
-        uint64_t one = 1;
-        skiff_spt_raw_write(fate_exit_fd, &one, sizeof one);
-    }
-    skiff_spt_raw_exit_thread();
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
 }
 
-GUEST_SIDE static void record(enum skiff_end_kind k)
+/* The fds the guest process keeps (the allowlist names each one's use). */
+static unsigned guest_fds(const struct skiff_vm *vm, int *out)
 {
-    if (!fate.kind)
-        fate.kind = (sig_atomic_t)k + 1;
-}
-
-GUEST_SIDE static void on_sigsys(int sig, siginfo_t *si, void *uc)
-{
-    (void)sig;
-    (void)uc;
-    if (!tls_in_guest)
-        return; /* sent by someone else: only the guest thread is filtered */
-    if (!fate.kind) {
-        fate.detail = (uint64_t)(unsigned)si->si_syscall;
-        fate.arch = si->si_arch;
-    }
-    record(SKIFF_END_SYSCALL);
-    guest_gone(true);
-}
-
-GUEST_SIDE static void on_fault(int sig, siginfo_t *si, void *uc)
-{
-    if (!tls_in_guest) {
-        /* A tender bug, not the guest's: hand over to whoever handled this
-         * before us (a sanitizer), or die the default way on return. */
-        for (size_t i = 0; i < sizeof fault_signals / sizeof fault_signals[0]; i++) {
-            if (fault_signals[i] != sig)
-                continue;
-            const struct sigaction *o = &old_fault_act[i];
-            if ((o->sa_flags & SA_SIGINFO) && o->sa_sigaction) {
-                o->sa_sigaction(sig, si, uc);
-                return;
-            }
-            if (o->sa_handler != SIG_DFL && o->sa_handler != SIG_IGN) {
-                o->sa_handler(sig);
-                return;
-            }
-        }
-        signal(sig, SIG_DFL);
-        return;
-    }
-    if (!fate.kind) {
-        const ucontext_t *u = uc;
-        fate.signo = sig;
-        fate.addr = (uint64_t)(uintptr_t)si->si_addr;
-        fate.detail = (uint64_t)u->uc_mcontext.gregs[REG_RIP];
-    }
-    record(SKIFF_END_FAULT);
-    guest_gone(true);
-}
-
-GUEST_SIDE static void on_cancel(int sig)
-{
-    (void)sig;
-    if (!tls_in_guest)
-        return;
-    /* No exit-fd write: main asked for this (or an outsider sent SIGUSR2,
-     * which main notices as the thread vanishing). */
-    record(SKIFF_END_CANCELLED);
-    guest_gone(false);
-}
-
-static int install_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sigfillset(&sa.sa_mask);
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-
-    sa.sa_sigaction = on_sigsys;
-    if (sigaction(SIGSYS, &sa, NULL) < 0)
-        return -1;
-    sa.sa_sigaction = on_fault;
-    for (size_t i = 0; i < sizeof fault_signals / sizeof fault_signals[0]; i++)
-        if (sigaction(fault_signals[i], &sa, &old_fault_act[i]) < 0)
-            return -1;
-    sa.sa_flags = SA_ONSTACK;
-    sa.sa_handler = on_cancel;
-    return sigaction(SPT_CANCEL_SIGNAL, &sa, NULL);
-}
-
-/* Argument `arg` equals v (spelled out: the SCMP_A* macros leave a field
- * to implicit zero, which clang's -Wextra rejects). */
-static struct scmp_arg_cmp arg_eq(unsigned arg, scmp_datum_t v)
-{
-    struct scmp_arg_cmp c = { .arg = arg, .op = SCMP_CMP_EQ, .datum_a = v, .datum_b = 0 };
-    return c;
-}
-
-static int allow_if(scmp_filter_ctx ctx, int sys, unsigned arg, scmp_datum_t v)
-{
-    struct scmp_arg_cmp c = arg_eq(arg, v);
-    return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, sys, 1, &c);
-}
-
-static int allow_fd(scmp_filter_ctx ctx, int sys, int fd)
-{
-    return allow_if(ctx, sys, 0, (scmp_datum_t)fd);
-}
-
-/* Build the allowlist for this guest and compile it to BPF. */
-static int build_filter(const struct skiff_vm *vm, struct sock_fprog *prog)
-{
-    int rc = -1;
-    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
-    if (!ctx)
-        return -1;
-    /* 32-bit (int 0x80) and x32 calls: report them too, don't kill silently. */
-    if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP) < 0)
-        goto out;
-
-    int r = 0;
-    r |= allow_fd(ctx, SCMP_SYS(write), vm->console_fd);
-    r |= allow_fd(ctx, SCMP_SYS(write), vm->exit_fd);
-    r |= allow_fd(ctx, SCMP_SYS(timerfd_settime), vm->timer_fd);
-    r |= allow_fd(ctx, SCMP_SYS(read), vm->timer_fd); /* consume expiries */
-    r |= allow_fd(ctx, SCMP_SYS(epoll_wait), vm->epoll_fd);
-    /* No signal mask: a guest must not unblock the tender's signals on its
-     * thread or block the cancel signal while it sleeps. */
-    struct scmp_arg_cmp pwait[2] = { arg_eq(0, (scmp_datum_t)vm->epoll_fd), arg_eq(4, 0) };
-    r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(epoll_pwait), 2, pwait);
-    r |= allow_if(ctx, SCMP_SYS(clock_gettime), 0, CLOCK_MONOTONIC);
-    r |= allow_if(ctx, SCMP_SYS(clock_gettime), 0, CLOCK_REALTIME);
-    r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(exit), 0);
+    unsigned n = 0;
+    out[n++] = vm->epoll_fd;
+    out[n++] = vm->timer_fd;
+    out[n++] = vm->console_fd;
+    out[n++] = vm->exit_fd;
     for (unsigned i = 0; i < vm->nic_count; i++) {
-        const struct skiff_nic *n = &vm->nics[i];
+        const struct skiff_nic *nic = &vm->nics[i];
         if (vm->io_mode == SKIFF_IO_DIRECT) {
-            r |= allow_fd(ctx, SCMP_SYS(read), n->fd);
-            r |= allow_fd(ctx, SCMP_SYS(write), n->fd);
-            /* A closed NIC leaves the guest's poll set (hc_net_forget). */
-            struct scmp_arg_cmp del[3] = { arg_eq(0, (scmp_datum_t)vm->epoll_fd),
-                                           arg_eq(1, EPOLL_CTL_DEL),
-                                           arg_eq(2, (scmp_datum_t)n->fd) };
-            r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(epoll_ctl), 3, del);
+            out[n++] = nic->fd;
         } else {
-            r |= allow_fd(ctx, SCMP_SYS(read), n->rx_wake_fd);
-            r |= allow_fd(ctx, SCMP_SYS(write), n->tx_kick_fd);
+            out[n++] = nic->rx_wake_fd;
+            out[n++] = nic->tx_kick_fd;
         }
     }
-    if (r)
-        goto out;
-
-    if (skiff_seccomp_compile(ctx, prog) < 0)
-        goto out;
-    rc = 0;
-out:
-    seccomp_release(ctx);
-    return rc;
+    return n;
 }
 
-GUEST_SIDE static void *guest_thread(void *arg)
+/* The image's segments, page-rounded, with their protections. */
+static void launch_segments(const struct skiff_vm *vm, struct skiff_spt_launch *l)
 {
-    struct spt *s = arg;
-    stack_t ss = { .ss_sp = s->altstack, .ss_size = SPT_ALTSTACK_BYTES };
-    sigset_t mask;
+    const struct skiff_image *img = vm->img;
+    for (unsigned i = 0; i < img->seg_count && i < SKIFF_SPT_MAX_SEGS; i++) {
+        const struct skiff_elf_segment *s = &img->segs[i];
+        uint64_t lo = s->vaddr & ~(SKIFF_PAGE_SIZE - 1);
+        uint64_t hi = skiff_page_up(s->vaddr + s->memsz);
+        uint32_t prot = 0;
+        if (s->flags & (SKIFF_SEG_R | SKIFF_SEG_W))
+            prot |= PROT_READ; /* x86 has no write-only pages */
+        if (s->flags & SKIFF_SEG_W)
+            prot |= PROT_WRITE;
+        if (s->flags & SKIFF_SEG_X)
+            prot |= PROT_EXEC | PROT_READ;
+        l->segs[l->seg_count++] =
+            (struct skiff_spt_seg){ .addr = lo, .len = hi - lo, .prot = prot };
+    }
+}
 
-    tls_in_guest = 1;
-    /* Handlers must not run on the guest's stack: it is guest memory. */
-    if (sigaltstack(&ss, NULL) < 0)
-        goto failed;
-    sigfillset(&mask);
-    sigdelset(&mask, SIGSYS);
-    sigdelset(&mask, SPT_CANCEL_SIGNAL);
-    for (size_t i = 0; i < sizeof fault_signals / sizeof fault_signals[0]; i++)
-        sigdelset(&mask, fault_signals[i]);
-    if (pthread_sigmask(SIG_SETMASK, &mask, NULL) != 0)
-        goto failed;
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        goto failed;
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &s->prog) < 0)
-        goto failed;
-    /* Confined from here on: no libc. */
-    skiff_spt_enter(s->entry, s->stack_top, s->boot_gpa);
+static int write_all(int fd, const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
 
-failed:
-    fate.detail = (uint64_t)errno;
-    record(SKIFF_END_FAILED);
-    guest_gone(true);
+/* Reap the process if it has ended, waiting up to `ms` for that. */
+static bool reap_within(struct spt *s, int ms)
+{
+    if (s->reaped)
+        return true;
+    struct pollfd pfd = { .fd = s->pidfd, .events = POLLIN };
+    if (ms > 0)
+        while (poll(&pfd, 1, ms) < 0 && errno == EINTR)
+            ;
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (waitid((idtype_t)SKIFF_P_PIDFD, (id_t)s->pidfd, &si, WEXITED | WNOHANG) == 0 &&
+        si.si_pid != 0) {
+        s->status = si;
+        s->reaped = true;
+    }
+    return s->reaped;
+}
+
+static void kill_guest(struct spt *s)
+{
+    if (s->reaped || s->pidfd < 0)
+        return;
+    if (syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0) == 0)
+        s->killed = true;
 }
 
 static void spt_free(struct skiff_vm *vm)
@@ -264,72 +143,196 @@ static void spt_free(struct skiff_vm *vm)
     struct spt *s = vm->backend_priv;
     if (!s)
         return;
-    if (s->altstack)
-        munmap(s->altstack, SPT_ALTSTACK_BYTES);
-    free(s->prog.filter);
+    close_fd(&s->pidfd);
+    close_fd(&s->report_fd);
+    vm->end_fd = -1;
     free(s);
     vm->backend_priv = NULL;
+}
+
+/*
+ * The last well-formed record in the report pipe, if any. The guest can
+ * write there too, so callers only believe a record that matches how the
+ * process really ended. Bounded: the process is gone, the pipe is finite.
+ */
+static bool last_report(int fd, struct skiff_spt_report *out)
+{
+    bool have = false;
+    struct skiff_spt_report r = { 0 };
+    for (;;) {
+        ssize_t n = read(fd, &r, sizeof r);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n != (ssize_t)sizeof r)
+            return have;
+        if (r.magic == SKIFF_SPT_REPORT_MAGIC) {
+            *out = r;
+            have = true;
+        }
+    }
+}
+
+static const char *step_name(int32_t step)
+{
+    switch (step) {
+    case SKIFF_SPT_STEP_EXEC: return "executing the loader";
+    case SKIFF_SPT_STEP_LAUNCH: return "reading the launch block";
+    case SKIFF_SPT_STEP_MAP: return "mapping guest memory";
+    case SKIFF_SPT_STEP_PROTECT: return "protecting the image";
+    case SKIFF_SPT_STEP_SIGNALS: return "installing signal handlers";
+    case SKIFF_SPT_STEP_CAPS: return "dropping capabilities";
+    case SKIFF_SPT_STEP_SECCOMP: return "loading the seccomp filter";
+    default: return "starting";
+    }
+}
+
+/* A loader failure, if that is how the process ended. */
+static bool failed_start(const struct spt *s, const struct skiff_spt_report *r, bool have,
+                         struct skiff_end *end)
+{
+    if (!have || r->kind != SKIFF_SPT_REPORT_FAILED || s->status.si_code != CLD_EXITED ||
+        s->status.si_status != 127)
+        return false;
+    end->kind = SKIFF_END_FAILED;
+    snprintf(end->msg, sizeof end->msg, "cannot start the guest process: %s: %s",
+             step_name(r->signo), strerror(r->code));
+    return true;
 }
 
 static int spt_start(struct skiff_vm *vm)
 {
     struct spt *s = calloc(1, sizeof *s);
     if (!s) {
-        fprintf(stderr, "skiff: error: out of memory\n");
+        ERR("out of memory");
         return -1;
     }
+    s->pidfd = s->report_fd = -1;
     vm->backend_priv = s;
-    s->joined = true; /* until a thread exists */
-    s->entry = vm->img->entry;
-    s->stack_top = vm->boot->stack_top;
-    s->boot_gpa = vm->boot_gpa;
-    memset((void *)&fate, 0, sizeof fate);
-    fate_exit_fd = vm->exit_fd;
+    int report[2] = { -1, -1 }, launch[2] = { -1, -1 }, loader = -1;
+    struct sock_fprog prog = { 0, NULL };
 
-    if (build_filter(vm, &s->prog) < 0) {
-        fprintf(stderr, "skiff: error: cannot build the guest's seccomp filter\n");
-        spt_free(vm);
-        return -1;
+    if (pipe2(report, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(launch, O_CLOEXEC) < 0) {
+        ERR("pipe: %s", strerror(errno));
+        goto fail;
     }
-    s->altstack =
-        mmap(NULL, SPT_ALTSTACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (s->altstack == MAP_FAILED) {
-        s->altstack = NULL;
-        fprintf(stderr, "skiff: error: mmap: %s\n", strerror(errno));
-        spt_free(vm);
-        return -1;
+    s->report_fd = report[0];
+    loader = skiff_spt_loader_fd();
+    if (loader < 0) {
+        ERR("cannot create the guest process's loader: %s%s", strerror(errno),
+            errno == EACCES ? " (is vm.memfd_noexec set to 2?)" : "");
+        goto fail;
     }
-    if (install_handlers() < 0) {
-        fprintf(stderr, "skiff: error: sigaction: %s\n", strerror(errno));
-        spt_free(vm);
-        return -1;
+
+    int keep[4 + 2 * SKIFF_MAX_NICS + 3];
+    unsigned n = guest_fds(vm, keep);
+    keep[n++] = report[1];
+    keep[n++] = launch[0];
+    keep[n++] = vm->mem_fd;
+    struct skiff_spt_spawn sp = {
+        .keep = keep,
+        .nkeep = n,
+        .loader_fd = loader,
+        .launch_fd = launch[0],
+        .report_fd = report[1],
+    };
+    s->pid = skiff_spt_spawn(&sp);
+    if (s->pid < 0) {
+        s->pid = 0;
+        ERR("cannot start the guest process: fork: %s", strerror(errno));
+        goto fail;
     }
-    int e = pthread_create(&s->thread, NULL, guest_thread, s);
-    if (e) {
-        fprintf(stderr, "skiff: error: cannot start the guest thread: %s\n", strerror(e));
-        spt_free(vm);
-        return -1;
+    s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
+    if (s->pidfd < 0) {
+        ERR("pidfd_open: %s (skiff needs Linux 5.4 or later)", strerror(errno));
+        kill(s->pid, SIGKILL);
+        while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        goto fail;
     }
-    s->joined = false;
-    pthread_setname_np(s->thread, "skiff-guest"); /* for top -H, ps -L, benchmarks */
+
+    /* The pid is known: compile the allowlist and send the launch block. */
+    struct skiff_spt_launch l;
+    memset(&l, 0, sizeof l);
+    l.magic = SKIFF_SPT_LAUNCH_MAGIC;
+    l.version = SKIFF_SPT_LAUNCH_VERSION;
+    l.pid = s->pid;
+    l.mem_fd = vm->mem_fd;
+    l.report_fd = report[1];
+    l.mem_addr = vm->mem_lo;
+    l.mem_len = vm->mem_size - vm->mem_lo;
+    l.entry = vm->img->entry;
+    l.stack_top = vm->boot->stack_top;
+    l.boot_gpa = vm->boot_gpa;
+    launch_segments(vm, &l);
+    if (skiff_spt_filter_build(vm, s->pid, report[1], &prog) < 0) {
+        ERR("cannot build the guest's seccomp filter");
+        goto fail;
+    }
+    l.bpf_len = prog.len;
+    if (write_all(launch[1], &l, sizeof l) < 0 ||
+        write_all(launch[1], prog.filter, prog.len * sizeof prog.filter[0]) < 0) {
+        /* The child is gone already: say why, if the loader could. */
+        struct skiff_end end;
+        struct skiff_spt_report r = { 0 };
+        memset(&end, 0, sizeof end);
+        reap_within(s, SPT_STOP_WAIT_MS);
+        if (s->reaped && failed_start(s, &r, last_report(s->report_fd, &r), &end))
+            ERR("%s", end.msg);
+        else
+            ERR("cannot start the guest process: it ended during start-up");
+        goto fail;
+    }
+    close_fd(&launch[1]);
+    close_fd(&report[1]);
+    close_fd(&launch[0]);
+    close_fd(&loader);
+    free(prog.filter);
+    vm->end_fd = s->pidfd;
     return 0;
+
+fail:
+    close_fd(&report[1]);
+    close_fd(&launch[0]);
+    close_fd(&launch[1]);
+    close_fd(&loader);
+    free(prog.filter);
+    if (s->pid > 0 && s->pidfd >= 0) {
+        kill_guest(s);
+        reap_within(s, SPT_STOP_WAIT_MS);
+    }
+    spt_free(vm);
+    return -1;
 }
 
 static bool spt_running(struct skiff_vm *vm)
 {
     struct spt *s = vm->backend_priv;
-    if (!s || s->joined)
+    if (!s)
         return false;
-    if (pthread_tryjoin_np(s->thread, NULL) == 0)
-        s->joined = true;
-    return !s->joined;
+    return !reap_within(s, 0);
 }
 
-static bool join_for(struct spt *s, int ms)
+static void describe_signal(const struct spt *s, struct skiff_end *end)
 {
-    if (skiff_join_for(s->thread, ms))
-        s->joined = true;
-    return s->joined;
+    int sig = s->status.si_status;
+    struct skiff_spt_report r = { 0 };
+    bool have = last_report(s->report_fd, &r);
+
+    end->signo = sig;
+    if (!have || r.kind != SKIFF_SPT_REPORT_SIGNAL || r.signo != sig) {
+        end->kind = SKIFF_END_SIGNAL;
+        return;
+    }
+    if (sig == SIGSYS && r.code > 0) {
+        end->kind = SKIFF_END_SYSCALL;
+        end->detail = r.syscall_nr;
+        end->arch = r.arch;
+        return;
+    }
+    end->kind = SKIFF_END_FAULT;
+    end->code = r.code;
+    end->addr = r.addr;
+    end->detail = r.ip;
 }
 
 static int spt_stop(struct skiff_vm *vm, bool cancel, struct skiff_end *end)
@@ -338,45 +341,58 @@ static int spt_stop(struct skiff_vm *vm, bool cancel, struct skiff_end *end)
     int rc = 0;
 
     memset(end, 0, sizeof *end);
-    if (s && !s->joined) {
-        /* A guest that reported its exit gets a moment to finish SYS_exit. */
-        if (cancel || !join_for(s, SPT_JOIN_TIMEOUT_MS)) {
-            pthread_kill(s->thread, SPT_CANCEL_SIGNAL);
-            if (!join_for(s, SPT_JOIN_TIMEOUT_MS))
-                rc = -1;
-        }
+    if (!s) {
+        end->kind = SKIFF_END_VANISHED;
+        return 0;
+    }
+    /* A guest that reported its exit gets a moment to finish it. */
+    if (!s->reaped && (cancel || !reap_within(s, SPT_STOP_WAIT_MS))) {
+        kill_guest(s);
+        if (!reap_within(s, SPT_STOP_WAIT_MS))
+            rc = -1;
     }
 
     uint64_t v = 0;
     if (vm->exit_fd < 0 || read(vm->exit_fd, &v, sizeof v) != (ssize_t)sizeof v)
         v = 0;
-    int kind = fate.kind ? fate.kind - 1 : -1;
-    if (kind == SKIFF_END_SYSCALL || kind == SKIFF_END_FAULT || kind == SKIFF_END_FAILED) {
-        end->kind = (enum skiff_end_kind)kind;
-        end->signo = fate.signo;
-        end->addr = fate.addr;
-        end->detail = fate.detail;
-        end->arch = fate.arch;
+    struct skiff_spt_report r = { 0 };
+    bool by_signal =
+        s->reaped && (s->status.si_code == CLD_KILLED || s->status.si_code == CLD_DUMPED);
+    if (!s->reaped) {
+        end->kind = SKIFF_END_VANISHED;
+    } else if (!by_signal && failed_start(s, &r, last_report(s->report_fd, &r), end)) {
+        /* the loader said why */
+    } else if (by_signal && !(s->killed && s->status.si_status == SIGKILL)) {
+        describe_signal(s, end);
     } else if (v >= 1) {
         /* The guest reported a status (even if it then lingered). */
         end->kind = SKIFF_END_EXIT;
         end->status = v - 1 > 255 ? 255 : (int)(v - 1);
-    } else if (cancel || kind == SKIFF_END_CANCELLED) {
+    } else if (by_signal) {
         end->kind = SKIFF_END_CANCELLED;
     } else {
         end->kind = SKIFF_END_VANISHED;
     }
-
-    if (s && s->joined)
-        spt_free(vm); /* the thread is gone: its signal stack can go */
+    if (rc == 0)
+        spt_free(vm);
     return rc;
+}
+
+static int spt_confine_main(const struct skiff_vm *vm, scmp_filter_ctx ctx)
+{
+    const struct spt *s = vm->backend_priv;
+    if (!s)
+        return -1;
+    return skiff_spt_main_rules(ctx, s->pidfd, s->report_fd, vm->exit_fd);
 }
 
 const struct skiff_backend skiff_backend_spt = {
     .name = "spt",
     .target = SKIFF_TARGET_SPT,
     .mem_at_gpa = true,
+    .mem_shared = true,
     .start = spt_start,
     .running = spt_running,
     .stop = spt_stop,
+    .confine_main = spt_confine_main,
 };

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # hvt end to end with the hvt_probe guest (needs /dev/kvm): exit statuses,
-# console, clocks, TLS, hypercalls with arguments outside guest memory, guest
+# console, clocks, TLS (also _Thread_local variables: tls.hvt), hypercalls with arguments outside guest memory, guest
 # faults, privileged instructions and stray port I/O (each: one error line
 # naming the cause, exit 255, no crash),
 # SIGTERM, the exit counters, and the bad-image refusals.
@@ -55,6 +55,9 @@ check badhalt 255 "skiff: error: guest hypercall 6: argument 0xfff00000 outside 
     --mem=16 "$probe" -- badhalt
 check tls 0 "" "$probe" -- tls
 grep -q 'tls ok' "$out" || { echo "FAIL tls"; cat "$out"; failed=1; }
+# _Thread_local variables through Solo5's TLS calls (the same image as spt's).
+check tls-vars 0 "" "$guests/tls.hvt"
+grep -q '^tls ok' "$out" || { echo "FAIL tls-vars"; cat "$out"; failed=1; }
 
 # Faults: the guest runs at CPL 3, so each of these is an exception that the
 # tender's stubs report as one line naming the cause.

@@ -5,7 +5,7 @@
 # NIC.
 #   1. An @FD at end of file from the start (/dev/null): the ping guest sees
 #      its NIC closed and exits 0; one warning line names the NIC and fd.
-#   2. A TAP deleted under a two-NIC guest that keeps running (hostile.c in
+#   2. A TAP deleted under a two-NIC guest that keeps running (ring_hostile.c in
 #      calm mode): one "went away" line names the NIC, the guest reports
 #      the NIC closed, the process then idles (a spin on the dead fd would
 #      burn a whole CPU), the other NIC still answers intact pings, and
@@ -39,7 +39,7 @@ make_tap "$good"
 make_tap "$bad"
 make_netns "$ns"
 start_bg pid "$SKIFF" --io="$mode" --net:good="$good" --net:bad="$bad" \
-    "$GUESTS/hostile.$target" -- 10.84.0.2 1 calm >"$out/guest.log" 2>"$out/skiff.log"
+    "$GUESTS/ring_hostile.$target" -- 10.84.0.2 1 calm >"$out/guest.log" 2>"$out/skiff.log"
 wait_attached "$good"
 wait_attached "$bad"
 move_tap "$good" "$ns" 10.84.0.1/24

@@ -186,12 +186,17 @@ stream_checked() {
 # --- process figures (from /proc), for tests that bound a process's use
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100) # no getconf in the nested-KVM VM
 
-# cpu_ticks PID [THREAD-NAME]: user + system clock ticks of a process, or of
-# its threads with that name (skiff names them skiff-io, skiff-guest...).
+# cpu_ticks PID [THREAD-NAME]: user + system clock ticks of a process and
+# its live child processes (the spt guest runs in one), or of the process's
+# threads with that name (skiff names them skiff-io, skiff-vcpu...).
 cpu_ticks() {
-    local pid=$1 name=${2:-} t sum=0
+    local pid=$1 name=${2:-} t c sum=0
     if [ -z "$name" ]; then
-        awk '{ print $14 + $15 }' "/proc/$pid/stat"
+        sum=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+        for c in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+            sum=$((sum + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0)))
+        done
+        echo "$sum"
         return
     fi
     for t in /proc/"$pid"/task/*; do

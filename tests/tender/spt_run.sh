@@ -27,12 +27,21 @@ check exit-7 7 "" "$probe" -- exit 7
 check exit-255 255 "" "$probe" -- exit 255
 check echo 0 "" --mem=8 "$probe" -- echo a b
 grep -q 'probe: cmdline "echo a b"' "$out" || { echo "FAIL echo output"; failed=1; }
-check syscall 255 "forbidden system call 39 (getpid)" "$probe" -- syscall
-check sigmask 255 "forbidden system call 281 (epoll_pwait)" "$probe" -- sigmask
-check fault 255 "guest killed: SIGSEGV at address 0x10" "$probe" -- fault
-check wx 255 "guest killed: SIGSEGV" "$probe" -- wx
+check syscall 159 "forbidden system call 39 (getpid)" "$probe" -- syscall
+check sigmask 159 "forbidden system call 281 (epoll_pwait)" "$probe" -- sigmask
+check fault 139 "guest killed: SIGSEGV at address 0x10, instruction 0x" "$probe" -- fault
+check wx 139 "guest killed: SIGSEGV at address 0x1" "$probe" -- wx
 check vanish 255 "without reporting an exit status" "$probe" -- vanish
 check stats 0 "skiff: stats (io=event)" --stats "$probe" -- exit 0
+# --stats=FILE is opened at start (main may open nothing once the guest
+# runs) and written at exit through FILE.tmp.
+js=$(mktemp -u)
+check stats-file 0 "" --stats="$js" "$probe" -- exit 0
+grep -q '"io_mode": "event"' "$js" 2>/dev/null && [ ! -e "$js.tmp" ] ||
+    { echo "FAIL stats-file: no $js, or $js.tmp left"; failed=1; }
+rm -f "$js"
+check stats-folder 1 "skiff: error: --stats=/nonexistent/s.json: folder /nonexistent:" \
+    --stats=/nonexistent/s.json "$probe" -- exit 0
 check no-nic 1 "image has no NIC 'x' (it has: none)" --net:x=tap0 "$probe"
 check no-file 1 "skiff: error: /nonexistent" /nonexistent
 check not-elf 1 "not an ELF file" "$0"

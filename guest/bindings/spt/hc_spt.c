@@ -1,7 +1,7 @@
 /*
  * spt hypercall layer: each request is one or two raw system calls on fds the
- * tender created and listed in the boot info. The tender's seccomp filter on
- * this thread admits exactly these calls.
+ * tender created and listed in the boot info. The guest runs in a process
+ * of its own whose seccomp filter admits exactly these calls.
  */
 #include <stdbool.h>
 
@@ -16,6 +16,7 @@ static struct {
     int console_fd, epoll_fd, timer_fd, exit_fd;
     unsigned nic_count;
     bool direct;
+    bool closed; /* direct mode: the tender closed every NIC */
     int rx_wake_fd[SKIFF_MAX_NICS];
     int tx_kick_fd[SKIFF_MAX_NICS];
     int direct_fd[SKIFF_MAX_NICS];
@@ -94,7 +95,7 @@ static void arm_timer(uint64_t deadline)
 
 uint64_t hc_poll(uint64_t deadline)
 {
-    struct spt_epoll_event ev[SKIFF_MAX_NICS + 1];
+    struct spt_epoll_event ev[SKIFF_MAX_NICS + 2];
     uint64_t ready = 0, value;
     long timeout_ms = -1;
 
@@ -105,13 +106,17 @@ uint64_t hc_poll(uint64_t deadline)
     else
         arm_timer(deadline);
 
-    long n = spt_syscall6(SPT_SYS_epoll_pwait, spt.epoll_fd, (long)ev, SKIFF_MAX_NICS + 1,
+    long n = spt_syscall6(SPT_SYS_epoll_pwait, spt.epoll_fd, (long)ev, SKIFF_MAX_NICS + 2,
                           timeout_ms, 0, 8);
     for (long i = 0; i < n; i++) {
         uint64_t data = ev[i].data;
-        if (data == UINT64_MAX) {
+        if (data == SKIFF_SPT_TAG_TIMER) {
             /* Timer expired: consume it so it stops being readable. */
             sys_read(spt.timer_fd, &value, sizeof value);
+        } else if (data == SKIFF_SPT_TAG_CLOSED) {
+            /* Graceful stop in direct mode: every NIC is closed now. */
+            spt.closed = true;
+            ready |= spt.nic_count ? ~0ull >> (64 - spt.nic_count) : 0;
         } else if (data < spt.nic_count) {
             ready |= 1ull << data;
             /* Ring modes: drain the RX wake eventfd (non-blocking, counter
@@ -137,6 +142,8 @@ enum hc_net_result hc_net_write(unsigned nic, const void *buf, size_t len)
 {
     long n;
 
+    if (spt.closed)
+        return HC_NET_ERROR;
     do
         n = sys_write(spt.direct_fd[nic], buf, len);
     while (n == -SPT_EINTR);
@@ -151,6 +158,8 @@ enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len
 {
     long n;
 
+    if (spt.closed)
+        return HC_NET_CLOSED;
     do
         n = sys_read(spt.direct_fd[nic], buf, size);
     while (n == -SPT_EINTR);
@@ -174,17 +183,14 @@ void hc_net_forget(unsigned nic)
 
 int hc_set_tls_base(uintptr_t base)
 {
-    /* %fs belongs to the tender's C library on this thread (its signal
-     * handlers run here), so the guest may not move it. */
-    (void)base;
-    return -1;
+    /* The guest owns its process's %fs: nothing else runs there. */
+    return spt_syscall3(SPT_SYS_arch_prctl, SPT_ARCH_SET_FS, (long)base, 0) == 0 ? 0 : -1;
 }
 
 _Noreturn void hc_exit(int status, const char *msg)
 {
     /* The tender reads status + 1 from the exit eventfd (0 would not be a
-     * valid eventfd write), then joins this thread. SYS_exit ends only this
-     * thread; exit_group would take the tender down with it. */
+     * valid eventfd write), then reaps this process. */
     uint64_t code = (uint64_t)(status & 0xff) + 1;
 
     if (msg != NULL) {
@@ -198,8 +204,8 @@ _Noreturn void hc_exit(int status, const char *msg)
 
 _Noreturn void hc_early_fail(void)
 {
-    /* No trustworthy exit fd: just end the thread. The tender sees the
-     * thread gone without an exit status and fails the run. */
+    /* No trustworthy exit fd: just end. The tender sees the process gone
+     * without an exit status and fails the run. */
     for (;;)
         spt_syscall3(SPT_SYS_exit, 255, 0, 0);
 }

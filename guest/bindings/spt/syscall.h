@@ -1,6 +1,6 @@
 /*
  * Raw Linux x86_64 system calls for the spt guest. There is no libc: the
- * guest thread enters the kernel directly, and the tender's seccomp filter
+ * guest enters the kernel directly, and the seccomp filter of its process
  * decides what is allowed. Kernel ABI: number in rax, arguments in rdi, rsi,
  * rdx, r10, r8, r9; the kernel clobbers rcx and r11; result in rax, -errno
  * on failure.
@@ -18,6 +18,8 @@
 #define SPT_SYS_epoll_ctl       233
 #define SPT_SYS_epoll_pwait     281
 #define SPT_SYS_timerfd_settime 286
+
+#define SPT_ARCH_SET_FS 0x1002
 
 #define SPT_EINTR  4
 #define SPT_EAGAIN 11

@@ -4,7 +4,8 @@
  * the freestanding guest: C11 and <stdint.h> only, layout pinned below.
  *
  * Guest addresses ("gpa") are offsets into guest memory. On spt guest memory
- * is mapped at host virtual address == gpa; on hvt gpa is guest-physical.
+ * is mapped at virtual address == gpa (in the guest's process and in the
+ * tender alike); on hvt gpa is guest-physical.
  */
 #ifndef SKIFF_ABI_H
 #define SKIFF_ABI_H
@@ -91,6 +92,16 @@ struct skiff_boot_nic {
     uint64_t reserved2;
 };
 _Static_assert(sizeof(struct skiff_boot_nic) == 128, "abi");
+
+/*
+ * spt: what the guest's epoll set (spt_epoll_fd) reports in epoll_event.data.
+ * NIC i: its RX wake eventfd (ring modes) or packet fd (direct). The timer
+ * is the timerfd. CLOSED (direct mode only): the tender closed every NIC
+ * (graceful stop); reads then return "closed", writes fail. The value in
+ * between is the tender's own (hvt's cancel eventfd).
+ */
+#define SKIFF_SPT_TAG_TIMER  UINT64_MAX
+#define SKIFF_SPT_TAG_CLOSED (UINT64_MAX - 2)
 
 #define SKIFF_BOOT_MAGIC  0x746f6f62666b6973ull /* "skifboot" */
 #define SKIFF_CMDLINE_MAX 8192u

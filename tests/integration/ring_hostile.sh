@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
-# A hostile guest (tests/integration/guests/hostile.c) corrupts its own
+# A hostile guest (tests/integration/guests/ring_hostile.c) corrupts its own
 # rings on NIC "bad" at random (seeded; the seed is in the log) while a
 # namespace host pings it on NIC "good" and another floods "bad" from the
 # host side. Asserts, over the attack:
 #   - every echo on "good" comes back intact (payload checked, 0 loss);
-#   - the tender stays up, its I/O thread below 25% of a CPU (--net-rate on
-#     "bad" plus the always-on bounds; a spin would be a whole one), fds and
+#   - the tender stays up, its I/O thread below 25% of a CPU in event mode,
+#     60% in poll mode (--net-rate on "bad" plus the always-on bounds; a spin
+#     would be a whole one), fds and
 #     threads steady after warm-up, RSS growing by no more than the rings'
 #     first touch;
 #   - its log stays bounded: the rate-limited "incompatible" warning shows
 #     at least once (the attack reached it) and at most once per 10 s;
 #   - SIGTERM ends it cleanly: the guest sees "good" close and exits 0.
-# Usage: hostile.sh event|poll [IMAGE]   (IMAGE: hostile.spt or hostile.hvt)
+# Usage: ring_hostile.sh event|poll [IMAGE]   (IMAGE: ring_hostile.spt or .hvt)
 source "$(dirname "$0")/lib.sh"
 skip_unless_root
 mode=${1:?io mode}
-image=${2:-hostile.spt}
+image=${2:-ring_hostile.spt}
 if [[ $image == *.hvt ]] && [ ! -c /dev/kvm ]; then
     [ "${SKIFF_KVM_REQUIRE:-0}" = 1 ] && die "no /dev/kvm (SKIFF_KVM_REQUIRE=1)"
     echo "SKIP: no /dev/kvm"
@@ -56,7 +57,14 @@ th1=$(thread_count "$pid") t1=$(date +%s%N)
 wall_ms=$(((t1 - t0) / 1000000))
 io_pct=$(((io1 - io0) * 1000 * 100 / CLK_TCK / wall_ms))
 log "over ${wall_ms} ms: I/O thread ${io_pct}% of a CPU, RSS ${rss0} -> ${rss1} KiB, fds $fd0 -> $fd1, threads $th0 -> $th1"
-[ "$io_pct" -lt 25 ] || die "I/O thread used ${io_pct}% of a CPU under attack (bound 25%)"
+# Event mode sleeps between events: 25% leaves room for a noisy machine and
+# still catches a lost bound (29-34% without kick muting). Poll mode spins
+# spin_ns after every piece of work by design, and the attack (20k frames/s
+# allowed on "bad") wakes it thousands of times a second: 28-29% measured on
+# a 2-core machine. Its bound only catches a spin (a whole CPU).
+cpu_bound=25
+[ "$mode" = poll ] && cpu_bound=60
+[ "$io_pct" -lt "$cpu_bound" ] || die "I/O thread used ${io_pct}% of a CPU under attack (bound ${cpu_bound}%)"
 # Growth allowed: the first touch of guest memory the rings occupy (four
 # 2 MiB channels, lazily mapped; on hvt guest memory is the tender's too),
 # plus slack. A leak per attack (millions a second) would blow far past it.

@@ -1,0 +1,116 @@
+/*
+ * spt allowlists: the guest process's (compiled here with libseccomp, loaded
+ * by the loader just before the guest's first instruction), and the rules
+ * main's own filter needs to wait for, stop and hear from that process.
+ *
+ * The guest may use each of its fds for exactly what the bindings do with
+ * it (guest/bindings/spt/hc_spt.c), read two clocks, set its TLS base, and
+ * end. Anything else, and any 32-bit or x32 system call, traps: SIGSYS,
+ * which the loader reports and then dies of.
+ */
+#include "spt_seccomp.h"
+
+#include <signal.h>
+#include <time.h>
+
+#include <asm/prctl.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+
+#include "guest_thread.h"
+
+/* Argument `arg` equals v (spelled out: the SCMP_A* macros leave a field
+ * to implicit zero, which clang's -Wextra rejects). */
+static struct scmp_arg_cmp arg_eq(unsigned arg, scmp_datum_t v)
+{
+    struct scmp_arg_cmp c = { .arg = arg, .op = SCMP_CMP_EQ, .datum_a = v, .datum_b = 0 };
+    return c;
+}
+
+static int allow_if(scmp_filter_ctx ctx, int sys, unsigned arg, scmp_datum_t v)
+{
+    struct scmp_arg_cmp c = arg_eq(arg, v);
+    return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, sys, 1, &c);
+}
+
+static int allow_fd(scmp_filter_ctx ctx, int sys, int fd)
+{
+    return allow_if(ctx, sys, 0, (scmp_datum_t)fd);
+}
+
+/* The signals the loader's handlers re-raise (see loader.c). */
+static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS };
+
+int skiff_spt_filter_build(const struct skiff_vm *vm, pid_t pid, int report_fd,
+                           struct sock_fprog *prog)
+{
+    int rc = -1;
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+    if (!ctx)
+        return -1;
+    /* 32-bit (int 0x80) and x32 calls: reported like any other. */
+    if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP) < 0)
+        goto out;
+
+    int r = 0;
+    r |= allow_fd(ctx, SCMP_SYS(write), vm->console_fd);
+    r |= allow_fd(ctx, SCMP_SYS(write), vm->exit_fd);
+    r |= allow_fd(ctx, SCMP_SYS(write), report_fd); /* the loader's fatal-signal report */
+    r |= allow_fd(ctx, SCMP_SYS(timerfd_settime), vm->timer_fd);
+    r |= allow_fd(ctx, SCMP_SYS(read), vm->timer_fd); /* consume expiries */
+    r |= allow_fd(ctx, SCMP_SYS(epoll_wait), vm->epoll_fd);
+    /* No signal mask: the guest may not change which signals reach it. */
+    struct scmp_arg_cmp pwait[2] = { arg_eq(0, (scmp_datum_t)vm->epoll_fd), arg_eq(4, 0) };
+    r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(epoll_pwait), 2, pwait);
+    r |= allow_if(ctx, SCMP_SYS(clock_gettime), 0, CLOCK_MONOTONIC);
+    r |= allow_if(ctx, SCMP_SYS(clock_gettime), 0, CLOCK_REALTIME);
+    r |= allow_if(ctx, SCMP_SYS(arch_prctl), 0, ARCH_SET_FS); /* solo5_set_tls_base */
+    r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(exit), 0);
+    r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(exit_group), 0);
+    /* The loader's handlers end the process by its own fatal signal. */
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
+        struct scmp_arg_cmp self[3] = { arg_eq(0, (scmp_datum_t)pid), arg_eq(1, (scmp_datum_t)pid),
+                                        arg_eq(2, (scmp_datum_t)fatal_signals[i]) };
+        r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 3, self);
+    }
+    for (unsigned i = 0; i < vm->nic_count; i++) {
+        const struct skiff_nic *n = &vm->nics[i];
+        if (vm->io_mode == SKIFF_IO_DIRECT) {
+            r |= allow_fd(ctx, SCMP_SYS(read), n->fd);
+            r |= allow_fd(ctx, SCMP_SYS(write), n->fd);
+            /* A closed NIC leaves the guest's poll set (hc_net_forget). */
+            struct scmp_arg_cmp del[3] = { arg_eq(0, (scmp_datum_t)vm->epoll_fd),
+                                           arg_eq(1, EPOLL_CTL_DEL),
+                                           arg_eq(2, (scmp_datum_t)n->fd) };
+            r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(epoll_ctl), 3, del);
+        } else {
+            r |= allow_fd(ctx, SCMP_SYS(read), n->rx_wake_fd);
+            r |= allow_fd(ctx, SCMP_SYS(write), n->tx_kick_fd);
+        }
+    }
+    if (r)
+        goto out;
+    if (skiff_seccomp_compile(ctx, prog) < 0)
+        goto out;
+    rc = 0;
+out:
+    seccomp_release(ctx);
+    return rc;
+}
+
+int skiff_spt_main_rules(scmp_filter_ctx ctx, int pidfd, int report_fd, int exit_fd)
+{
+    int r = 0;
+    /* Reap it (only this child, only through its pidfd). */
+    struct scmp_arg_cmp reap[2] = { arg_eq(0, SKIFF_P_PIDFD), arg_eq(1, (scmp_datum_t)pidfd) };
+    r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(waitid), 2, reap);
+    /* Stop it: SIGKILL, nothing else, to it alone. */
+    struct scmp_arg_cmp kill9[2] = { arg_eq(0, (scmp_datum_t)pidfd), arg_eq(1, SIGKILL) };
+    r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pidfd_send_signal), 2, kill9);
+    /* Wait a bounded time for it to end (poll on the pidfd). */
+    r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(poll), 0);
+    r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ppoll), 0);
+    r |= allow_fd(ctx, SCMP_SYS(read), report_fd);
+    r |= allow_fd(ctx, SCMP_SYS(read), exit_fd);
+    return r ? -1 : 0;
+}
