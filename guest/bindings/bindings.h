@@ -47,4 +47,7 @@ bool skiff_nic_rx_ready(struct gnic *n);
 /* Print a message and abort (for broken invariants the tender guarantees). */
 _Noreturn void skiff_fatal(const char *what);
 
+/* Seed the stack protector's guard (runtime/ssp.c); first thing at start. */
+void skiff_ssp_init(void);
+
 #endif /* SKIFF_GUEST_BINDINGS_H */

@@ -37,6 +37,7 @@ _Noreturn void skiff_start(struct skiff_boot_info *bi)
      * console fd: leave without touching it. */
     if (bi == NULL || bi->magic != SKIFF_BOOT_MAGIC)
         hc_early_fail();
+    skiff_ssp_init();
     const char *err = hc_init(bi);
     if (bi->abi_version != SKIFF_ABI_VERSION)
         skiff_fatal("boot info: ABI version mismatch");
