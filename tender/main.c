@@ -24,6 +24,7 @@
 #include "backend.h"
 #include "cli.h"
 #include "elf_load.h"
+#include "layout.h"
 #include "guest_mem.h"
 #include "host.h"
 #include "io.h"
@@ -312,6 +313,19 @@ static int wait_guest(struct skiff_vm *vm, int ep, int sig_fd, int timeout_ms)
     return stop_sig;
 }
 
+/* Solo5's --mem sizes the guest; skiff's rings and boot info live in guest
+ * memory too, so grow it (to a whole MiB) until image, rings and the
+ * layout's minimum heap fit. */
+static uint64_t solo5_mem_size(const struct skiff_vm *vm, uint64_t asked)
+{
+    uint16_t mtus[SKIFF_MAX_NICS];
+    for (unsigned i = 0; i < SKIFF_MAX_NICS; i++)
+        mtus[i] = i < vm->nic_count ? vm->nics[i].mtu : (uint16_t)SKIFF_MTU_ASSUMED;
+    uint64_t need = vm->img->hi + skiff_layout_reserve(&vm->img->manifest, mtus);
+    need = (need + (1ull << 20) - 1) & ~((1ull << 20) - 1);
+    return asked > need ? asked : need;
+}
+
 int main(int argc, char **argv)
 {
     struct skiff_cli cli;
@@ -368,8 +382,11 @@ int main(int argc, char **argv)
     if (read_image(cli.image, &image, &image_len) < 0)
         goto out;
     /* The image's ABI note picks the backend. */
-    if (skiff_elf_parse(image, image_len, cli.mem_bytes, SKIFF_TARGET_ANY, &img, err, sizeof err) <
-        0) {
+    /* As solo5-spt/-hvt, --mem is a minimum (grown below), so the fit is
+     * checked against the largest memory here. */
+    if (skiff_elf_parse(image, image_len,
+                        cli.solo5 ? (uint64_t)SKIFF_MEM_MAX_MB << 20 : cli.mem_bytes, cli.target,
+                        &img, err, sizeof err) < 0) {
         fprintf(stderr, "skiff: error: %s: %s\n", cli.image, err);
         goto out;
     }
@@ -391,6 +408,8 @@ int main(int argc, char **argv)
     vm.image_len = image_len;
     if (match_nics(&cli, &img.manifest) < 0 || attach_nics(&vm, &cli) < 0)
         goto out;
+    if (cli.solo5)
+        vm.mem_size = solo5_mem_size(&vm, cli.mem_bytes);
     if (skiff_mem_setup(&vm, cmdline) < 0)
         goto out;
     /* The image is in guest memory now; drop the copy. */

@@ -16,6 +16,6 @@
 
 DECLARE_ELF_INTERP
 
-ABI1_NOTE_DECLARE_BEGIN{ .abi_target = SOLO5_TARGET,
-                         .abi_version = SKIFF_SOLO5_ABI_VERSION_BASE |
-                                        SKIFF_ABI_VERSION } ABI1_NOTE_DECLARE_END
+ABI1_NOTE_DECLARE_BEGIN{
+    .abi_target = SOLO5_TARGET, .abi_version = SKIFF_SOLO5_ABI_VERSION_BASE | SKIFF_ABI_VERSION
+} ABI1_NOTE_DECLARE_END

@@ -50,17 +50,18 @@ struct abi1_note {
 /* Alignment of the descriptor inside the note (for readers). */
 #define ABI1_NOTE_ALIGN _Alignof(struct abi1_info)
 /* Largest descriptor a reader accepts. */
-#define ABI1_NOTE_MAX_SIZE (sizeof(struct abi1_note) - sizeof(struct abi1_nhdr) + sizeof(struct abi1_info))
+#define ABI1_NOTE_MAX_SIZE                                                                         \
+    (sizeof(struct abi1_note) - sizeof(struct abi1_nhdr) + sizeof(struct abi1_info))
 
 /* Declare the image's ABI note: ABI1_NOTE_DECLARE_BEGIN { .abi_target = ...,
  * .abi_version = ... } ABI1_NOTE_DECLARE_END */
 #define ABI1_NOTE_DECLARE_BEGIN                                                                    \
     const struct abi1_note __solo5_abi1_note                                                       \
         __attribute__((section(".note.solo5.abi"), aligned(4), used)) = {                          \
-            .h = {.n_namesz = sizeof(ABI1_NOTE_NAME),                                              \
-                  .n_descsz = (sizeof(struct abi1_note) - sizeof(struct abi1_nhdr)),               \
-                  .n_type = ABI1_NOTE_TYPE,                                                        \
-                  .n_name = ABI1_NOTE_NAME},                                                       \
+            .h = { .n_namesz = sizeof(ABI1_NOTE_NAME),                                             \
+                   .n_descsz = (sizeof(struct abi1_note) - sizeof(struct abi1_nhdr)),              \
+                   .n_type = ABI1_NOTE_TYPE,                                                       \
+                   .n_name = ABI1_NOTE_NAME },                                                     \
             .i =
 #define ABI1_NOTE_DECLARE_END                                                                      \
     }                                                                                              \

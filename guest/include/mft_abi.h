@@ -87,15 +87,16 @@ struct mft1_note {
 
 #define MFT1_NOTE_ALIGN _Alignof(struct mft)
 #define MFT1_NOTE_MAX_SIZE                                                                         \
-    ((sizeof(struct mft1_note) - sizeof(struct mft1_nhdr)) + (MFT_MAX_ENTRIES * sizeof(struct mft_entry)))
+    ((sizeof(struct mft1_note) - sizeof(struct mft1_nhdr)) +                                       \
+     (MFT_MAX_ENTRIES * sizeof(struct mft_entry)))
 
 #define MFT1_NOTE_DECLARE_BEGIN                                                                    \
     const struct mft1_note __solo5_mft1_note                                                       \
         __attribute__((section(".note.solo5.manifest"), aligned(4), used)) = {                     \
-            .h = {.n_namesz = sizeof(MFT1_NOTE_NAME),                                              \
-                  .n_descsz = (sizeof(struct mft1_note) - sizeof(struct mft1_nhdr)),               \
-                  .n_type = MFT1_NOTE_TYPE,                                                        \
-                  .n_name = MFT1_NOTE_NAME},                                                       \
+            .h = { .n_namesz = sizeof(MFT1_NOTE_NAME),                                             \
+                   .n_descsz = (sizeof(struct mft1_note) - sizeof(struct mft1_nhdr)),              \
+                   .n_type = MFT1_NOTE_TYPE,                                                       \
+                   .n_name = MFT1_NOTE_NAME },                                                     \
             .m =
 #define MFT1_NOTE_DECLARE_END                                                                      \
     }                                                                                              \

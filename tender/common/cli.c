@@ -13,6 +13,7 @@
 
 #include <net/if.h>
 
+#include "elf_load.h"
 #include "layout.h"
 #include "names.h"
 
@@ -23,7 +24,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: skiff [OPTIONS] IMAGE [-- GUEST ARGS]\n"
+            "usage: skiff [OPTIONS] [--] IMAGE [[--] GUEST ARGS]\n"
+            "       solo5-spt | solo5-hvt [OPTIONS] [--] KERNEL [ARGS]\n"
             "\n"
             "Run the unikernel IMAGE (spt target), bridging its NICs to TAP devices\n"
             "through shared-memory rings.\n"
@@ -196,7 +198,7 @@ static enum skiff_cli_result opt_net(struct skiff_cli *cli, const char *arg, con
                         "%s: '%s' is not a file descriptor number "
                         "(use @FD, e.g. @3)",
                         arg, spec);
-        if (fd < 3)
+        if (fd < 3 && !cli->solo5)
             return fail(err,
                         "%s: fd %s is stdin/stdout/stderr (pass the "
                         "packet fd as 3 or above)",
@@ -355,9 +357,9 @@ static enum skiff_cli_result opt_mem(struct skiff_cli *cli, const char *arg, con
     uint64_t mb;
     if (!parse_u64(val, &mb))
         return fail(err, "%s: not a whole number of MiB (e.g. --mem=64)", arg);
-    if (mb < SKIFF_MEM_MIN_MB || mb > SKIFF_MEM_MAX_MB)
-        return fail(err, "%s: guest memory must be %u..%u MiB", arg, SKIFF_MEM_MIN_MB,
-                    SKIFF_MEM_MAX_MB);
+    unsigned min = cli->solo5 ? SKIFF_MEM_MIN_SOLO5_MB : SKIFF_MEM_MIN_MB;
+    if (mb < min || mb > SKIFF_MEM_MAX_MB)
+        return fail(err, "%s: guest memory must be %u..%u MiB", arg, min, SKIFF_MEM_MAX_MB);
     cli->mem_bytes = mb << 20;
     return SKIFF_CLI_RUN;
 }
@@ -384,22 +386,45 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
     cli->mem_bytes = (uint64_t)SKIFF_MEM_DEFAULT_MB << 20;
     cli->io_mode = SKIFF_IO_EVENT;
     cli->spin_ns = (uint64_t)SKIFF_SPIN_US_DEFAULT * 1000;
+    cli->target = SKIFF_TARGET_ANY;
+    cli->prog = "skiff";
+    if (argc > 0 && argv[0] != NULL) {
+        const char *slash = strrchr(argv[0], '/');
+        const char *name = slash ? slash + 1 : argv[0];
+        if (strcmp(name, "solo5-spt") == 0 || strcmp(name, "solo5-hvt") == 0) {
+            cli->solo5 = true;
+            cli->target = name[6] == 's' ? SKIFF_TARGET_SPT : SKIFF_TARGET_HVT;
+            cli->prog = name;
+        }
+    }
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v;
 
         if (strcmp(a, "--") == 0) {
+            /* Before the image: the image follows (Solo5's form). After
+             * it (skiff's form): the guest's arguments follow. */
+            if (!cli->image) {
+                if (i + 1 >= argc)
+                    break; /* reported as a missing image below */
+                cli->image = argv[++i];
+            }
             cli->guest_argv = argv + i + 1;
             cli->guest_argc = argc - i - 1;
             break;
         }
         if (a[0] != '-' || a[1] == '\0') {
-            if (cli->image)
-                return fail(err,
-                            "unexpected argument '%s' after image '%s' "
-                            "(put guest arguments after '--')",
-                            a, cli->image);
+            if (cli->image || cli->solo5) {
+                /* Solo5: every word after the kernel is the guest's;
+                 * skiff: the first non-option word after the image starts
+                 * the guest's arguments. */
+                if (!cli->image)
+                    cli->image = argv[i++];
+                cli->guest_argv = argv + i;
+                cli->guest_argc = argc - i;
+                break;
+            }
             cli->image = a;
             continue;
         }
@@ -466,8 +491,10 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
     }
 
     if (!cli->image)
-        return fail(err, "missing IMAGE (usage: skiff [OPTIONS] IMAGE "
-                         "[-- GUEST ARGS]; see skiff --help)");
+        return fail(err,
+                    "missing IMAGE (usage: %s [OPTIONS] [--] IMAGE "
+                    "[ARGS]; see skiff --help)",
+                    cli->prog);
     if (have_spin && cli->io_mode != SKIFF_IO_POLL)
         return fail(err, "--spin-us only applies to --io=poll (drop it or add "
                          "--io=poll)");

@@ -30,8 +30,15 @@ struct skiff_cli {
     const char *image;
     struct skiff_cli_net nets[SKIFF_MAX_NICS];
     unsigned net_count;
-    char **guest_argv; /* after "--" (points into argv) */
+    char **guest_argv; /* after the image (points into argv) */
     int guest_argc;
+    /* Invoked as solo5-spt or solo5-hvt: Solo5's grammar (options, [--],
+     * KERNEL, then every further word for the guest), only images of that
+     * target, and --mem as the least memory the guest gets (skiff adds
+     * room for its rings). Otherwise target is SKIFF_TARGET_ANY. */
+    bool solo5;
+    uint32_t target;
+    const char *prog; /* program name for messages */
 };
 
 enum skiff_cli_result {

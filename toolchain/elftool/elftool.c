@@ -73,8 +73,9 @@ static unsigned char *read_image(const char *path, size_t *len)
 
 static const char *target_name(uint32_t t)
 {
-    static const char *const names[] = { "unknown", "hvt",   "spt", "virtio",
-                                          "muen",    "genode", "xen" };
+    static const char *const names[] = {
+        "unknown", "hvt", "spt", "virtio", "muen", "genode", "xen"
+    };
     return t < sizeof names / sizeof names[0] ? names[t] : "unknown";
 }
 
@@ -91,8 +92,7 @@ static int query_abi(const char *path)
     if (skiff_elf_find_note(buf, len, ABI1_NOTE_NAME, ABI1_NOTE_TYPE, &desc, &descsz, err,
                             sizeof err) < 0 ||
         descsz < sizeof a) {
-        fprintf(stderr, "solo5-elftool: %s: No Solo5 ABI information found in executable\n",
-                path);
+        fprintf(stderr, "solo5-elftool: %s: No Solo5 ABI information found in executable\n", path);
         free(buf);
         return EXIT_FAILURE;
     }

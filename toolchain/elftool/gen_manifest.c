@@ -79,8 +79,9 @@ static int parse_device(const char *src, json_t *d, struct dev *out)
     if (out->vnet && strcmp(out->type, "NET_BASIC") != 0)
         return bad(src, d, ".devices[...]: .skiff.vnet is for NET_BASIC devices only");
     if (out->vnet && strlen(out->name) >= SKIFF_NAME_MAX)
-        return bad(src, d, ".devices[...]: a device with .skiff options needs a name under 32 "
-                           "characters");
+        return bad(src, d,
+                   ".devices[...]: a device with .skiff options needs a name under 32 "
+                   "characters");
     return 0;
 }
 
@@ -172,7 +173,9 @@ int elftool_gen_manifest(const char *source, const char *output)
     }
     if (type == NULL || version == NULL || devices == NULL) {
         rc = bad(source, root,
-                 type == NULL ? "missing .type" : version == NULL ? "missing .version" : "missing .devices[]");
+                 type == NULL      ? "missing .type"
+                 : version == NULL ? "missing .version"
+                                   : "missing .devices[]");
         goto out;
     }
     if (!json_is_string(type) || strcmp(json_string_value(type), "solo5.manifest") != 0) {
