@@ -22,7 +22,7 @@
 #include "hvt_arch.h"
 #include "skiff/closed.h"
 
-#define PUTS_MAX      4096u                     /* console bytes per PUTS; the rest is cut */
+#define PUTS_MAX      SKIFF_HC_PUTS_MAX         /* console bytes per PUTS; the rest is cut */
 #define ABORT_MSG_MAX 512u                      /* bytes of a HALT abort message */
 #define POLL_MAX_NS   (3600ull * 1000000000ull) /* longer sleeps are re-polled */
 

@@ -38,8 +38,13 @@ const char *hc_init(const struct skiff_boot_info *bi)
 
 void hc_console_write(const char *buf, size_t len)
 {
-    volatile struct skiff_hc_puts a = { .data = (uintptr_t)buf, .len = len };
-    hypercall(SKIFF_HC_PUTS, &a);
+    while (len > 0) {
+        size_t n = len < SKIFF_HC_PUTS_MAX ? len : SKIFF_HC_PUTS_MAX;
+        volatile struct skiff_hc_puts a = { .data = (uintptr_t)buf, .len = n };
+        hypercall(SKIFF_HC_PUTS, &a);
+        buf += n;
+        len -= n;
+    }
 }
 
 /*

@@ -4,7 +4,10 @@
  * of a build system succeed without choosing a target; an image linked with
  * them carries no ABI note, so no tender runs it.
  */
+#include "elf_abi.h"
 #include "solo5.h"
+
+DECLARE_ELF_INTERP
 
 uintptr_t __stack_chk_guard = 0x00000aff0a0d0000ull;
 

@@ -159,6 +159,10 @@ _Static_assert(SKIFF_HC_MAX <= SKIFF_HC_PORTS, "hypercall ports");
 struct skiff_hc_walltime {
     uint64_t nsecs; /* OUT */
 };
+/* Console bytes one PUTS writes; the tender cuts longer ones (the guest's
+ * solo5_console_write splits its writes into pieces of this size). */
+#define SKIFF_HC_PUTS_MAX 4096u
+
 struct skiff_hc_puts {
     uint64_t data; /* IN gpa */
     uint64_t len;  /* IN */
