@@ -94,19 +94,23 @@ function(_skiff_guest_runtime target)
   target_link_libraries(${lib} PUBLIC skiff_guest_flags_${target})
 endfunction()
 
-# Compile flags skiff's own images add to the toolchain's.
-set(SKIFF_IMAGE_CFLAGS
-  -std=c11 -O2 -g
-  -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual -Wwrite-strings
-  -Wstrict-prototypes -Wmissing-prototypes -Wvla
-  -fno-common -mno-red-zone
-  -I${SKIFF_GUEST_DIR}/include -I${SHMSTREAM_INCLUDE_DIR})
-foreach(dir IN LISTS SKIFF_URCU_INCLUDE_DIRS)
-  list(APPEND SKIFF_IMAGE_CFLAGS -isystem ${dir})
-endforeach()
-if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
-  list(APPEND SKIFF_IMAGE_CFLAGS -fno-tree-loop-distribute-patterns)
-endif()
+# Compile flags skiff's own images add to the toolchain's (computed when an
+# image is added: the ring library's include path is known only then).
+function(_skiff_image_cflags out)
+  set(flags
+    -std=c11 -O2 -g
+    -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual -Wwrite-strings
+    -Wstrict-prototypes -Wmissing-prototypes -Wvla
+    -fno-common -mno-red-zone
+    -I${SKIFF_GUEST_DIR}/include -I${SHMSTREAM_INCLUDE_DIR})
+  foreach(dir IN LISTS SKIFF_URCU_INCLUDE_DIRS)
+    list(APPEND flags -isystem ${dir})
+  endforeach()
+  if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
+    list(APPEND flags -fno-tree-loop-distribute-patterns)
+  endif()
+  set(${out} ${flags} PARENT_SCOPE)
+endfunction()
 
 function(skiff_add_guest)
   cmake_parse_arguments(PARSE_ARGV 0 G "INTERNAL" "NAME;TARGET" "SOURCES;NICS;INCLUDES")
@@ -119,7 +123,8 @@ function(skiff_add_guest)
   set(seen "")
   set(devices "")
   foreach(entry IN LISTS G_NICS)
-    set(opts "")
+    # skiff's own images all handle SOLO5_R_CLOSED (the opt-in).
+    set(opts ", \"skiff\": { \"closed\": true }")
     set(nic "${entry}")
     if(entry MATCHES "^([^:]*):(.*)$")
       set(nic "${CMAKE_MATCH_1}")
@@ -127,7 +132,7 @@ function(skiff_add_guest)
         message(FATAL_ERROR "skiff_add_guest(${G_NAME}): NIC '${entry}': unknown "
           "option '${CMAKE_MATCH_2}' (only NAME or NAME:vnet)")
       endif()
-      set(opts ", \"skiff\": { \"vnet\": true }")
+      set(opts ", \"skiff\": { \"vnet\": true, \"closed\": true }")
     endif()
     string(LENGTH "${nic}" len)
     if(NOT nic MATCHES "^[A-Za-z0-9]+$" OR len GREATER 31)
@@ -169,7 +174,10 @@ function(skiff_add_guest)
   else()
     list(APPEND sources ${SKIFF_GUEST_DIR}/runtime/printf.c ${SKIFF_GUEST_DIR}/runtime/string.c)
   endif()
-  set(cflags ${SKIFF_IMAGE_CFLAGS})
+  _skiff_image_cflags(cflags)
+  if(NOT SHMSTREAM_INCLUDE_DIR)
+    message(FATAL_ERROR "skiff_add_guest(${G_NAME}): the ring library is not configured yet")
+  endif()
   foreach(dir IN LISTS G_INCLUDES)
     get_filename_component(dir "${dir}" ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
     list(APPEND cflags -I${dir})

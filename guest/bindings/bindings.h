@@ -23,6 +23,7 @@ struct gnic {
     bool acquired;
     bool closed;           /* RX end of file seen; sticky */
     bool closed_told;      /* a read has returned SOLO5_R_CLOSED */
+    bool report_closed;    /* the application opted in to SOLO5_R_CLOSED */
     bool vnet;             /* SKIFF_NIC_F_VNET: buffers are vnet header + frame */
     size_t max_frame;      /* largest buffer accepted for TX: mtu + header, or
                             * SOLO5_NET_VNET_BUF_MAX with vnet */

@@ -76,6 +76,7 @@ void skiff_bindings_init(const struct skiff_boot_info *bi)
             n->vnet = true;
             n->max_frame = SOLO5_NET_VNET_BUF_MAX;
         }
+        n->report_closed = (bi->nics[i].flags & SKIFF_NIC_F_CLOSED) != 0;
         if (!skiff_direct)
             attach_rings(n);
     }

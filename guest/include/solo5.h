@@ -24,7 +24,9 @@ typedef enum {
     SOLO5_R_EINVAL,  /* bad argument */
     SOLO5_R_EUNSPEC, /* failed for another reason */
     /* skiff extension: the device reached end of file and will never again
-     * deliver input. Kept well clear of values Solo5 may add. */
+     * deliver input. Kept well clear of values Solo5 may add. Only for
+     * applications that opt in per NIC (manifest.json: "skiff": {"closed":
+     * true}); others read SOLO5_R_AGAIN from a closed device. */
     SOLO5_R_CLOSED = 0x100
 } solo5_result_t;
 

@@ -311,6 +311,8 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
                 bn->spt_direct_fd = n->fd;
         } else if (setup_rings(vm, ring_base, bn, n, m->nics[i].flags) < 0)
             return -1;
+        /* The application's opt-in to SOLO5_R_CLOSED, in every mode. */
+        bn->flags |= m->nics[i].flags & SKIFF_NIC_F_CLOSED;
         ring_base += skiff_layout_nic_bytes(m->nics[i].flags, mtus[i]);
     }
     if (setup_fds(vm) < 0)

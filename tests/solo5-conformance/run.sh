@@ -82,6 +82,10 @@ run ssp 255 'ABORT' --mem=2 "$(img ssp)"
 # spt: a system call outside the allowlist is death by SIGSYS
 [ "$target" = spt ] && run seccomp 159 'forbidden system call' --mem=2 "$(img seccomp)"
 
+# skiff's SOLO5_R_CLOSED only for applications that opt in (fd 3 at EOF)
+run netclosed 0 '^netclosed: SUCCESS$' --mem=2 --net:net0=@3 "$(img netclosed)" 3<>/dev/null
+run netclosed-optin 0 '^netclosed-optin: SUCCESS$' --mem=2 --net:net0=@3 "$(img netclosed_optin)" 3<>/dev/null
+
 # images the tender must refuse, with one line and status 1
 other=$([ "$target" = spt ] && echo hvt || echo spt)
 run wrong-target 1 "is built for target $other" "$out/hello.$other"

@@ -426,8 +426,8 @@ static void test_manifest_contents(void **state)
     expect_manifest_error(&m, "names NIC 'wan' twice");
 
     tb_default_manifest(&m);
-    m.nics[0].flags = 0x2;
-    expect_manifest_error(&m, "NIC 'wan' sets unknown flags 0x2");
+    m.nics[0].flags = 0x4;
+    expect_manifest_error(&m, "NIC 'wan' sets unknown flags 0x4");
     tb_default_manifest(&m);
     m.nics[1].flags = SKIFF_NIC_F_VNET | 0x80000000u;
     expect_manifest_error(&m, "NIC 'lan' sets unknown flags 0x80000000");

@@ -47,8 +47,14 @@ _Static_assert(sizeof(struct skiff_abi_note) == 8, "abi");
  * struct virtio_net_hdr_v1 (slot vnet_len 12) and may be GSO frames of up to
  * 64 KiB; the packet fd is a TAP with IFF_VNET_HDR and offloads on.
  */
-#define SKIFF_NIC_F_VNET  0x1u
-#define SKIFF_NIC_F_KNOWN SKIFF_NIC_F_VNET
+#define SKIFF_NIC_F_VNET 0x1u
+/*
+ * SKIFF_NIC_F_CLOSED: the application understands SOLO5_R_CLOSED (a skiff
+ * extension). Without it a closed NIC reads as SOLO5_R_AGAIN, as Solo5's
+ * four results allow, and stops waking solo5_yield.
+ */
+#define SKIFF_NIC_F_CLOSED 0x2u
+#define SKIFF_NIC_F_KNOWN  (SKIFF_NIC_F_VNET | SKIFF_NIC_F_CLOSED)
 
 struct skiff_manifest_nic {
     char name[SKIFF_NAME_MAX]; /* [A-Za-z0-9_], NUL-terminated */
