@@ -390,6 +390,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "skiff: error: %s: %s\n", cli.image, err);
         goto out;
     }
+    if (img.block_count > 0) {
+        fprintf(stderr,
+                "skiff: error: %s: the image declares block device '%s'; this skiff does not "
+                "support block devices yet\n",
+                cli.image, img.block_names[0]);
+        goto out;
+    }
     vm.backend = skiff_backend_for(img.abi.target);
     if (!vm.backend) {
         vm.backend = &skiff_backend_spt;

@@ -481,6 +481,8 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
             return fail(err, "%s needs a value joined with '=' (e.g. %s=...)", a, a);
         } else if (strncmp(a, "--net-rate=", 11) == 0 || strcmp(a, "--net-rate") == 0) {
             return fail(err, "%s: name the NIC (use --net-rate:NAME=LIMIT,...)", a);
+        } else if (strncmp(a, "--block:", 8) == 0 || strncmp(a, "--block-sector-size:", 20) == 0) {
+            return fail(err, "%s: block devices are not supported by this skiff yet", a);
         } else if (strncmp(a, "--net=", 6) == 0 || strcmp(a, "--net") == 0) {
             return fail(err, "%s: name the NIC (use --net:NAME=IFACE)", a);
         } else {
