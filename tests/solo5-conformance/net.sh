@@ -16,7 +16,7 @@ if [ "$target" = hvt ] && ! { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kv
 fi
 tender=$prefix/bin/solo5-$target
 logs=$(mktemp -d)
-trap 'rc=$?; rm -rf "$logs"; (exit $rc); cleanup' EXIT
+trap 'rc=$?; rm -rf "$logs"; set +e; (exit $rc); cleanup' EXIT
 
 # run_case NAME MTU0 COUNT0 SIZE0 COUNT1 SIZE1: service0 on a TAP of MTU0,
 # service1 at 1,500; COUNT echoes of SIZE bytes to each (0: none).
