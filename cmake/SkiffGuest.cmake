@@ -37,6 +37,7 @@ set(SKIFF_GUEST_COMMON_SOURCES
   ${SKIFF_GUEST_DIR}/runtime/ssp.c
   ${SKIFF_GUEST_DIR}/bindings/abi_note.c
   ${SKIFF_GUEST_DIR}/bindings/init.c
+  ${SKIFF_GUEST_DIR}/bindings/block.c
   ${SKIFF_GUEST_DIR}/bindings/net.c
   ${SKIFF_GUEST_DIR}/bindings/net_rx.c
   ${SKIFF_GUEST_DIR}/bindings/net_tx.c

@@ -135,6 +135,41 @@ static int attach_nics(struct skiff_vm *vm, const struct skiff_cli *cli)
     return 0;
 }
 
+/* Every --block must name a manifest block device and every manifest block
+ * device needs one; open them all before the guest starts. */
+static int attach_blocks(struct skiff_vm *vm, const struct skiff_cli *cli)
+{
+    const struct skiff_image *img = vm->img;
+    for (unsigned i = 0; i < cli->block_count; i++) {
+        unsigned j = 0;
+        while (j < img->block_count && strcmp(img->block_names[j], cli->blocks[i].name) != 0)
+            j++;
+        if (j == img->block_count) {
+            fprintf(stderr, "skiff: error: --block:%s: image has no block device '%s'\n",
+                    cli->blocks[i].name, cli->blocks[i].name);
+            return -1;
+        }
+    }
+    for (unsigned i = 0; i < img->block_count; i++) {
+        const struct skiff_cli_block *c = NULL;
+        for (unsigned j = 0; j < cli->block_count && !c; j++)
+            if (strcmp(cli->blocks[j].name, img->block_names[i]) == 0)
+                c = &cli->blocks[j];
+        if (!c) {
+            fprintf(stderr, "skiff: error: image needs block device '%s': add --block:%s=FILE\n",
+                    img->block_names[i], img->block_names[i]);
+            return -1;
+        }
+        struct skiff_block *b = &vm->blocks[i];
+        memcpy(b->name, c->name, sizeof b->name);
+        b->block_size = c->block_size;
+        if (skiff_block_open(b, c->path) < 0)
+            return -1;
+        vm->block_count = i + 1;
+    }
+    return 0;
+}
+
 /* Signals main handles through a signalfd; blocked in every thread. */
 static void tender_signals(sigset_t *set)
 {
@@ -390,13 +425,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "skiff: error: %s: %s\n", cli.image, err);
         goto out;
     }
-    if (img.block_count > 0) {
-        fprintf(stderr,
-                "skiff: error: %s: the image declares block device '%s'; this skiff does not "
-                "support block devices yet\n",
-                cli.image, img.block_names[0]);
-        goto out;
-    }
     vm.backend = skiff_backend_for(img.abi.target);
     if (!vm.backend) {
         vm.backend = &skiff_backend_spt;
@@ -413,7 +441,8 @@ int main(int argc, char **argv)
     vm.img = &img;
     vm.image_buf = image;
     vm.image_len = image_len;
-    if (match_nics(&cli, &img.manifest) < 0 || attach_nics(&vm, &cli) < 0)
+    if (match_nics(&cli, &img.manifest) < 0 || attach_blocks(&vm, &cli) < 0 ||
+        attach_nics(&vm, &cli) < 0)
         goto out;
     if (cli.solo5)
         vm.mem_size = solo5_mem_size(&vm, cli.mem_bytes);
@@ -501,6 +530,8 @@ out:
     skiff_mem_teardown(&vm, unmap);
     for (unsigned i = 0; i < vm.nic_count; i++)
         skiff_tap_detach(&vm.nics[i]);
+    for (unsigned i = 0; i < vm.block_count; i++)
+        skiff_block_close(&vm.blocks[i]);
     free(image);
     free(cmdline);
     if (wait_fd >= 0)

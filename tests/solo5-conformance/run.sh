@@ -86,6 +86,49 @@ run ssp 255 'ABORT' --mem=2 "$(img ssp)"
 run netclosed 0 '^netclosed: SUCCESS$' --mem=2 --net:net0=@3 "$(img netclosed)" 3<>/dev/null
 run netclosed-optin 0 '^netclosed-optin: SUCCESS$' --mem=2 --net:net0=@3 "$(img netclosed_optin)" 3<>/dev/null
 
+# block devices: read/write/bounds at two block sizes, the file checked
+# afterwards; read-only files; the sector-size errors; 63 devices
+blkimg=$tmp/storage.img
+for bs in 512 4096; do
+    dd if=/dev/zero of="$blkimg" bs=4k count=16 status=none
+    run blk-$bs 0 "^capacity 65536 block_size $bs\$" --mem=2 --block:storage="$blkimg" \
+        --block-sector-size:storage=$bs -- "$(img blk)"
+    grep -q '^blk: SUCCESS$' "$tmp/out" || { echo "FAIL $target blk-$bs: no SUCCESS"; failed=1; }
+    [ "$(head -c $bs "$blkimg" | tr -d 'Z' | wc -c)" = 0 ] ||
+        { echo "FAIL $target blk-$bs: the guest's last write is not in the file"; failed=1; }
+done
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+    # a read-only bind mount: even root can only open the file for reading
+    unshare -m sh -c 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" &&
+        "$2" --mem=2 --block:storage="$1" -- "$3" ro' sh "$blkimg" "$tender" "$(img blk)" >"$tmp/out" 2>&1
+    rc=$?
+    if [ $rc = 0 ] && grep -q '^blk: SUCCESS$' "$tmp/out" && grep -q 'read-only' "$tmp/out"; then
+        echo "ok   $target blk-readonly"
+    else
+        echo "FAIL $target blk-readonly: exit $rc"; sed 's/^/    /' "$tmp/out"; failed=1
+    fi
+fi
+dd if=/dev/zero of="$blkimg" bs=2k count=3 status=none
+run blk-misaligned 1 'not a whole number of 4096-byte blocks' --block:storage="$blkimg" \
+    --block-sector-size:storage=4096 -- "$(img blk)"
+run blk-odd 1 'power of 2' --block:storage="$blkimg" --block-sector-size:storage=521 -- "$(img blk)"
+run blk-small 1 'power of 2' --block:storage="$blkimg" --block-sector-size:storage=256 -- "$(img blk)"
+run blk-missing 1 "needs block device 'storage'" -- "$(img blk)"
+run blk-unknown 1 "no block device 'other'" --block:other="$blkimg" -- "$(img blk)"
+devs=()
+for i in $(seq 0 62); do
+    dd if=/dev/zero of="$tmp/m$i.img" bs=512 count=2 status=none
+    devs+=("--block:storage$i=$tmp/m$i.img")
+done
+run maxdev 0 '^maxdev: SUCCESS$' --mem=2 "${devs[@]}" -- "$(img maxdev)"
+if "$elftool" gen-manifest "$here/toomany.json" /dev/null 2>"$tmp/err"; then
+    echo "FAIL $target too-many-entries: 64 devices accepted"; failed=1
+elif grep -q 'too many entries, maximum 63' "$tmp/err"; then
+    echo "ok   $target too-many-entries"
+else
+    echo "FAIL $target too-many-entries:"; cat "$tmp/err"; failed=1
+fi
+
 # images the tender must refuse, with one line and status 1
 other=$([ "$target" = spt ] && echo hvt || echo spt)
 run wrong-target 1 "is built for target $other" "$out/hello.$other"

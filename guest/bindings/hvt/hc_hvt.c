@@ -126,6 +126,21 @@ enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len
     return r;
 }
 
+int hc_block_io(unsigned index, int write, uint64_t offset, void *buf, size_t len)
+{
+    for (size_t done = 0; done < len;) {
+        size_t n = len - done < SKIFF_BLOCK_IO_MAX ? len - done : SKIFF_BLOCK_IO_MAX;
+        volatile struct skiff_hc_block a = {
+            .index = index, .offset = offset + done, .data = (uintptr_t)buf + done, .len = n, .ret = -1
+        };
+        hypercall(write ? SKIFF_HC_BLOCK_WRITE : SKIFF_HC_BLOCK_READ, &a);
+        if (a.ret != 0)
+            return -1;
+        done += n;
+    }
+    return 0;
+}
+
 int hc_set_tls_base(uintptr_t base)
 {
     if (hvt.features & SKIFF_HVT_F_WRFSBASE) {

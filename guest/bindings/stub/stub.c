@@ -123,6 +123,35 @@ uint32_t solo5_net_features(solo5_handle_t handle)
     return 0;
 }
 
+solo5_result_t solo5_block_acquire(const char *name, solo5_handle_t *handle,
+                                   struct solo5_block_info *info)
+{
+    (void)name;
+    (void)handle;
+    (void)info;
+    return SOLO5_R_EUNSPEC;
+}
+
+solo5_result_t solo5_block_write(solo5_handle_t handle, solo5_off_t offset, const uint8_t *buf,
+                                 size_t size)
+{
+    (void)handle;
+    (void)offset;
+    (void)buf;
+    (void)size;
+    return SOLO5_R_EUNSPEC;
+}
+
+solo5_result_t solo5_block_read(solo5_handle_t handle, solo5_off_t offset, uint8_t *buf,
+                                size_t size)
+{
+    (void)handle;
+    (void)offset;
+    (void)buf;
+    (void)size;
+    return SOLO5_R_EUNSPEC;
+}
+
 size_t solo5_tls_size(void)
 {
     return 0;
