@@ -8,7 +8,8 @@
 #   solo5_{spt,hvt,stub}.{o,lds}.
 #
 #   skiff_add_guest(NAME <n> TARGET spt|hvt SOURCES <c files...>
-#                   [NICS <nics...>] [INCLUDES <dirs...>] [INTERNAL])
+#                   [NICS <nics...>] [BLOCKS <names...>] [INCLUDES <dirs...>]
+#                   [INTERNAL])
 #
 # builds <build>/guest/<n>.<target> exactly as an outside project would:
 # a manifest.json from NICS, `solo5-elftool gen-manifest` for its note, every
@@ -114,7 +115,7 @@ function(_skiff_image_cflags out)
 endfunction()
 
 function(skiff_add_guest)
-  cmake_parse_arguments(PARSE_ARGV 0 G "INTERNAL" "NAME;TARGET" "SOURCES;NICS;INCLUDES")
+  cmake_parse_arguments(PARSE_ARGV 0 G "INTERNAL" "NAME;TARGET" "SOURCES;NICS;BLOCKS;INCLUDES")
   if(NOT G_NAME OR NOT G_SOURCES)
     message(FATAL_ERROR "skiff_add_guest: NAME and SOURCES are required")
   endif()
@@ -148,6 +149,17 @@ function(skiff_add_guest)
       string(APPEND devices ",\n")
     endif()
     string(APPEND devices "    { \"name\": \"${nic}\", \"type\": \"NET_BASIC\"${opts} }")
+  endforeach()
+
+  foreach(blk IN LISTS G_BLOCKS)
+    if(NOT blk MATCHES "^[A-Za-z0-9]+$" OR blk IN_LIST seen)
+      message(FATAL_ERROR "skiff_add_guest(${G_NAME}): bad or repeated block device '${blk}'")
+    endif()
+    list(APPEND seen ${blk})
+    if(devices)
+      string(APPEND devices ",\n")
+    endif()
+    string(APPEND devices "    { \"name\": \"${blk}\", \"type\": \"BLOCK_BASIC\" }")
   endforeach()
 
   set(image ${G_NAME}.${G_TARGET})

@@ -204,6 +204,27 @@ static void test_solo5_forms(void **state)
     prog_name = "skiff";
 }
 
+static void test_block_options(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--block:storage=disk.img", "--block-sector-size:storage=4096",
+                         "--block:b2=/dev/x", "img", NULL),
+                     SKIFF_CLI_RUN);
+    assert_int_equal(cli.block_count, 2);
+    assert_string_equal(cli.blocks[0].name, "storage");
+    assert_string_equal(cli.blocks[0].path, "disk.img");
+    assert_int_equal(cli.blocks[0].block_size, 4096);
+    assert_int_equal(cli.blocks[1].block_size, 512);
+    EXPECT_ERROR("block device name", "--block:bad_name=x", "img");
+    EXPECT_ERROR("block device name", "--block:=x", "img");
+    EXPECT_ERROR("missing file", "--block:s=", "img");
+    EXPECT_ERROR("given twice", "--block:s=a", "--block:s=b", "img");
+    EXPECT_ERROR("power of 2", "--block:s=a", "--block-sector-size:s=521", "img");
+    EXPECT_ERROR("power of 2", "--block:s=a", "--block-sector-size:s=256", "img");
+    EXPECT_ERROR("not a whole number", "--block:s=a", "--block-sector-size:s=4k", "img");
+    EXPECT_ERROR("no --block:t=", "--block:s=a", "--block-sector-size:t=4096", "img");
+}
+
 static void test_mem_errors(void **state)
 {
     (void)state;
@@ -357,13 +378,21 @@ static void test_cmdline_limits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),     cmocka_unit_test(test_help_version),
-        cmocka_unit_test(test_all_options),  cmocka_unit_test(test_option_order),
-        cmocka_unit_test(test_usage_errors), cmocka_unit_test(test_solo5_forms),
-        cmocka_unit_test(test_mem_errors),   cmocka_unit_test(test_net_errors),
-        cmocka_unit_test(test_mac_errors),   cmocka_unit_test(test_io_spin_stats_errors),
-        cmocka_unit_test(test_net_rate),     cmocka_unit_test(test_same_device_twice),
-        cmocka_unit_test(test_default_mac),  cmocka_unit_test(test_cmdline_limits),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_help_version),
+        cmocka_unit_test(test_all_options),
+        cmocka_unit_test(test_option_order),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_solo5_forms),
+        cmocka_unit_test(test_block_options),
+        cmocka_unit_test(test_mem_errors),
+        cmocka_unit_test(test_net_errors),
+        cmocka_unit_test(test_mac_errors),
+        cmocka_unit_test(test_io_spin_stats_errors),
+        cmocka_unit_test(test_net_rate),
+        cmocka_unit_test(test_same_device_twice),
+        cmocka_unit_test(test_default_mac),
+        cmocka_unit_test(test_cmdline_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
