@@ -230,7 +230,10 @@ int elftool_gen_manifest(const char *source, const char *output)
         goto out;
     }
     write_c(o, devs, n);
-    if (fflush(o) != 0 || ferror(o) || (o != stdout && fclose(o) != 0)) {
+    bool bad_write = fflush(o) != 0 || ferror(o);
+    if (o != stdout)
+        bad_write |= fclose(o) != 0;
+    if (bad_write) {
         fprintf(stderr, "solo5-elftool: %s: write error\n", output);
         if (o != stdout)
             remove(output);
