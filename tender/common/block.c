@@ -51,8 +51,8 @@ int skiff_block_open(struct skiff_block *b, const char *path)
     b->capacity = (uint64_t)end;
     b->read_only = ro;
     if (ro)
-        fprintf(stderr, "skiff: block %s: %s is read-only: the guest's writes will fail\n",
-                b->name, path);
+        fprintf(stderr, "skiff: block %s: %s is read-only: the guest's writes will fail\n", b->name,
+                path);
     return 0;
 }
 

@@ -300,8 +300,8 @@ static enum hvt_hc_result hc_block(struct hvt *h, uint64_t gpa, bool write_op)
     const struct skiff_block *b = a.index < h->vm->block_count ? &h->vm->blocks[a.index] : NULL;
     void *data = skiff_gpa_ptr(h->vm, a.data, a.len);
     if (b != NULL && data != NULL && a.len > 0 && a.len <= SKIFF_BLOCK_IO_MAX &&
-        a.len % b->block_size == 0 && a.offset % b->block_size == 0 &&
-        a.offset <= b->capacity && a.len <= b->capacity - a.offset) {
+        a.len % b->block_size == 0 && a.offset % b->block_size == 0 && a.offset <= b->capacity &&
+        a.len <= b->capacity - a.offset) {
         a.ret = 0;
         if (write_op && b->read_only)
             a.ret = -2;

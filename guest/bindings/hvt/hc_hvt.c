@@ -130,9 +130,11 @@ int hc_block_io(unsigned index, int write, uint64_t offset, void *buf, size_t le
 {
     for (size_t done = 0; done < len;) {
         size_t n = len - done < SKIFF_BLOCK_IO_MAX ? len - done : SKIFF_BLOCK_IO_MAX;
-        volatile struct skiff_hc_block a = {
-            .index = index, .offset = offset + done, .data = (uintptr_t)buf + done, .len = n, .ret = -1
-        };
+        volatile struct skiff_hc_block a = { .index = index,
+                                             .offset = offset + done,
+                                             .data = (uintptr_t)buf + done,
+                                             .len = n,
+                                             .ret = -1 };
         hypercall(write ? SKIFF_HC_BLOCK_WRITE : SKIFF_HC_BLOCK_READ, &a);
         if (a.ret != 0)
             return -1;

@@ -116,11 +116,11 @@ _Static_assert(sizeof(struct skiff_boot_nic) == 128, "abi");
  * allows for that fd, that size and offsets up to capacity - block_size
  * only (pwrite64 not at all for a read-only device); hvt: hypercalls.
  */
-#define SKIFF_MAX_BLOCKS      63u
-#define SKIFF_BLOCK_NAME_SIZE 68u         /* bytes including the NUL (Solo5's) */
-#define SKIFF_BLOCK_F_RO      0x1u        /* opened read-only: writes fail */
-#define SKIFF_BLOCK_IO_MAX    (1u << 20)  /* hvt: bytes one hypercall moves at most */
-#define SKIFF_BLOCK_HANDLE_BASE 64u       /* handle of block i: base + i */
+#define SKIFF_MAX_BLOCKS        63u
+#define SKIFF_BLOCK_NAME_SIZE   68u        /* bytes including the NUL (Solo5's) */
+#define SKIFF_BLOCK_F_RO        0x1u       /* opened read-only: writes fail */
+#define SKIFF_BLOCK_IO_MAX      (1u << 20) /* hvt: bytes one hypercall moves at most */
+#define SKIFF_BLOCK_HANDLE_BASE 64u        /* handle of block i: base + i */
 
 struct skiff_boot_block {
     char name[SKIFF_BLOCK_NAME_SIZE];
