@@ -24,6 +24,7 @@
 #include "backend.h"
 #include "cli.h"
 #include "elf_load.h"
+#include "layout.h"
 #include "guest_mem.h"
 #include "host.h"
 #include "io.h"
@@ -130,6 +131,41 @@ static int attach_nics(struct skiff_vm *vm, const struct skiff_cli *cli)
             memcpy(n->mac, net->mac, sizeof n->mac);
         else
             skiff_cli_default_mac(n->name, net->spec, n->mac);
+    }
+    return 0;
+}
+
+/* Every --block must name a manifest block device and every manifest block
+ * device needs one; open them all before the guest starts. */
+static int attach_blocks(struct skiff_vm *vm, const struct skiff_cli *cli)
+{
+    const struct skiff_image *img = vm->img;
+    for (unsigned i = 0; i < cli->block_count; i++) {
+        unsigned j = 0;
+        while (j < img->block_count && strcmp(img->block_names[j], cli->blocks[i].name) != 0)
+            j++;
+        if (j == img->block_count) {
+            fprintf(stderr, "skiff: error: --block:%s: image has no block device '%s'\n",
+                    cli->blocks[i].name, cli->blocks[i].name);
+            return -1;
+        }
+    }
+    for (unsigned i = 0; i < img->block_count; i++) {
+        const struct skiff_cli_block *c = NULL;
+        for (unsigned j = 0; j < cli->block_count && !c; j++)
+            if (strcmp(cli->blocks[j].name, img->block_names[i]) == 0)
+                c = &cli->blocks[j];
+        if (!c) {
+            fprintf(stderr, "skiff: error: image needs block device '%s': add --block:%s=FILE\n",
+                    img->block_names[i], img->block_names[i]);
+            return -1;
+        }
+        struct skiff_block *b = &vm->blocks[i];
+        memcpy(b->name, c->name, sizeof b->name);
+        b->block_size = c->block_size;
+        if (skiff_block_open(b, c->path) < 0)
+            return -1;
+        vm->block_count = i + 1;
     }
     return 0;
 }
@@ -312,6 +348,19 @@ static int wait_guest(struct skiff_vm *vm, int ep, int sig_fd, int timeout_ms)
     return stop_sig;
 }
 
+/* Solo5's --mem sizes the guest; skiff's rings and boot info live in guest
+ * memory too, so grow it (to a whole MiB) until image, rings and the
+ * layout's minimum heap fit. */
+static uint64_t solo5_mem_size(const struct skiff_vm *vm, uint64_t asked)
+{
+    uint16_t mtus[SKIFF_MAX_NICS];
+    for (unsigned i = 0; i < SKIFF_MAX_NICS; i++)
+        mtus[i] = i < vm->nic_count ? vm->nics[i].mtu : (uint16_t)SKIFF_MTU_ASSUMED;
+    uint64_t need = vm->img->hi + skiff_layout_reserve(&vm->img->manifest, mtus);
+    need = (need + (1ull << 20) - 1) & ~((1ull << 20) - 1);
+    return asked > need ? asked : need;
+}
+
 int main(int argc, char **argv)
 {
     struct skiff_cli cli;
@@ -368,8 +417,11 @@ int main(int argc, char **argv)
     if (read_image(cli.image, &image, &image_len) < 0)
         goto out;
     /* The image's ABI note picks the backend. */
-    if (skiff_elf_parse(image, image_len, cli.mem_bytes, SKIFF_TARGET_ANY, &img, err, sizeof err) <
-        0) {
+    /* As solo5-spt/-hvt, --mem is a minimum (grown below), so the fit is
+     * checked against the largest memory here. */
+    if (skiff_elf_parse(image, image_len,
+                        cli.solo5 ? (uint64_t)SKIFF_MEM_MAX_MB << 20 : cli.mem_bytes, cli.target,
+                        &img, err, sizeof err) < 0) {
         fprintf(stderr, "skiff: error: %s: %s\n", cli.image, err);
         goto out;
     }
@@ -389,8 +441,11 @@ int main(int argc, char **argv)
     vm.img = &img;
     vm.image_buf = image;
     vm.image_len = image_len;
-    if (match_nics(&cli, &img.manifest) < 0 || attach_nics(&vm, &cli) < 0)
+    if (match_nics(&cli, &img.manifest) < 0 || attach_blocks(&vm, &cli) < 0 ||
+        attach_nics(&vm, &cli) < 0)
         goto out;
+    if (cli.solo5)
+        vm.mem_size = solo5_mem_size(&vm, cli.mem_bytes);
     if (skiff_mem_setup(&vm, cmdline) < 0)
         goto out;
     /* The image is in guest memory now; drop the copy. */
@@ -475,6 +530,8 @@ out:
     skiff_mem_teardown(&vm, unmap);
     for (unsigned i = 0; i < vm.nic_count; i++)
         skiff_tap_detach(&vm.nics[i]);
+    for (unsigned i = 0; i < vm.block_count; i++)
+        skiff_block_close(&vm.blocks[i]);
     free(image);
     free(cmdline);
     if (wait_fd >= 0)

@@ -23,6 +23,7 @@ struct gnic {
     bool acquired;
     bool closed;           /* RX end of file seen; sticky */
     bool closed_told;      /* a read has returned SOLO5_R_CLOSED */
+    bool report_closed;    /* the application opted in to SOLO5_R_CLOSED */
     bool vnet;             /* SKIFF_NIC_F_VNET: buffers are vnet header + frame */
     size_t max_frame;      /* largest buffer accepted for TX: mtu + header, or
                             * SOLO5_NET_VNET_BUF_MAX with vnet */
@@ -46,5 +47,8 @@ bool skiff_nic_rx_ready(struct gnic *n);
 
 /* Print a message and abort (for broken invariants the tender guarantees). */
 _Noreturn void skiff_fatal(const char *what);
+
+/* Seed the stack protector's guard (runtime/ssp.c); first thing at start. */
+void skiff_ssp_init(void);
 
 #endif /* SKIFF_GUEST_BINDINGS_H */

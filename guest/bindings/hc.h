@@ -58,6 +58,10 @@ void hc_net_forget(unsigned nic);
 /* Set the TLS base; 0 on success, -1 if the target cannot. */
 int hc_set_tls_base(uintptr_t base);
 
+/* Read or write len bytes (whole blocks, bounds already checked) of block
+ * device `index` at `offset`; 0, or -1 if the host failed. */
+int hc_block_io(unsigned index, int write, uint64_t offset, void *buf, size_t len);
+
 /* End the guest with `status`; `msg` (or NULL) says why, for aborts. */
 _Noreturn void hc_exit(int status, const char *msg);
 

@@ -63,6 +63,8 @@ void skiff_bindings_init(const struct skiff_boot_info *bi)
     skiff_direct = bi->io_mode == SKIFF_IO_DIRECT;
     if (bi->nic_count > SKIFF_MAX_NICS)
         skiff_fatal("boot info: too many NICs");
+    if (bi->block_count > SKIFF_MAX_BLOCKS)
+        skiff_fatal("boot info: too many block devices");
 
     for (unsigned i = 0; i < bi->nic_count; i++) {
         struct gnic *n = &skiff_nics[i];
@@ -76,6 +78,7 @@ void skiff_bindings_init(const struct skiff_boot_info *bi)
             n->vnet = true;
             n->max_frame = SOLO5_NET_VNET_BUF_MAX;
         }
+        n->report_closed = (bi->nics[i].flags & SKIFF_NIC_F_CLOSED) != 0;
         if (!skiff_direct)
             attach_rings(n);
     }

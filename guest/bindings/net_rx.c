@@ -127,6 +127,15 @@ static solo5_result_t direct_read(struct gnic *n, uint8_t *buf, size_t size, siz
     }
 }
 
+/* A read that found the NIC closed: from now on it no longer wakes
+ * solo5_yield; applications that did not opt in to the extension see
+ * SOLO5_R_AGAIN, one of Solo5's own results. */
+static solo5_result_t told_closed(struct gnic *n)
+{
+    n->closed_told = true;
+    return n->report_closed ? SOLO5_R_CLOSED : SOLO5_R_AGAIN;
+}
+
 solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size, size_t *read_size)
 {
     struct gnic *n = skiff_nic_get(handle);
@@ -135,18 +144,14 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size, 
         return SOLO5_R_EINVAL;
     if (skiff_direct) {
         solo5_result_t d = direct_read(n, buf, size, read_size);
-        if (d == SOLO5_R_CLOSED)
-            n->closed_told = true;
-        return d;
+        return d == SOLO5_R_CLOSED ? told_closed(n) : d;
     }
 
     bool consumed = false;
     solo5_result_t r = ring_read(n, buf, size, read_size, &consumed);
     if (consumed)
         rx_release(n);
-    if (r == SOLO5_R_CLOSED)
-        n->closed_told = true;
-    return r;
+    return r == SOLO5_R_CLOSED ? told_closed(n) : r;
 }
 
 solo5_result_t solo5_net_read_batch(solo5_handle_t handle, struct solo5_net_frame *frames,
@@ -175,7 +180,5 @@ solo5_result_t solo5_net_read_batch(solo5_handle_t handle, struct solo5_net_fram
         return SOLO5_R_OK; /* a CLOSED after these frames shows next call */
     if (n_max == 0)
         return SOLO5_R_OK;
-    if (r == SOLO5_R_CLOSED)
-        n->closed_told = true;
-    return r;
+    return r == SOLO5_R_CLOSED ? told_closed(n) : r;
 }

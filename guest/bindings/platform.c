@@ -32,7 +32,7 @@ _Noreturn void solo5_exit(int status)
 
 _Noreturn void solo5_abort(void)
 {
-    hc_exit(SOLO5_EXIT_ABORT, "solo5_abort() called");
+    hc_exit(SOLO5_EXIT_ABORT, "skiff: ABORT: solo5_abort() called");
 }
 
 solo5_result_t solo5_set_tls_base(uintptr_t base)

@@ -4,7 +4,7 @@
  *
  * Applications written against Solo5's <solo5.h> build unchanged: the names,
  * types, constants and documented semantics below follow Solo5. Block devices
- * are not provided.
+ * are provided as in Solo5 (whole blocks, synchronous).
  */
 #ifndef SOLO5_H_INCLUDED
 #define SOLO5_H_INCLUDED
@@ -24,7 +24,9 @@ typedef enum {
     SOLO5_R_EINVAL,  /* bad argument */
     SOLO5_R_EUNSPEC, /* failed for another reason */
     /* skiff extension: the device reached end of file and will never again
-     * deliver input. Kept well clear of values Solo5 may add. */
+     * deliver input. Kept well clear of values Solo5 may add. Only for
+     * applications that opt in per NIC (manifest.json: "skiff": {"closed":
+     * true}); others read SOLO5_R_AGAIN from a closed device. */
     SOLO5_R_CLOSED = 0x100
 } solo5_result_t;
 
@@ -188,6 +190,37 @@ _Static_assert(sizeof(struct solo5_net_vnet_hdr) == 12, "virtio_net_hdr_v1");
 #define SOLO5_NET_VNET_GSO_NONE     0x0u
 /* Header + 64 KiB IP packet + Ethernet header + one VLAN tag. */
 #define SOLO5_NET_VNET_BUF_MAX (SOLO5_NET_VNET_HLEN + 65535u + SOLO5_NET_HLEN + 4u)
+
+/* ------------------------------------------------------------------ block */
+
+/* Offsets and sizes on block devices, in bytes. */
+typedef uint64_t solo5_off_t;
+
+struct solo5_block_info {
+    solo5_off_t capacity;   /* bytes */
+    solo5_off_t block_size; /* the unit of I/O, bytes */
+};
+
+/*
+ * Acquire the block device named (name) in the image manifest. Each device
+ * may be acquired once; later calls, and unknown names, give SOLO5_R_EINVAL.
+ */
+solo5_result_t solo5_block_acquire(const char *name, solo5_handle_t *handle,
+                                   struct solo5_block_info *info);
+
+/*
+ * Write (size) bytes from (buf) at byte (offset), entirely or not at all.
+ * (offset) and (size) must be multiples of the block size, (size) non-zero
+ * and the range inside the device, else SOLO5_R_EINVAL. A device the host
+ * could only open read-only gives SOLO5_R_EUNSPEC. skiff also accepts more
+ * than one block per call (Solo5's implementations take exactly one).
+ */
+solo5_result_t solo5_block_write(solo5_handle_t handle, solo5_off_t offset, const uint8_t *buf,
+                                 size_t size);
+
+/* Read (size) bytes into (buf) from byte (offset), with write's rules. */
+solo5_result_t solo5_block_read(solo5_handle_t handle, solo5_off_t offset, uint8_t *buf,
+                                size_t size);
 
 /* ----------------------------------------------------------------- TLS */
 

@@ -13,6 +13,7 @@
 
 #include <net/if.h>
 
+#include "elf_load.h"
 #include "layout.h"
 #include "names.h"
 
@@ -23,7 +24,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: skiff [OPTIONS] IMAGE [-- GUEST ARGS]\n"
+            "usage: skiff [OPTIONS] [--] IMAGE [[--] GUEST ARGS]\n"
+            "       solo5-spt | solo5-hvt [OPTIONS] [--] KERNEL [ARGS]\n"
             "\n"
             "Run the unikernel IMAGE (spt target), bridging its NICs to TAP devices\n"
             "through shared-memory rings.\n"
@@ -162,6 +164,12 @@ struct pending_mac {
     uint8_t mac[6];
 };
 
+struct pending_size {
+    char name[SKIFF_BLOCK_NAME_SIZE];
+    uint32_t size;
+    const char *arg;
+};
+
 struct pending_rate {
     char name[SKIFF_NAME_MAX];
     const char *arg; /* for messages */
@@ -196,7 +204,7 @@ static enum skiff_cli_result opt_net(struct skiff_cli *cli, const char *arg, con
                         "%s: '%s' is not a file descriptor number "
                         "(use @FD, e.g. @3)",
                         arg, spec);
-        if (fd < 3)
+        if (fd < 3 && !cli->solo5)
             return fail(err,
                         "%s: fd %s is stdin/stdout/stderr (pass the "
                         "packet fd as 3 or above)",
@@ -355,10 +363,85 @@ static enum skiff_cli_result opt_mem(struct skiff_cli *cli, const char *arg, con
     uint64_t mb;
     if (!parse_u64(val, &mb))
         return fail(err, "%s: not a whole number of MiB (e.g. --mem=64)", arg);
-    if (mb < SKIFF_MEM_MIN_MB || mb > SKIFF_MEM_MAX_MB)
-        return fail(err, "%s: guest memory must be %u..%u MiB", arg, SKIFF_MEM_MIN_MB,
-                    SKIFF_MEM_MAX_MB);
+    unsigned min = cli->solo5 ? SKIFF_MEM_MIN_SOLO5_MB : SKIFF_MEM_MIN_MB;
+    if (mb < min || mb > SKIFF_MEM_MAX_MB)
+        return fail(err, "%s: guest memory must be %u..%u MiB", arg, min, SKIFF_MEM_MAX_MB);
     cli->mem_bytes = mb << 20;
+    return SKIFF_CLI_RUN;
+}
+
+/* "NAME=VALUE" with NAME a block device name (Solo5's: 1..67 characters of
+ * [A-Za-z0-9]); copies NAME, returns VALUE or NULL if NAME is bad. */
+static const char *block_name(const char *rest, char name[SKIFF_BLOCK_NAME_SIZE])
+{
+    const char *eq = strchr(rest, '=');
+    size_t len = eq ? (size_t)(eq - rest) : strlen(rest);
+    if (len == 0 || len >= SKIFF_BLOCK_NAME_SIZE)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        if (!((rest[i] >= 'a' && rest[i] <= 'z') || (rest[i] >= 'A' && rest[i] <= 'Z') ||
+              (rest[i] >= '0' && rest[i] <= '9')))
+            return NULL;
+    memcpy(name, rest, len);
+    name[len] = '\0';
+    return eq ? eq + 1 : rest + len;
+}
+
+static struct skiff_cli_block *find_block(struct skiff_cli *cli, const char *name)
+{
+    for (unsigned i = 0; i < cli->block_count; i++)
+        if (strcmp(cli->blocks[i].name, name) == 0)
+            return &cli->blocks[i];
+    return NULL;
+}
+
+static enum skiff_cli_result opt_block(struct skiff_cli *cli, const char *arg, const char *rest,
+                                       FILE *err)
+{
+    char name[SKIFF_BLOCK_NAME_SIZE];
+    const char *path = block_name(rest, name);
+    if (!path)
+        return fail(err,
+                    "%s: block device name must be 1-%u characters of [A-Za-z0-9] "
+                    "(e.g. --block:storage=disk.img)",
+                    arg, SKIFF_BLOCK_NAME_SIZE - 1);
+    if (*path == '\0')
+        return fail(err, "%s: missing file (use --block:%s=PATH)", arg, name);
+    if (find_block(cli, name))
+        return fail(err, "%s: block device '%s' given twice", arg, name);
+    if (cli->block_count == SKIFF_MAX_BLOCKS)
+        return fail(err, "%s: too many --block options (at most %u)", arg, SKIFF_MAX_BLOCKS);
+    struct skiff_cli_block *b = &cli->blocks[cli->block_count++];
+    memcpy(b->name, name, sizeof name);
+    b->path = path;
+    b->block_size = 512;
+    return SKIFF_CLI_RUN;
+}
+
+static enum skiff_cli_result opt_block_size(struct pending_size *sizes, unsigned *count,
+                                            const char *arg, const char *rest, FILE *err)
+{
+    char name[SKIFF_BLOCK_NAME_SIZE];
+    const char *v = block_name(rest, name);
+    uint64_t n;
+    if (!v)
+        return fail(err,
+                    "%s: block device name must be 1-%u characters of [A-Za-z0-9] "
+                    "(e.g. --block-sector-size:storage=4096)",
+                    arg, SKIFF_BLOCK_NAME_SIZE - 1);
+    if (!parse_u64(v, &n))
+        return fail(err, "%s: not a whole number of bytes (e.g. =4096)", arg);
+    if (n < 512 || n > 65536 || (n & (n - 1)) != 0)
+        return fail(err, "%s: block size must be a power of 2 from 512 to 65536", arg);
+    for (unsigned i = 0; i < *count; i++)
+        if (strcmp(sizes[i].name, name) == 0)
+            return fail(err, "%s: block size of '%s' given twice", arg, name);
+    if (*count == SKIFF_MAX_BLOCKS)
+        return fail(err, "%s: too many --block-sector-size options", arg);
+    memcpy(sizes[*count].name, name, sizeof name);
+    sizes[*count].size = (uint32_t)n;
+    sizes[*count].arg = arg;
+    (*count)++;
     return SKIFF_CLI_RUN;
 }
 
@@ -376,7 +459,8 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
 {
     struct pending_mac macs[SKIFF_MAX_NICS];
     struct pending_rate rates[SKIFF_MAX_NICS];
-    unsigned mac_count = 0, rate_count = 0;
+    static struct pending_size sizes[SKIFF_MAX_BLOCKS];
+    unsigned mac_count = 0, rate_count = 0, size_count = 0;
     bool have_spin = false;
     enum skiff_cli_result r;
 
@@ -384,22 +468,45 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
     cli->mem_bytes = (uint64_t)SKIFF_MEM_DEFAULT_MB << 20;
     cli->io_mode = SKIFF_IO_EVENT;
     cli->spin_ns = (uint64_t)SKIFF_SPIN_US_DEFAULT * 1000;
+    cli->target = SKIFF_TARGET_ANY;
+    cli->prog = "skiff";
+    if (argc > 0 && argv[0] != NULL) {
+        const char *slash = strrchr(argv[0], '/');
+        const char *name = slash ? slash + 1 : argv[0];
+        if (strcmp(name, "solo5-spt") == 0 || strcmp(name, "solo5-hvt") == 0) {
+            cli->solo5 = true;
+            cli->target = name[6] == 's' ? SKIFF_TARGET_SPT : SKIFF_TARGET_HVT;
+            cli->prog = name;
+        }
+    }
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v;
 
         if (strcmp(a, "--") == 0) {
+            /* Before the image: the image follows (Solo5's form). After
+             * it (skiff's form): the guest's arguments follow. */
+            if (!cli->image) {
+                if (i + 1 >= argc)
+                    break; /* reported as a missing image below */
+                cli->image = argv[++i];
+            }
             cli->guest_argv = argv + i + 1;
             cli->guest_argc = argc - i - 1;
             break;
         }
         if (a[0] != '-' || a[1] == '\0') {
-            if (cli->image)
-                return fail(err,
-                            "unexpected argument '%s' after image '%s' "
-                            "(put guest arguments after '--')",
-                            a, cli->image);
+            if (cli->image || cli->solo5) {
+                /* Solo5: every word after the kernel is the guest's;
+                 * skiff: the first non-option word after the image starts
+                 * the guest's arguments. */
+                if (!cli->image)
+                    cli->image = argv[i++];
+                cli->guest_argv = argv + i;
+                cli->guest_argc = argc - i;
+                break;
+            }
             cli->image = a;
             continue;
         }
@@ -456,6 +563,10 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
             return fail(err, "%s needs a value joined with '=' (e.g. %s=...)", a, a);
         } else if (strncmp(a, "--net-rate=", 11) == 0 || strcmp(a, "--net-rate") == 0) {
             return fail(err, "%s: name the NIC (use --net-rate:NAME=LIMIT,...)", a);
+        } else if (strncmp(a, "--block:", 8) == 0) {
+            r = opt_block(cli, a, a + 8, err);
+        } else if (strncmp(a, "--block-sector-size:", 20) == 0) {
+            r = opt_block_size(sizes, &size_count, a, a + 20, err);
         } else if (strncmp(a, "--net=", 6) == 0 || strcmp(a, "--net") == 0) {
             return fail(err, "%s: name the NIC (use --net:NAME=IFACE)", a);
         } else {
@@ -466,11 +577,20 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
     }
 
     if (!cli->image)
-        return fail(err, "missing IMAGE (usage: skiff [OPTIONS] IMAGE "
-                         "[-- GUEST ARGS]; see skiff --help)");
+        return fail(err,
+                    "missing IMAGE (usage: %s [OPTIONS] [--] IMAGE "
+                    "[ARGS]; see skiff --help)",
+                    cli->prog);
     if (have_spin && cli->io_mode != SKIFF_IO_POLL)
         return fail(err, "--spin-us only applies to --io=poll (drop it or add "
                          "--io=poll)");
+    for (unsigned i = 0; i < size_count; i++) {
+        struct skiff_cli_block *b = find_block(cli, sizes[i].name);
+        if (!b)
+            return fail(err, "%s: no --block:%s=... option for that device", sizes[i].arg,
+                        sizes[i].name);
+        b->block_size = sizes[i].size;
+    }
     for (unsigned i = 0; i < mac_count; i++) {
         struct skiff_cli_net *n = find_net(cli, macs[i].name);
         if (!n)

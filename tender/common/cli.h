@@ -21,6 +21,12 @@ struct skiff_cli_net {
     struct skiff_net_rate rate; /* --net-rate limits (ring modes only) */
 };
 
+struct skiff_cli_block {
+    char name[SKIFF_BLOCK_NAME_SIZE]; /* manifest block device name */
+    const char *path;                 /* backing file (points into argv) */
+    uint32_t block_size;              /* --block-sector-size, else 512 */
+};
+
 struct skiff_cli {
     uint64_t mem_bytes;     /* --mem, in bytes */
     unsigned io_mode;       /* SKIFF_IO_* */
@@ -30,8 +36,17 @@ struct skiff_cli {
     const char *image;
     struct skiff_cli_net nets[SKIFF_MAX_NICS];
     unsigned net_count;
-    char **guest_argv; /* after "--" (points into argv) */
+    struct skiff_cli_block blocks[SKIFF_MAX_BLOCKS];
+    unsigned block_count;
+    char **guest_argv; /* after the image (points into argv) */
     int guest_argc;
+    /* Invoked as solo5-spt or solo5-hvt: Solo5's grammar (options, [--],
+     * KERNEL, then every further word for the guest), only images of that
+     * target, and --mem as the least memory the guest gets (skiff adds
+     * room for its rings). Otherwise target is SKIFF_TARGET_ANY. */
+    bool solo5;
+    uint32_t target;
+    const char *prog; /* program name for messages */
 };
 
 enum skiff_cli_result {

@@ -1,17 +1,22 @@
 /*
  * Validation of untrusted skiff images: ELF64 x86_64 static executables with
- * a Skiff ABI note and a manifest note. Every field is read with memcpy from
- * the byte buffer and bounds-checked with overflow-safe arithmetic; nothing
- * here trusts alignment or sizes found in the file.
+ * an ABI note and a manifest, either Solo5's (ABI1 with skiff's version
+ * values, MFT1, PT_INTERP "/nonexistent/solo5/"; what the toolchain writes)
+ * or skiff's own older pair (Skiff ABI and manifest notes). A Skiff manifest
+ * beside an MFT1 one carries skiff's per-NIC extras (flags) by name. Every field is read with
+ * memcpy from the byte buffer and bounds-checked with overflow-safe arithmetic; nothing here trusts
+ * alignment or sizes found in the file.
  */
 #include "elf_load.h"
 
 #include <elf.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "elf_abi.h"
 #include "layout.h"
 #include "names.h"
 
@@ -31,6 +36,14 @@ struct ctx {
     size_t err_len;
     bool have_abi, have_manifest;
     struct skiff_image *img;
+    /* Solo5 notes, validated after the walk (descriptors point into buf). */
+    const uint8_t *solo5_abi, *solo5_mft;
+    uint32_t solo5_abi_sz, solo5_mft_sz;
+    /* skiff_elf_find_note(): the note looked for. */
+    const char *want_owner;
+    uint32_t want_type;
+    const uint8_t *found;
+    uint32_t found_sz;
 };
 
 __attribute__((format(printf, 2, 3))) static int fail(struct ctx *c, const char *fmt, ...)
@@ -82,6 +95,25 @@ static int check_manifest(struct ctx *c, const struct skiff_manifest *m)
                 return fail(c, "manifest names NIC '%s' twice", n->name);
     }
     return 0;
+}
+
+static int solo5_note(struct ctx *c, uint32_t type, const uint8_t *desc, uint32_t descsz)
+{
+    switch (type) {
+    case ABI1_NOTE_TYPE:
+        if (c->solo5_abi != NULL)
+            return fail(c, "more than one Solo5 ABI1 note");
+        c->solo5_abi = desc;
+        c->solo5_abi_sz = descsz;
+        return 0;
+    case MFT1_NOTE_TYPE:
+        if (c->solo5_mft != NULL)
+            return fail(c, "more than one Solo5 MFT1 manifest note");
+        c->solo5_mft = desc;
+        c->solo5_mft_sz = descsz;
+        return 0;
+    default: return 0; /* other Solo5 notes (e.g. OpenBSD's) mean nothing here */
+    }
 }
 
 static int skiff_note(struct ctx *c, uint32_t type, const uint8_t *desc, uint32_t descsz)
@@ -143,14 +175,167 @@ static int parse_notes(struct ctx *c, uint64_t off, uint64_t size, uint64_t alig
         }
         const uint8_t *name = p + sizeof hdr;
         const uint8_t *desc = name + name_pad;
-        if (namesz == sizeof SKIFF_NOTE_NAME &&
-            memcmp(name, SKIFF_NOTE_NAME, sizeof SKIFF_NOTE_NAME) == 0) {
+        if (c->want_owner != NULL) {
+            size_t olen = strlen(c->want_owner) + 1;
+            if (c->found == NULL && namesz == olen && memcmp(name, c->want_owner, olen) == 0 &&
+                hdr[2] == c->want_type) {
+                c->found = desc;
+                c->found_sz = (uint32_t)descsz;
+            }
+        } else if (namesz == sizeof SKIFF_NOTE_NAME &&
+                   memcmp(name, SKIFF_NOTE_NAME, sizeof SKIFF_NOTE_NAME) == 0) {
             if (skiff_note(c, hdr[2], desc, (uint32_t)descsz) < 0)
+                return -1;
+        } else if (namesz == sizeof ABI1_NOTE_NAME &&
+                   memcmp(name, ABI1_NOTE_NAME, sizeof ABI1_NOTE_NAME) == 0) {
+            if (solo5_note(c, hdr[2], desc, (uint32_t)descsz) < 0)
                 return -1;
         }
         p += total;
         left -= total;
     }
+    return 0;
+}
+
+/* Offset of struct mft in the MFT1 descriptor: the 20-byte note header is
+ * followed by padding up to the manifest's 8-byte alignment. */
+#define MFT1_DESC_PAD    ((uint32_t)(offsetof(struct mft1_note, m) - sizeof(struct mft1_nhdr)))
+#define MFT1_ENTRIES_OFF ((uint32_t)offsetof(struct mft, e))
+_Static_assert(offsetof(struct mft1_note, m) == 24, "MFT1 layout");
+
+int skiff_mft1_check(const uint8_t *desc, uint32_t descsz, const uint8_t **mft, uint32_t *entries,
+                     char *err, size_t err_len)
+{
+    struct ctx c = { .err = err, .err_len = err_len };
+    uint32_t hdr[2];
+
+    if (descsz < MFT1_DESC_PAD + sizeof hdr)
+        return fail(&c, "Solo5 manifest note too short (%u bytes)", descsz);
+    const uint8_t *m = desc + MFT1_DESC_PAD;
+    memcpy(hdr, m, sizeof hdr);
+    if (hdr[0] != MFT_VERSION)
+        return fail(&c, "Solo5 manifest version %u not supported (this skiff reads version %u)",
+                    hdr[0], MFT_VERSION);
+    if (hdr[1] == 0 || hdr[1] > MFT_MAX_ENTRIES)
+        return fail(&c, "Solo5 manifest has %u entries (1 to %u, the first reserved)", hdr[1],
+                    MFT_MAX_ENTRIES);
+    if (descsz != MFT1_DESC_PAD + MFT1_ENTRIES_OFF + hdr[1] * (uint32_t)sizeof(struct mft_entry))
+        return fail(&c, "Solo5 manifest note is %u bytes, not what %u entries take", descsz,
+                    hdr[1]);
+    for (uint32_t i = 0; i < hdr[1]; i++) {
+        struct mft_entry e;
+        memcpy(&e, m + MFT1_ENTRIES_OFF + i * sizeof e, sizeof e);
+        if (i == 0) {
+            if (e.type != MFT_RESERVED_FIRST)
+                return fail(&c, "Solo5 manifest entry 0 is not the reserved entry");
+            continue;
+        }
+        if (memchr(e.name, '\0', sizeof e.name) == NULL || e.name[0] == '\0')
+            return fail(&c, "Solo5 manifest entry %u has an empty or unterminated name", i);
+        for (const char *q = e.name; *q; q++)
+            if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
+                return fail(&c, "Solo5 manifest entry %u: name is not alphanumeric", i);
+        if (e.type != MFT_DEV_NET_BASIC && e.type != MFT_DEV_BLOCK_BASIC)
+            return fail(&c, "Solo5 manifest device '%s' has unknown type %u", e.name,
+                        (unsigned)e.type);
+        for (uint32_t j = 1; j < i; j++) {
+            char other[MFT_NAME_SIZE];
+            memcpy(other, m + MFT1_ENTRIES_OFF + j * sizeof e, sizeof other);
+            if (strcmp(other, e.name) == 0)
+                return fail(&c, "Solo5 manifest names device '%s' twice", e.name);
+        }
+    }
+    *mft = m;
+    *entries = hdr[1];
+    return 0;
+}
+
+/* Turn a Solo5 ABI1 note into the image's ABI (skiff numbering). */
+static int solo5_abi(struct ctx *c)
+{
+    struct abi1_info a;
+    if (c->solo5_abi_sz != sizeof a)
+        return fail(c, "Solo5 ABI1 note is %u bytes, expected %zu", c->solo5_abi_sz, sizeof a);
+    memcpy(&a, c->solo5_abi, sizeof a);
+    const char *t = a.abi_target == HVT_ABI_TARGET   ? "hvt"
+                    : a.abi_target == SPT_ABI_TARGET ? "spt"
+                                                     : NULL;
+    if (t == NULL)
+        return fail(c,
+                    "image is built for Solo5 target %u (not hvt or spt); skiff runs "
+                    "hvt and spt images",
+                    a.abi_target);
+    if ((a.abi_version & 0xffff0000u) != SKIFF_SOLO5_ABI_VERSION_BASE)
+        return fail(c,
+                    "image was linked with Solo5's own %s bindings (ABI version %u), not "
+                    "skiff's: rebuild it with skiff's x86_64-solo5-none-static-cc",
+                    t, a.abi_version);
+    c->img->abi.target = a.abi_target == HVT_ABI_TARGET ? SKIFF_TARGET_HVT : SKIFF_TARGET_SPT;
+    c->img->abi.abi_version = a.abi_version & 0xffffu;
+    return 0;
+}
+
+/* The devices of an MFT1 manifest, plus skiff's extras (a Skiff manifest
+ * note naming some of its NICs, with their flags). */
+static int solo5_devices(struct ctx *c, const struct skiff_manifest *extras_in)
+{
+    struct skiff_image *img = c->img;
+    struct skiff_manifest extras_copy;
+    const struct skiff_manifest *extras = NULL;
+    if (extras_in != NULL) {
+        extras_copy = *extras_in; /* img->manifest is rebuilt below */
+        extras = &extras_copy;
+    }
+    const uint8_t *m;
+    uint32_t entries;
+    char why[160];
+
+    if (skiff_mft1_check(c->solo5_mft, c->solo5_mft_sz, &m, &entries, why, sizeof why) < 0)
+        return fail(c, "%s", why);
+    memset(&img->manifest, 0, sizeof img->manifest);
+    img->manifest.version = SKIFF_MANIFEST_VERSION;
+    for (uint32_t i = 1; i < entries; i++) {
+        struct mft_entry e;
+        memcpy(&e, m + MFT1_ENTRIES_OFF + i * sizeof e, sizeof e);
+        if (e.type == MFT_DEV_BLOCK_BASIC) {
+            memcpy(img->block_names[img->block_count], e.name, MFT_NAME_SIZE);
+            img->block_handle[img->block_count++] = i;
+            continue;
+        }
+        if (img->manifest.nic_count == SKIFF_MAX_NICS)
+            return fail(c, "manifest declares more than %u network devices (skiff's limit)",
+                        SKIFF_MAX_NICS);
+        if (strlen(e.name) >= SKIFF_NAME_MAX)
+            return fail(c, "network device name '%s' is longer than %u characters (skiff's limit)",
+                        e.name, SKIFF_NAME_MAX - 1);
+        struct skiff_manifest_nic *n = &img->manifest.nics[img->manifest.nic_count];
+        memcpy(n->name, e.name, strlen(e.name) + 1);
+        img->nic_handle[img->manifest.nic_count++] = i;
+    }
+    if (extras == NULL)
+        return 0;
+    for (uint32_t k = 0; k < extras->nic_count; k++) {
+        uint32_t j = 0;
+        while (j < img->manifest.nic_count &&
+               strcmp(img->manifest.nics[j].name, extras->nics[k].name) != 0)
+            j++;
+        if (j == img->manifest.nic_count)
+            return fail(c, "Skiff note sets options for '%s', not a network device of the manifest",
+                        extras->nics[k].name);
+        img->manifest.nics[j].flags = extras->nics[k].flags;
+    }
+    return 0;
+}
+
+/* PT_INTERP is allowed only with the contents Solo5's bindings give it. */
+static int check_interp(struct ctx *c, const Elf64_Phdr *ph)
+{
+    static const char want[] = SOLO5_INTERP;
+    if (!in_file(c, ph->p_offset, ph->p_filesz) || ph->p_filesz < sizeof want - 1 ||
+        ph->p_filesz > sizeof want ||
+        memcmp(c->buf + ph->p_offset, want, (size_t)ph->p_filesz) != 0)
+        return fail(c, "image is dynamically linked (PT_INTERP other than \"%s\"; link it static)",
+                    SOLO5_INTERP);
     return 0;
 }
 
@@ -257,8 +442,10 @@ int skiff_elf_parse(const void *buf, size_t len, uint64_t mem_size, uint32_t tar
     /* Notes first: the manifest's NIC count decides how much room the
      * segments may use. */
     for (unsigned i = 0; i < eh.e_phnum; i++) {
-        if (ph[i].p_type == PT_INTERP || ph[i].p_type == PT_DYNAMIC)
+        if (ph[i].p_type == PT_DYNAMIC)
             return fail(&c, "image is dynamically linked (link it static)");
+        if (ph[i].p_type == PT_INTERP && check_interp(&c, &ph[i]) < 0)
+            return -1;
         if (ph[i].p_type != PT_NOTE)
             continue;
         if (!in_file(&c, ph[i].p_offset, ph[i].p_filesz))
@@ -266,9 +453,25 @@ int skiff_elf_parse(const void *buf, size_t len, uint64_t mem_size, uint32_t tar
         if (parse_notes(&c, ph[i].p_offset, ph[i].p_filesz, ph[i].p_align) < 0)
             return -1;
     }
+    if (c.solo5_abi != NULL) {
+        if (c.have_abi)
+            return fail(&c, "both a Solo5 ABI1 note and a Skiff ABI note");
+        if (solo5_abi(&c) < 0)
+            return -1;
+        c.have_abi = true;
+    }
+    if (c.solo5_mft != NULL) {
+        if (solo5_devices(&c, c.have_manifest ? &c.img->manifest : NULL) < 0)
+            return -1;
+        c.have_manifest = true;
+        img->solo5_notes = 1;
+    } else {
+        for (unsigned i = 0; i < img->manifest.nic_count; i++)
+            img->nic_handle[i] = i;
+    }
     if (!c.have_abi)
-        return fail(&c, "no Skiff ABI note (not a skiff image? build it with "
-                        "skiff_add_guest)");
+        return fail(&c, "no Solo5 ABI note (not a unikernel image? link it with "
+                        "x86_64-solo5-none-static-cc -z solo5-abi=spt|hvt)");
     if (img->abi.abi_version != SKIFF_ABI_VERSION)
         return fail(&c,
                     "image uses skiff ABI version %u, this skiff supports "
@@ -286,8 +489,8 @@ int skiff_elf_parse(const void *buf, size_t len, uint64_t mem_size, uint32_t tar
                     "%s images",
                     skiff_target_name(img->abi.target), img->abi.target, skiff_target_name(target));
     if (!c.have_manifest)
-        return fail(&c, "no Skiff manifest note (build the image with "
-                        "skiff_add_guest)");
+        return fail(&c, "no Solo5 manifest note (generate one with solo5-elftool "
+                        "gen-manifest manifest.json manifest.c and link it in)");
 
     for (unsigned i = 0; i < eh.e_phnum; i++)
         if (ph[i].p_type == PT_LOAD && check_load(&c, i, &ph[i]) < 0)
@@ -312,4 +515,38 @@ int skiff_elf_parse(const void *buf, size_t len, uint64_t mem_size, uint32_t tar
     }
     return fail(&c, "entry point 0x%llx is not inside an executable segment",
                 (unsigned long long)eh.e_entry);
+}
+
+int skiff_elf_find_note(const void *buf, size_t len, const char *owner, uint32_t type,
+                        const uint8_t **desc, uint32_t *descsz, char *err, size_t err_len)
+{
+    struct skiff_image scratch;
+    struct ctx c = { .buf = buf,
+                     .len = len,
+                     .err = err,
+                     .err_len = err_len,
+                     .img = &scratch,
+                     .want_owner = owner,
+                     .want_type = type };
+    Elf64_Ehdr eh;
+    Elf64_Phdr ph;
+
+    if (err_len)
+        err[0] = '\0';
+    if (check_ehdr(&c, &eh) < 0)
+        return -1;
+    for (unsigned i = 0; i < eh.e_phnum && c.found == NULL; i++) {
+        memcpy(&ph, c.buf + eh.e_phoff + i * sizeof ph, sizeof ph);
+        if (ph.p_type != PT_NOTE)
+            continue;
+        if (!in_file(&c, ph.p_offset, ph.p_filesz))
+            return fail(&c, "PT_NOTE segment %u lies outside the file", i);
+        if (parse_notes(&c, ph.p_offset, ph.p_filesz, ph.p_align) < 0)
+            return -1;
+    }
+    if (c.found == NULL)
+        return fail(&c, "no such note");
+    *desc = c.found;
+    *descsz = c.found_sz;
+    return 0;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mft_abi.h"
 #include "skiff/abi.h"
 
 #define SKIFF_ELF_MAX_PHDRS   32u            /* more program headers than this: refused */
@@ -31,8 +32,16 @@ struct skiff_image {
     uint64_t lo, hi; /* gpa range covered by segments (hi exclusive) */
     struct skiff_elf_segment segs[SKIFF_ELF_MAX_LOAD];
     unsigned seg_count;
-    struct skiff_abi_note abi;
-    struct skiff_manifest manifest; /* validated: names unique and well formed */
+    struct skiff_abi_note abi;      /* skiff numbering, whichever note it came from */
+    struct skiff_manifest manifest; /* NICs, validated: names unique and well formed */
+    /* Block devices of a Solo5 MFT1 manifest, in manifest order. */
+    char block_names[MFT_MAX_ENTRIES][MFT_NAME_SIZE];
+    unsigned block_count;
+    /* Handles (the MFT1 entry index, or the NIC index for a Skiff manifest)
+     * of each NIC and block device. */
+    uint32_t nic_handle[SKIFF_MAX_NICS];
+    uint32_t block_handle[MFT_MAX_ENTRIES];
+    int solo5_notes; /* ABI from the Solo5 ABI1 note, devices from MFT1 */
 };
 
 /* skiff_elf_parse() target that accepts any target this skiff can run (the
@@ -46,6 +55,22 @@ struct skiff_image {
  */
 int skiff_elf_parse(const void *buf, size_t len, uint64_t mem_size, uint32_t target,
                     struct skiff_image *img, char *err, size_t err_len);
+
+/*
+ * Find the first note of `owner` and `type` in the PT_NOTE segments of an
+ * ELF64 file (for solo5-elftool). Returns 0 with *desc / *descsz pointing
+ * into buf, or -1 with a one-line reason in err.
+ */
+int skiff_elf_find_note(const void *buf, size_t len, const char *owner, uint32_t type,
+                        const uint8_t **desc, uint32_t *descsz, char *err, size_t err_len);
+
+/*
+ * Validate a Solo5 MFT1 descriptor (padding + struct mft) of descsz bytes;
+ * on success *mft points to the manifest inside desc (unaligned: read with
+ * memcpy) and *entries is its entry count.
+ */
+int skiff_mft1_check(const uint8_t *desc, uint32_t descsz, const uint8_t **mft, uint32_t *entries,
+                     char *err, size_t err_len);
 
 /* "spt", "hvt" or "unknown". */
 const char *skiff_target_name(uint32_t target);

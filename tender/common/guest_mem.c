@@ -297,6 +297,16 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
     bi->tsc_freq = 0;
     bi->io_mode = vm->io_mode;
     bi->nic_count = vm->nic_count;
+    bi->block_count = vm->block_count;
+    for (unsigned i = 0; i < vm->block_count; i++) {
+        const struct skiff_block *b = &vm->blocks[i];
+        struct skiff_boot_block *bb = &bi->blocks[i];
+        memcpy(bb->name, b->name, sizeof bb->name);
+        bb->flags = b->read_only ? SKIFF_BLOCK_F_RO : 0;
+        bb->capacity = b->capacity;
+        bb->block_size = b->block_size;
+        bb->spt_fd = vm->backend->target == SKIFF_TARGET_SPT ? b->fd : -1;
+    }
     bi->spt_epoll_fd = bi->spt_timer_fd = bi->spt_console_fd = bi->spt_exit_fd = -1;
 
     for (unsigned i = 0; i < vm->nic_count; i++) {
@@ -311,6 +321,8 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
                 bn->spt_direct_fd = n->fd;
         } else if (setup_rings(vm, ring_base, bn, n, m->nics[i].flags) < 0)
             return -1;
+        /* The application's opt-in to SOLO5_R_CLOSED, in every mode. */
+        bn->flags |= m->nics[i].flags & SKIFF_NIC_F_CLOSED;
         ring_base += skiff_layout_nic_bytes(m->nics[i].flags, mtus[i]);
     }
     if (setup_fds(vm) < 0)

@@ -12,9 +12,12 @@
 #include "skiff/abi.h"
 #include "vnet.h"
 
-#define SKIFF_MEM_DEFAULT_MB 64u   /* --mem default */
-#define SKIFF_MEM_MIN_MB     4u    /* image + boot info + stack + a little heap */
-#define SKIFF_MEM_MAX_MB     4096u /* spt maps at gpa == hva: keep it modest */
+#define SKIFF_MEM_DEFAULT_MB 64u /* --mem default */
+#define SKIFF_MEM_MIN_MB     4u  /* image + boot info + stack + a little heap */
+/* As solo5-spt / solo5-hvt, --mem is the least the guest gets: skiff grows
+ * it to fit the image and its rings, so any positive size is valid. */
+#define SKIFF_MEM_MIN_SOLO5_MB 1u
+#define SKIFF_MEM_MAX_MB       4096u /* spt maps at gpa == hva: keep it modest */
 
 /*
  * Ring geometry of a NIC without vnet headers, from its MTU: a slot holds

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "block.h"
 #include "elf_load.h"
 #include "nic.h"
 #include "stats.h"
@@ -38,6 +39,8 @@ struct skiff_vm {
     unsigned io_mode; /* SKIFF_IO_* */
     struct skiff_nic nics[SKIFF_MAX_NICS];
     unsigned nic_count;
+    struct skiff_block blocks[SKIFF_MAX_BLOCKS]; /* in manifest order */
+    unsigned block_count;
 
     /* fds handed to the guest (see struct skiff_boot_info); -1 if unused */
     int epoll_fd, timer_fd, console_fd, exit_fd;

@@ -152,7 +152,9 @@ static void vcpu_loop(struct hvt *h)
             char msg[sizeof h->end.msg];
             SKIFF_STAT_ADD(st->faults, 1);
             skiff_hvt_arch_fault(h->vm, h->vcpu_fd, e.arg, msg, sizeof msg);
-            skiff_hvt_end_error(h, "%s", msg);
+            /* "ABORT": what Solo5's hvt prints when a guest faults (its
+             * exit status is 255 too), so scripts that look for it work. */
+            skiff_hvt_end_error(h, "%s (ABORT)", msg);
             return;
         }
         case HVT_EXIT_FATAL:

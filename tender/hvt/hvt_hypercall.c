@@ -22,7 +22,7 @@
 #include "hvt_arch.h"
 #include "skiff/closed.h"
 
-#define PUTS_MAX      4096u                     /* console bytes per PUTS; the rest is cut */
+#define PUTS_MAX      SKIFF_HC_PUTS_MAX         /* console bytes per PUTS; the rest is cut */
 #define ABORT_MSG_MAX 512u                      /* bytes of a HALT abort message */
 #define POLL_MAX_NS   (3600ull * 1000000000ull) /* longer sleeps are re-polled */
 
@@ -288,6 +288,40 @@ static enum hvt_hc_result hc_set_tls(struct hvt *h, uint64_t gpa)
     return HVT_HC_CONTINUE;
 }
 
+/* Block I/O: the argument block read once; device, alignment, size, range
+ * and the guest buffer all checked before one positional read or write. */
+static enum hvt_hc_result hc_block(struct hvt *h, uint64_t gpa, bool write_op)
+{
+    unsigned nr = write_op ? SKIFF_HC_BLOCK_WRITE : SKIFF_HC_BLOCK_READ;
+    struct skiff_hc_block a;
+    if (!arg_in(h, gpa, &a, sizeof a))
+        return bad_arg(h, nr, gpa);
+    a.ret = -1;
+    const struct skiff_block *b = a.index < h->vm->block_count ? &h->vm->blocks[a.index] : NULL;
+    void *data = skiff_gpa_ptr(h->vm, a.data, a.len);
+    if (b != NULL && data != NULL && a.len > 0 && a.len <= SKIFF_BLOCK_IO_MAX &&
+        a.len % b->block_size == 0 && a.offset % b->block_size == 0 && a.offset <= b->capacity &&
+        a.len <= b->capacity - a.offset) {
+        a.ret = 0;
+        if (write_op && b->read_only)
+            a.ret = -2;
+        for (uint64_t done = 0; a.ret == 0 && done < a.len;) {
+            ssize_t n = write_op ? pwrite(b->fd, (const char *)data + done, a.len - done,
+                                          (off_t)(a.offset + done))
+                                 : pread(b->fd, (char *)data + done, a.len - done,
+                                         (off_t)(a.offset + done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                a.ret = -2; /* I/O error, or the file shrank */
+            else
+                done += (uint64_t)n;
+        }
+    }
+    arg_out(h, gpa, &a, sizeof a);
+    return HVT_HC_CONTINUE;
+}
+
 enum hvt_hc_result skiff_hvt_hypercall(struct hvt *h, unsigned nr, uint64_t gpa)
 {
     switch (nr) {
@@ -298,6 +332,8 @@ enum hvt_hc_result skiff_hvt_hypercall(struct hvt *h, unsigned nr, uint64_t gpa)
     case SKIFF_HC_NETREAD: return hc_netread(h, gpa);
     case SKIFF_HC_HALT: return hc_halt(h, gpa);
     case SKIFF_HC_SET_TLS: return hc_set_tls(h, gpa);
+    case SKIFF_HC_BLOCK_READ: return hc_block(h, gpa, false);
+    case SKIFF_HC_BLOCK_WRITE: return hc_block(h, gpa, true);
     default: skiff_hvt_end_error(h, "guest hypercall %u: no such hypercall", nr); return HVT_HC_END;
     }
 }

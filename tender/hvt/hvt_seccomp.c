@@ -99,6 +99,11 @@ int skiff_hvt_seccomp_build(struct hvt *h)
     r |= allow_fd(ctx, "read", vm->timer_fd);
     r |= allow_fd(ctx, "write", vm->console_fd);
     r |= allow_fd(ctx, "write", vm->exit_fd);
+    for (unsigned i = 0; i < vm->block_count; i++) {
+        r |= allow_fd(ctx, "pread64", vm->blocks[i].fd);
+        if (!vm->blocks[i].read_only)
+            r |= allow_fd(ctx, "pwrite64", vm->blocks[i].fd);
+    }
     for (unsigned i = 0; i < vm->nic_count; i++) {
         const struct skiff_nic *n = &vm->nics[i];
         if (vm->io_mode == SKIFF_IO_DIRECT) {

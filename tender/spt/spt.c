@@ -64,6 +64,8 @@ static unsigned guest_fds(const struct skiff_vm *vm, int *out)
     out[n++] = vm->timer_fd;
     out[n++] = vm->console_fd;
     out[n++] = vm->exit_fd;
+    for (unsigned i = 0; i < vm->block_count; i++)
+        out[n++] = vm->blocks[i].fd;
     for (unsigned i = 0; i < vm->nic_count; i++) {
         const struct skiff_nic *nic = &vm->nics[i];
         if (vm->io_mode == SKIFF_IO_DIRECT) {
@@ -223,7 +225,7 @@ static int spt_start(struct skiff_vm *vm)
         goto fail;
     }
 
-    int keep[4 + 2 * SKIFF_MAX_NICS + 3];
+    int keep[4 + 2 * SKIFF_MAX_NICS + SKIFF_MAX_BLOCKS + 3];
     unsigned n = guest_fds(vm, keep);
     keep[n++] = report[1];
     keep[n++] = launch[0];

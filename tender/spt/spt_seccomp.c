@@ -73,6 +73,21 @@ int skiff_spt_filter_build(const struct skiff_vm *vm, pid_t pid, int report_fd,
                                         arg_eq(2, (scmp_datum_t)fatal_signals[i]) };
         r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 3, self);
     }
+    /* Block devices: one whole block at a time, inside the device; writes
+     * only if the file was opened for them. */
+    for (unsigned i = 0; i < vm->block_count; i++) {
+        const struct skiff_block *b = &vm->blocks[i];
+        if (b->capacity < b->block_size)
+            continue; /* no block to read or write */
+        struct scmp_arg_cmp io[3] = {
+            arg_eq(0, (scmp_datum_t)b->fd),
+            arg_eq(2, b->block_size),
+            { .arg = 3, .op = SCMP_CMP_LE, .datum_a = b->capacity - b->block_size, .datum_b = 0 },
+        };
+        r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pread64), 3, io);
+        if (!b->read_only)
+            r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pwrite64), 3, io);
+    }
     for (unsigned i = 0; i < vm->nic_count; i++) {
         const struct skiff_nic *n = &vm->nics[i];
         if (vm->io_mode == SKIFF_IO_DIRECT) {

@@ -27,5 +27,7 @@ check wx "both writable and executable"
 check outside "raise --mem"
 check abi "ABI version"
 check manifest "manifest note\|PT_NOTE"
-check nics "declares 9 NICs"
+check solo5abi "linked with Solo5's own hvt bindings"
+check entries "has 65 entries"
+check interp "dynamically linked"
 exit $failed

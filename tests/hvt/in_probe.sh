@@ -65,7 +65,7 @@ grep -q '^tls ok' "$out" || { echo "FAIL tls-vars"; cat "$out"; failed=1; }
 # exit (IOPL 3) and the tender refuses the port.
 check badport 255 "skiff: error: guest fault: general protection fault (#GP) at rip 0x[0-9a-f]*: out on port 0x540, which is not a hypercall port\|skiff: error: guest port I/O: out of 4 byte(s) at unknown port 0x540" \
     "$probe" -- badport
-check fault 255 "skiff: error: guest fault: page fault (#PF) at rip 0x[0-9a-f]*: null or low pointer .* writing 0x10$" "$probe" -- fault
+check fault 255 "skiff: error: guest fault: page fault (#PF) at rip 0x[0-9a-f]*: null or low pointer .* writing 0x10 (ABORT)$" "$probe" -- fault
 check wx 255 "skiff: error: guest fault: page fault (#PF) at rip 0x[0-9a-f]*: write to a read-only page .* writing 0x10" "$probe" -- wx
 check nx 255 "skiff: error: guest fault: page fault (#PF) at rip 0x[0-9a-f]*: executing a no-execute page .* fetching 0x" "$probe" -- nx
 check hlt 255 "skiff: error: guest fault: general protection fault (#GP) at rip 0x[0-9a-f]*: privileged instruction hlt " "$probe" -- hlt

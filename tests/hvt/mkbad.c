@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elf_abi.h"
+#include "mft_abi.h"
 #include "skiff/abi.h"
 
 static unsigned char *img;
@@ -24,9 +26,10 @@ static Elf64_Phdr *phdr(unsigned i)
     return (Elf64_Phdr *)(img + eh->e_phoff + i * sizeof(Elf64_Phdr));
 }
 
-/* The header (namesz, descsz, type) of the Skiff note of `type`, or NULL. */
+/* The header (namesz, descsz, type) of the Solo5 note of `type`, or NULL. */
 static uint32_t *find_note(uint32_t type)
 {
+    static const char owner[] = ABI1_NOTE_NAME;
     Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
     for (unsigned i = 0; i < eh->e_phnum; i++) {
         Elf64_Phdr *ph = phdr(i);
@@ -36,8 +39,7 @@ static uint32_t *find_note(uint32_t type)
         while (off + 12 <= end) {
             uint32_t *h = (uint32_t *)(img + off);
             size_t name = (h[0] + 3u) & ~3u, desc = (h[1] + 3u) & ~3u;
-            if (h[0] == sizeof SKIFF_NOTE_NAME && h[2] == type &&
-                memcmp(h + 3, SKIFF_NOTE_NAME, sizeof SKIFF_NOTE_NAME) == 0)
+            if (h[0] == sizeof owner && h[2] == type && memcmp(h + 3, owner, sizeof owner) == 0)
                 return h;
             off += 12 + name + desc;
         }
@@ -102,31 +104,54 @@ static int patch_outside(void)
 
 static int patch_abi(void)
 {
-    uint32_t *h = find_note(SKIFF_NOTE_ABI);
+    uint32_t *h = find_note(ABI1_NOTE_TYPE);
     if (!h)
         return -1;
-    struct skiff_abi_note *n = note_desc(h);
-    n->abi_version = SKIFF_ABI_VERSION + 41;
+    struct abi1_info *n = note_desc(h);
+    n->abi_version = SKIFF_SOLO5_ABI_VERSION_BASE | (SKIFF_ABI_VERSION + 41);
+    return 0;
+}
+
+/* As if linked with Solo5's own bindings (small version numbers). */
+static int patch_solo5abi(void)
+{
+    uint32_t *h = find_note(ABI1_NOTE_TYPE);
+    if (!h)
+        return -1;
+    struct abi1_info *n = note_desc(h);
+    n->abi_version = 2;
     return 0;
 }
 
 static int patch_manifest(void)
 {
-    uint32_t *h = find_note(SKIFF_NOTE_MANIFEST);
+    uint32_t *h = find_note(MFT1_NOTE_TYPE);
     if (!h)
         return -1;
-    h[1] += 8; /* descsz: claims more than the struct */
+    h[1] += 8; /* descsz: claims more than the entries take */
     return 0;
 }
 
-static int patch_nics(void)
+static int patch_entries(void)
 {
-    uint32_t *h = find_note(SKIFF_NOTE_MANIFEST);
+    uint32_t *h = find_note(MFT1_NOTE_TYPE);
     if (!h)
         return -1;
-    struct skiff_manifest *m = note_desc(h);
-    m->nic_count = SKIFF_MAX_NICS + 1;
+    /* struct mft sits 4 bytes into the descriptor (8-byte alignment) */
+    uint32_t *m = (uint32_t *)((unsigned char *)note_desc(h) + 4);
+    m[1] = MFT_MAX_ENTRIES + 1;
     return 0;
+}
+
+static int patch_interp(void)
+{
+    Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+    for (unsigned i = 0; i < eh->e_phnum; i++)
+        if (phdr(i)->p_type == PT_INTERP && phdr(i)->p_filesz >= 8) {
+            memcpy(img + phdr(i)->p_offset, "/lib/ld", 8);
+            return 0;
+        }
+    return -1;
 }
 
 int main(int argc, char **argv)
@@ -154,7 +179,9 @@ int main(int argc, char **argv)
     rc |= write_case(argv[2], "outside", patch_outside);
     rc |= write_case(argv[2], "abi", patch_abi);
     rc |= write_case(argv[2], "manifest", patch_manifest);
-    rc |= write_case(argv[2], "nics", patch_nics);
+    rc |= write_case(argv[2], "solo5abi", patch_solo5abi);
+    rc |= write_case(argv[2], "entries", patch_entries);
+    rc |= write_case(argv[2], "interp", patch_interp);
     free(img);
     return rc ? 1 : 0;
 }

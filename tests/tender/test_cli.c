@@ -13,18 +13,21 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "elf_load.h"
 #include "layout.h"
 
 static struct skiff_cli cli;
 static char out_buf[8192], err_buf[1024];
 
 /* Parse a NULL-terminated argument list (argv[0] = "skiff" added). */
+static const char *prog_name = "skiff";
+
 static enum skiff_cli_result run(const char *first, ...)
 {
     static char *argv[64];
     int argc = 0;
     va_list ap;
-    argv[argc++] = (char *)(uintptr_t) "skiff";
+    argv[argc++] = (char *)(uintptr_t)prog_name;
     va_start(ap, first);
     for (const char *a = first; a; a = va_arg(ap, const char *))
         argv[argc++] = (char *)(uintptr_t)a;
@@ -158,13 +161,68 @@ static void test_usage_errors(void **state)
 {
     (void)state;
     EXPECT_ERROR("missing IMAGE", "--mem=64");
-    EXPECT_ERROR("missing IMAGE", "--", "arg");
+    EXPECT_ERROR("missing IMAGE", "--");
     EXPECT_ERROR("unknown option '--bogus'", "--bogus", "img");
     EXPECT_ERROR("unknown option '-x'", "-x", "img");
-    EXPECT_ERROR("unexpected argument 'extra'", "img", "extra");
     EXPECT_ERROR("needs a value", "--mem", "img");
     EXPECT_ERROR("needs a value", "--io", "img");
     EXPECT_ERROR("name the NIC", "--net=tap0", "img");
+}
+
+/* Solo5's forms: [--] KERNEL [ARGS]; as solo5-spt/-hvt every word after
+ * the kernel is the guest's, and the name picks the target. */
+static void test_solo5_forms(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--", "img", "a", "b", NULL), SKIFF_CLI_RUN);
+    assert_string_equal(cli.image, "img");
+    assert_int_equal(cli.guest_argc, 2);
+    assert_string_equal(cli.guest_argv[0], "a");
+    assert_false(cli.solo5);
+    assert_int_equal(cli.target, SKIFF_TARGET_ANY);
+    /* skiff: a word after the image starts the guest arguments, options
+     * there are still skiff's */
+    assert_int_equal(run("img", "--mem=8", "extra", "--mem=9", NULL), SKIFF_CLI_RUN);
+    assert_int_equal(cli.mem_bytes, 8ull << 20);
+    assert_int_equal(cli.guest_argc, 2);
+    assert_string_equal(cli.guest_argv[1], "--mem=9");
+    assert_int_equal(run("img", "--", "--x", NULL), SKIFF_CLI_RUN);
+    assert_string_equal(cli.guest_argv[0], "--x");
+
+    prog_name = "/usr/local/bin/solo5-hvt";
+    assert_int_equal(run("--mem=2", "img", "--", "--mem=3", NULL), SKIFF_CLI_RUN);
+    assert_true(cli.solo5);
+    assert_int_equal(cli.target, SKIFF_TARGET_HVT);
+    assert_int_equal(cli.mem_bytes, 2ull << 20);
+    assert_int_equal(cli.guest_argc, 2);
+    assert_string_equal(cli.guest_argv[0], "--");
+    assert_int_equal(run("--mem=1", "--net:service=@0", "--", "img", NULL), SKIFF_CLI_RUN);
+    assert_int_equal(cli.guest_argc, 0);
+    prog_name = "solo5-spt";
+    assert_int_equal(run("img", NULL), SKIFF_CLI_RUN);
+    assert_int_equal(cli.target, SKIFF_TARGET_SPT);
+    prog_name = "skiff";
+}
+
+static void test_block_options(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--block:storage=disk.img", "--block-sector-size:storage=4096",
+                         "--block:b2=/dev/x", "img", NULL),
+                     SKIFF_CLI_RUN);
+    assert_int_equal(cli.block_count, 2);
+    assert_string_equal(cli.blocks[0].name, "storage");
+    assert_string_equal(cli.blocks[0].path, "disk.img");
+    assert_int_equal(cli.blocks[0].block_size, 4096);
+    assert_int_equal(cli.blocks[1].block_size, 512);
+    EXPECT_ERROR("block device name", "--block:bad_name=x", "img");
+    EXPECT_ERROR("block device name", "--block:=x", "img");
+    EXPECT_ERROR("missing file", "--block:s=", "img");
+    EXPECT_ERROR("given twice", "--block:s=a", "--block:s=b", "img");
+    EXPECT_ERROR("power of 2", "--block:s=a", "--block-sector-size:s=521", "img");
+    EXPECT_ERROR("power of 2", "--block:s=a", "--block-sector-size:s=256", "img");
+    EXPECT_ERROR("not a whole number", "--block:s=a", "--block-sector-size:s=4k", "img");
+    EXPECT_ERROR("no --block:t=", "--block:s=a", "--block-sector-size:t=4096", "img");
 }
 
 static void test_mem_errors(void **state)
@@ -325,6 +383,8 @@ int main(void)
         cmocka_unit_test(test_all_options),
         cmocka_unit_test(test_option_order),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_solo5_forms),
+        cmocka_unit_test(test_block_options),
         cmocka_unit_test(test_mem_errors),
         cmocka_unit_test(test_net_errors),
         cmocka_unit_test(test_mac_errors),

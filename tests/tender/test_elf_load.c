@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "elf_builder.h"
+#include "elf_abi.h"
 #include "elf_load.h"
 #include "layout.h"
 
@@ -308,7 +309,7 @@ static void test_abi_note_errors(void **state)
     tb_init(&t);
     tb_clear_notes(&t);
     tb_add_manifest(&t, &m);
-    expect_error(&t, "no Skiff ABI note");
+    expect_error(&t, "no Solo5 ABI note");
 
     tb_init(&t);
     tb_clear_notes(&t);
@@ -378,7 +379,7 @@ static void test_manifest_note_errors(void **state)
     tb_init(&t);
     tb_clear_notes(&t);
     tb_add_abi(&t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION);
-    expect_error(&t, "no Skiff manifest note");
+    expect_error(&t, "no Solo5 manifest note");
 }
 
 static void expect_manifest_error(struct skiff_manifest *m, const char *needle)
@@ -425,8 +426,8 @@ static void test_manifest_contents(void **state)
     expect_manifest_error(&m, "names NIC 'wan' twice");
 
     tb_default_manifest(&m);
-    m.nics[0].flags = 0x2;
-    expect_manifest_error(&m, "NIC 'wan' sets unknown flags 0x2");
+    m.nics[0].flags = 0x4;
+    expect_manifest_error(&m, "NIC 'wan' sets unknown flags 0x4");
     tb_default_manifest(&m);
     m.nics[1].flags = SKIFF_NIC_F_VNET | 0x80000000u;
     expect_manifest_error(&m, "NIC 'lan' sets unknown flags 0x80000000");
@@ -666,6 +667,159 @@ static void test_target_names(void **state)
     assert_string_equal(skiff_target_name(77), "unknown");
 }
 
+/* ------------------------------------------------------ Solo5 image notes */
+
+/* An image with Solo5's notes: ABI1 (target, version) and an MFT1 manifest
+ * of the given devices ("n:" NET_BASIC, "b:" BLOCK_BASIC). */
+static size_t mft_note_off; /* where solo5_image() put the MFT1 note */
+
+static void solo5_image(struct test_image *t, uint32_t target, uint32_t version,
+                        const char *const *devs, unsigned n)
+{
+    static uint8_t desc[4 + 8 + 8 * sizeof(struct mft_entry)];
+    struct abi1_info a = { .abi_target = target, .abi_version = version };
+    uint32_t hdr[2] = { MFT_VERSION, n + 1 };
+    struct mft_entry e;
+
+    assert_true(n < 8);
+    tb_init(t);
+    tb_clear_notes(t);
+    tb_add_note(t, ABI1_NOTE_NAME, sizeof ABI1_NOTE_NAME, ABI1_NOTE_TYPE, &a, sizeof a);
+    memset(desc, 0, sizeof desc);
+    memcpy(desc + 4, hdr, sizeof hdr);
+    memset(&e, 0, sizeof e);
+    e.type = MFT_RESERVED_FIRST;
+    memcpy(desc + 12, &e, sizeof e);
+    for (unsigned i = 0; i < n; i++) {
+        memset(&e, 0, sizeof e);
+        e.type = devs[i][0] == 'n' ? MFT_DEV_NET_BASIC : MFT_DEV_BLOCK_BASIC;
+        snprintf(e.name, sizeof e.name, "%s", devs[i] + 2);
+        memcpy(desc + 12 + (i + 1) * sizeof e, &e, sizeof e);
+    }
+    mft_note_off = t->notes_len;
+    tb_add_note(t, MFT1_NOTE_NAME, sizeof MFT1_NOTE_NAME, MFT1_NOTE_TYPE, desc,
+                12 + (n + 1) * (uint32_t)sizeof e);
+}
+
+#define SKIFF_V (SKIFF_SOLO5_ABI_VERSION_BASE | SKIFF_ABI_VERSION)
+
+static void test_solo5_notes(void **state)
+{
+    (void)state;
+    struct test_image t;
+    static const char *const devs[] = { "b:disk", "n:service", "n:lan", "b:other" };
+    solo5_image(&t, SPT_ABI_TARGET, SKIFF_V, devs, 4);
+    assert_int_equal(parse(&t), 0);
+    assert_int_equal(img.abi.target, SKIFF_TARGET_SPT);
+    assert_int_equal(img.abi.abi_version, SKIFF_ABI_VERSION);
+    assert_int_equal(img.solo5_notes, 1);
+    assert_int_equal(img.manifest.nic_count, 2);
+    assert_string_equal(img.manifest.nics[0].name, "service");
+    assert_string_equal(img.manifest.nics[1].name, "lan");
+    assert_int_equal(img.nic_handle[0], 2);
+    assert_int_equal(img.nic_handle[1], 3);
+    assert_int_equal(img.block_count, 2);
+    assert_string_equal(img.block_names[0], "disk");
+    assert_string_equal(img.block_names[1], "other");
+    assert_int_equal(img.block_handle[0], 1);
+    assert_int_equal(img.block_handle[1], 4);
+
+    /* hvt: Solo5's target number 1 is skiff's SKIFF_TARGET_HVT */
+    solo5_image(&t, HVT_ABI_TARGET, SKIFF_V, devs, 1);
+    assert_int_equal(parse_mem_target(&t, MEM, SKIFF_TARGET_ANY), 0);
+    assert_int_equal(img.abi.target, SKIFF_TARGET_HVT);
+}
+
+static void test_solo5_abi_errors(void **state)
+{
+    (void)state;
+    struct test_image t;
+    static const char *const devs[] = { "n:service" };
+    solo5_image(&t, HVT_ABI_TARGET, 2, devs, 1); /* Solo5's own hvt bindings */
+    assert_int_equal(parse_mem_target(&t, MEM, SKIFF_TARGET_ANY), -1);
+    assert_non_null(strstr(err, "linked with Solo5's own hvt bindings (ABI version 2)"));
+    solo5_image(&t, VIRTIO_ABI_TARGET, SKIFF_V, devs, 1);
+    expect_error(&t, "Solo5 target 3 (not hvt or spt)");
+    solo5_image(&t, SPT_ABI_TARGET, SKIFF_SOLO5_ABI_VERSION_BASE | 99, devs, 1);
+    expect_error(&t, "ABI version 99");
+    solo5_image(&t, HVT_ABI_TARGET, SKIFF_V, devs, 1);
+    expect_error(&t, "built for target hvt");
+    /* both kinds of ABI note */
+    solo5_image(&t, SPT_ABI_TARGET, SKIFF_V, devs, 1);
+    tb_add_abi(&t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION);
+    expect_error(&t, "both a Solo5 ABI1 note and a Skiff ABI note");
+}
+
+static void test_solo5_manifest_errors(void **state)
+{
+    (void)state;
+    struct test_image t;
+    static const char *const dup[] = { "n:a", "b:a" };
+    solo5_image(&t, SPT_ABI_TARGET, SKIFF_V, dup, 2);
+    expect_error(&t, "names device 'a' twice");
+    static const char *const bad[] = { "n:a_b" };
+    solo5_image(&t, SPT_ABI_TARGET, SKIFF_V, bad, 1);
+    expect_error(&t, "not alphanumeric");
+    static const char *const nine[] = { "n:a", "n:b", "n:c", "n:d", "n:e", "n:f", "n:g" };
+    solo5_image(&t, SPT_ABI_TARGET, SKIFF_V, nine, 7);
+    assert_int_equal(parse(&t), 0); /* 7 NICs fit */
+    static const char *const longname[] = { "n:abcdefghijklmnopqrstuvwxyz0123456789" };
+    solo5_image(&t, SPT_ABI_TARGET, SKIFF_V, longname, 1);
+    expect_error(&t, "longer than 31 characters");
+    /* descriptor size that does not match the entry count */
+    static const char *const one[] = { "n:a" };
+    solo5_image(&t, SPT_ABI_TARGET, SKIFF_V, one, 1);
+    uint32_t entries = 3; /* the descriptor holds 2 */
+    memcpy(t.notes + mft_note_off + 20 + 4 + 4, &entries, sizeof entries);
+    expect_error(&t, "not what 3 entries take");
+}
+
+static void test_solo5_extras(void **state)
+{
+    (void)state;
+    struct test_image t;
+    struct skiff_manifest m;
+    static const char *const devs[] = { "n:wan", "n:lan" };
+    solo5_image(&t, SPT_ABI_TARGET, SKIFF_V, devs, 2);
+    memset(&m, 0, sizeof m);
+    m.version = SKIFF_MANIFEST_VERSION;
+    m.nic_count = 1;
+    snprintf(m.nics[0].name, sizeof m.nics[0].name, "lan");
+    m.nics[0].flags = SKIFF_NIC_F_VNET;
+    tb_add_manifest(&t, &m);
+    assert_int_equal(parse(&t), 0);
+    assert_int_equal(img.manifest.nic_count, 2);
+    assert_int_equal(img.manifest.nics[0].flags, 0);
+    assert_int_equal(img.manifest.nics[1].flags, SKIFF_NIC_F_VNET);
+    snprintf(m.nics[0].name, sizeof m.nics[0].name, "dmz");
+    solo5_image(&t, SPT_ABI_TARGET, SKIFF_V, devs, 2);
+    tb_add_manifest(&t, &m);
+    expect_error(&t, "options for 'dmz', not a network device");
+}
+
+static void test_solo5_interp(void **state)
+{
+    (void)state;
+    struct test_image t;
+    static const char *const devs[] = { "n:service" };
+    static const char interp[] = "/nonexistent/solo5/";
+    for (int good = 1; good >= 0; good--) {
+        solo5_image(&t, SPT_ABI_TARGET, SKIFF_V, devs, 1);
+        Elf64_Phdr *ph = &t.ph[t.phnum++];
+        memset(ph, 0, sizeof *ph);
+        ph->p_type = PT_INTERP;
+        ph->p_offset = TB_NOTE_OFF + t.notes_len;
+        ph->p_filesz = sizeof interp;
+        memcpy(t.notes + t.notes_len, good ? interp : "/lib64/ld-linux.so.", sizeof interp);
+        t.notes_len += sizeof interp; /* written to the file, outside PT_NOTE */
+        t.eh.e_phnum = (uint16_t)t.phnum;
+        if (!good)
+            expect_error(&t, "dynamically linked");
+        else if (parse(&t) != 0)
+            fail_msg("%s", err);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -699,6 +853,11 @@ int main(void)
         cmocka_unit_test(test_ring_geometry),
         cmocka_unit_test(test_entry),
         cmocka_unit_test(test_target_names),
+        cmocka_unit_test(test_solo5_notes),
+        cmocka_unit_test(test_solo5_abi_errors),
+        cmocka_unit_test(test_solo5_manifest_errors),
+        cmocka_unit_test(test_solo5_extras),
+        cmocka_unit_test(test_solo5_interp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

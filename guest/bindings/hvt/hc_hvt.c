@@ -38,8 +38,13 @@ const char *hc_init(const struct skiff_boot_info *bi)
 
 void hc_console_write(const char *buf, size_t len)
 {
-    volatile struct skiff_hc_puts a = { .data = (uintptr_t)buf, .len = len };
-    hypercall(SKIFF_HC_PUTS, &a);
+    while (len > 0) {
+        size_t n = len < SKIFF_HC_PUTS_MAX ? len : SKIFF_HC_PUTS_MAX;
+        volatile struct skiff_hc_puts a = { .data = (uintptr_t)buf, .len = n };
+        hypercall(SKIFF_HC_PUTS, &a);
+        buf += n;
+        len -= n;
+    }
 }
 
 /*
@@ -119,6 +124,23 @@ enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len
         *len = a.len;
     }
     return r;
+}
+
+int hc_block_io(unsigned index, int write, uint64_t offset, void *buf, size_t len)
+{
+    for (size_t done = 0; done < len;) {
+        size_t n = len - done < SKIFF_BLOCK_IO_MAX ? len - done : SKIFF_BLOCK_IO_MAX;
+        volatile struct skiff_hc_block a = { .index = index,
+                                             .offset = offset + done,
+                                             .data = (uintptr_t)buf + done,
+                                             .len = n,
+                                             .ret = -1 };
+        hypercall(write ? SKIFF_HC_BLOCK_WRITE : SKIFF_HC_BLOCK_READ, &a);
+        if (a.ret != 0)
+            return -1;
+        done += n;
+    }
+    return 0;
 }
 
 int hc_set_tls_base(uintptr_t base)

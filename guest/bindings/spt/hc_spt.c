@@ -5,6 +5,7 @@
  */
 #include <stdbool.h>
 
+#include "../bindings.h"
 #include "../hc.h"
 #include "skiff/closed.h"
 #include "syscall.h"
@@ -179,6 +180,24 @@ void hc_net_forget(unsigned nic)
      * packet fd from the guest's epoll set. ENOENT (already gone) is fine. */
     if (spt.direct && nic < spt.nic_count)
         spt_syscall4(SPT_SYS_epoll_ctl, spt.epoll_fd, SPT_EPOLL_CTL_DEL, spt.direct_fd[nic], 0);
+}
+
+/* One block per system call: the seccomp filter allows exactly that size
+ * on this device's fd, at offsets inside it. */
+int hc_block_io(unsigned index, int write, uint64_t offset, void *buf, size_t len)
+{
+    const struct skiff_boot_block *b = &skiff_boot->blocks[index];
+    size_t bs = b->block_size;
+    for (size_t done = 0; done < len; done += bs) {
+        long r;
+        do
+            r = spt_syscall4(write ? SPT_SYS_pwrite64 : SPT_SYS_pread64, b->spt_fd,
+                             (long)((char *)buf + done), (long)bs, (long)(offset + done));
+        while (r == -SPT_EINTR);
+        if (r != (long)bs)
+            return -1; /* a file shrunk under us, or an I/O error */
+    }
+    return 0;
 }
 
 int hc_set_tls_base(uintptr_t base)

@@ -12,6 +12,8 @@
 
 #define SPT_SYS_read            0
 #define SPT_SYS_write           1
+#define SPT_SYS_pread64         17
+#define SPT_SYS_pwrite64        18
 #define SPT_SYS_exit            60
 #define SPT_SYS_arch_prctl      158
 #define SPT_SYS_clock_gettime   228

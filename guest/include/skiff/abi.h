@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define SKIFF_ABI_VERSION 2u
+#define SKIFF_ABI_VERSION 3u
 
 /* Targets, as carried in the ABI note. */
 #define SKIFF_TARGET_SPT 1u
@@ -47,8 +47,14 @@ _Static_assert(sizeof(struct skiff_abi_note) == 8, "abi");
  * struct virtio_net_hdr_v1 (slot vnet_len 12) and may be GSO frames of up to
  * 64 KiB; the packet fd is a TAP with IFF_VNET_HDR and offloads on.
  */
-#define SKIFF_NIC_F_VNET  0x1u
-#define SKIFF_NIC_F_KNOWN SKIFF_NIC_F_VNET
+#define SKIFF_NIC_F_VNET 0x1u
+/*
+ * SKIFF_NIC_F_CLOSED: the application understands SOLO5_R_CLOSED (a skiff
+ * extension). Without it a closed NIC reads as SOLO5_R_AGAIN, as Solo5's
+ * four results allow, and stops waking solo5_yield.
+ */
+#define SKIFF_NIC_F_CLOSED 0x2u
+#define SKIFF_NIC_F_KNOWN  (SKIFF_NIC_F_VNET | SKIFF_NIC_F_CLOSED)
 
 struct skiff_manifest_nic {
     char name[SKIFF_NAME_MAX]; /* [A-Za-z0-9_], NUL-terminated */
@@ -103,6 +109,29 @@ _Static_assert(sizeof(struct skiff_boot_nic) == 128, "abi");
 #define SKIFF_SPT_TAG_TIMER  UINT64_MAX
 #define SKIFF_SPT_TAG_CLOSED (UINT64_MAX - 2)
 
+/*
+ * Block devices: each is a file the tender opened. Block I/O moves whole
+ * blocks at block-aligned offsets inside [0, capacity). spt: the guest's own
+ * pread64/pwrite64 of exactly one block on spt_fd, which its seccomp filter
+ * allows for that fd, that size and offsets up to capacity - block_size
+ * only (pwrite64 not at all for a read-only device); hvt: hypercalls.
+ */
+#define SKIFF_MAX_BLOCKS        63u
+#define SKIFF_BLOCK_NAME_SIZE   68u        /* bytes including the NUL (Solo5's) */
+#define SKIFF_BLOCK_F_RO        0x1u       /* opened read-only: writes fail */
+#define SKIFF_BLOCK_IO_MAX      (1u << 20) /* hvt: bytes one hypercall moves at most */
+#define SKIFF_BLOCK_HANDLE_BASE 64u        /* handle of block i: base + i */
+
+struct skiff_boot_block {
+    char name[SKIFF_BLOCK_NAME_SIZE];
+    uint32_t flags;      /* SKIFF_BLOCK_F_* */
+    uint64_t capacity;   /* bytes, a multiple of block_size */
+    uint32_t block_size; /* a power of 2, at least 512 */
+    int32_t spt_fd;      /* spt: the backing file; -1 on hvt */
+    uint64_t reserved;
+};
+_Static_assert(sizeof(struct skiff_boot_block) == 96, "abi");
+
 #define SKIFF_BOOT_MAGIC  0x746f6f62666b6973ull /* "skifboot" */
 #define SKIFF_CMDLINE_MAX 8192u
 
@@ -126,9 +155,16 @@ struct skiff_boot_info {
     uint32_t poll_max_ns;   /* ring modes: longest the guest may poll its
                              * rings before sleeping (0: never poll) */
     struct skiff_boot_nic nics[SKIFF_MAX_NICS];
+    uint32_t block_count;
+    uint32_t reserved3;
+    struct skiff_boot_block blocks[SKIFF_MAX_BLOCKS];
 };
 _Static_assert(__builtin_offsetof(struct skiff_boot_info, nics) == 96, "abi");
-_Static_assert(sizeof(struct skiff_boot_info) == 96 + 128 * SKIFF_MAX_NICS, "abi");
+_Static_assert(__builtin_offsetof(struct skiff_boot_info, blocks) == 96 + 128 * SKIFF_MAX_NICS + 8,
+               "abi");
+_Static_assert(sizeof(struct skiff_boot_info) ==
+                   96 + 128 * SKIFF_MAX_NICS + 8 + 96 * SKIFF_MAX_BLOCKS,
+               "abi");
 
 /* hvt features the tender enabled for this run. */
 #define SKIFF_HVT_F_WRFSBASE                                                                       \
@@ -152,13 +188,19 @@ enum skiff_hvt_hc {
     SKIFF_HC_NETREAD = 5,
     SKIFF_HC_HALT = 6,
     SKIFF_HC_SET_TLS = 7,
-    SKIFF_HC_MAX = 8
+    SKIFF_HC_BLOCK_READ = 8,
+    SKIFF_HC_BLOCK_WRITE = 9,
+    SKIFF_HC_MAX = 10
 };
 _Static_assert(SKIFF_HC_MAX <= SKIFF_HC_PORTS, "hypercall ports");
 
 struct skiff_hc_walltime {
     uint64_t nsecs; /* OUT */
 };
+/* Console bytes one PUTS writes; the tender cuts longer ones (the guest's
+ * solo5_console_write splits its writes into pieces of this size). */
+#define SKIFF_HC_PUTS_MAX 4096u
+
 struct skiff_hc_puts {
     uint64_t data; /* IN gpa */
     uint64_t len;  /* IN */
@@ -174,6 +216,14 @@ struct skiff_hc_net {
     uint64_t len;    /* IN: buffer length; OUT (read): frame length */
     int64_t ret;     /* OUT: 0 ok, 1 again, 2 closed, -1 error */
 };
+struct skiff_hc_block {
+    uint64_t index;  /* IN: block device index */
+    uint64_t offset; /* IN: bytes, block-aligned */
+    uint64_t data;   /* IN gpa */
+    uint64_t len;    /* IN: whole blocks, at most SKIFF_BLOCK_IO_MAX */
+    int64_t ret;     /* OUT: 0 ok, -1 bad arguments, -2 I/O error or read-only */
+};
+
 struct skiff_hc_set_tls {
     uint64_t base; /* IN: new FS base (canonical) */
     int64_t ret;   /* OUT: 0 or -1 */
