@@ -1,6 +1,8 @@
 # bench/run helpers (sourced): per-run network topology. Two namespace hosts,
 # h1 = $NS1 (10.78.9.1) and h2 = $NS2 (10.78.9.2), joined by the scenario's
 # forwarder: a veth pair, tapfwd, skiff + bridge.spt, or a QEMU bridge guest.
+# Echo scenarios: h1 (10.0.0.1) and an echo image on 10.0.0.2 behind one TAP
+# (the address Solo5's test_net answers on).
 # Every namespace, TAP and process made here is remembered for cleanup_all.
 
 ADDR1=10.78.9.1
@@ -87,9 +89,28 @@ place_taps() {
 # prints the reason and returns 1.
 topo_up() {
     local sc=$1 dir=$2 mode
-    SUBJ_PID= SUBJ_KIND=none
+    SUBJ_PID= SUBJ_KIND=none ADDR2=10.78.9.2
     make_hosts
     case "$sc" in
+    ping-* | solo5-*)
+        ADDR2=10.0.0.2
+        ip tuntap add dev "$TAP1" mode tap && ALL_LINKS+=("$TAP1")
+        ip link set "$TAP1" up
+        mode=${sc##*-}
+        case "$sc" in
+        ping-hvt-*) SUBJ_KIND=skiff-$mode
+            spawn SUBJ_PID "$dir/skiff.log" "$SKIFF" --io="$mode" --net:service="$TAP1" \
+                --stats="$dir/stats.json" "$GUESTS/ping.hvt" -- 10.0.0.2 ;;
+        ping-*) SUBJ_KIND=skiff-$mode
+            spawn SUBJ_PID "$dir/skiff.log" "$SKIFF" --io="$mode" --net:service="$TAP1" \
+                --stats="$dir/stats.json" "$GUESTS/ping.spt" -- 10.0.0.2 ;;
+        solo5-*) SUBJ_KIND=$sc
+            spawn SUBJ_PID "$dir/solo5.log" "${SOLO5_TENDER[$mode]}" --net:service0="$TAP1" \
+                "${SOLO5_IMAGE[$mode]}" ;;
+        esac
+        wait_carrier "$TAP1" 5 || { echo "$sc did not attach: $(tail -n 2 "$dir"/*.log | tr '\n' ' ')"; return 1; }
+        place "$TAP1" "$NS1" 10.0.0.1
+        ;;
     veth)
         ip link add "$TAP1" type veth peer name "$TAP2" && ALL_LINKS+=("$TAP1")
         place "$TAP1" "$NS1" "$ADDR1"
