@@ -309,8 +309,11 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
         if (vm->io_mode == SKIFF_IO_DIRECT) {
             if (vm->backend->target == SKIFF_TARGET_SPT)
                 bn->spt_direct_fd = n->fd;
-        } else if (setup_rings(vm, ring_base, bn, n, m->nics[i].flags) < 0)
+        } else if (setup_rings(vm, ring_base, bn, n, m->nics[i].flags) < 0) {
             return -1;
+        } else if (skiff_nic_tx_bypass(n, vm->io_mode, vm->backend->target)) {
+            bn->spt_direct_fd = n->fd; /* frames the guest sends itself */
+        }
         ring_base += skiff_layout_nic_bytes(m->nics[i].flags, mtus[i]);
     }
     if (setup_fds(vm) < 0)
