@@ -51,7 +51,7 @@ static bool tx_bypass(struct gnic *n, const uint8_t *buf, size_t size, solo5_res
         shms_writer_count_bypass(&n->tx, 1);
         *r = SOLO5_R_OK;
         return true;
-    case HC_NET_AGAIN: return false; /* the fd is full: queue, lossless */
+    case HC_NET_AGAIN: return false;       /* the fd is full: queue, lossless */
     default: *r = SOLO5_R_OK; return true; /* dropped, as the I/O thread would */
     }
 }

@@ -316,11 +316,12 @@ int skiff_stats_file_write(struct skiff_stats_file *sf, const struct skiff_nic *
         const struct skiff_net_rate *r = &nics[i].rate;
         fprintf(f,
                 ", \"rx_throttled\": %" PRIu64 ", \"tx_throttled\": %" PRIu64
-                ", \"kick_mutes\": %" PRIu64 ", \"guest_tx_frames\": %" PRIu64 ", \"rate\": {\"rx_frames\": %" PRIu64
-                ", \"rx_bytes\": %" PRIu64 ", \"tx_frames\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
-                ", \"burst_ms\": %u}}",
-                s.rx_throttled, s.tx_throttled, s.kick_mutes, s.tx_guest_frames, r->rx_frames, r->rx_bytes,
-                r->tx_frames, r->tx_bytes, r->burst_ms ? r->burst_ms : SKIFF_RATE_BURST_MS_DEFAULT);
+                ", \"kick_mutes\": %" PRIu64 ", \"guest_tx_frames\": %" PRIu64
+                ", \"rate\": {\"rx_frames\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
+                ", \"tx_frames\": %" PRIu64 ", \"tx_bytes\": %" PRIu64 ", \"burst_ms\": %u}}",
+                s.rx_throttled, s.tx_throttled, s.kick_mutes, s.tx_guest_frames, r->rx_frames,
+                r->rx_bytes, r->tx_frames, r->tx_bytes,
+                r->burst_ms ? r->burst_ms : SKIFF_RATE_BURST_MS_DEFAULT);
     }
     fprintf(f, "%s]", count ? "\n" : "");
     if (exits)
