@@ -17,7 +17,6 @@ static struct {
     unsigned nic_count;
     bool direct;
     bool closed; /* direct mode: the tender closed every NIC */
-    int rx_wake_fd[SKIFF_MAX_NICS];
     int tx_kick_fd[SKIFF_MAX_NICS];
     int direct_fd[SKIFF_MAX_NICS];
 } spt;
@@ -31,7 +30,6 @@ const char *hc_init(const struct skiff_boot_info *bi)
     spt.direct = bi->io_mode == SKIFF_IO_DIRECT;
     spt.nic_count = bi->nic_count <= SKIFF_MAX_NICS ? bi->nic_count : 0;
     for (unsigned i = 0; i < spt.nic_count; i++) {
-        spt.rx_wake_fd[i] = bi->nics[i].spt_rx_wake_fd;
         spt.tx_kick_fd[i] = bi->nics[i].spt_tx_kick_fd;
         spt.direct_fd[i] = bi->nics[i].spt_direct_fd;
     }
@@ -99,9 +97,10 @@ uint64_t hc_poll(uint64_t deadline)
     uint64_t ready = 0, value;
     long timeout_ms = -1;
 
-    /* A zero it_value would disarm the timer and sleep forever, so a due
-     * deadline polls instead of arming. */
-    if (deadline <= hc_clock_monotonic())
+    /* A zero it_value would disarm the timer and sleep forever, so deadline
+     * 0 polls instead of arming. Any other deadline is armed as is: one
+     * already past fires at once, so no clock read is needed here. */
+    if (deadline == 0)
         timeout_ms = 0;
     else
         arm_timer(deadline);
@@ -118,12 +117,11 @@ uint64_t hc_poll(uint64_t deadline)
             spt.closed = true;
             ready |= spt.nic_count ? ~0ull >> (64 - spt.nic_count) : 0;
         } else if (data < spt.nic_count) {
+            /* Ring modes: the RX wake eventfd is edge-triggered in this
+             * set (each tender write is one event), so it is not read back.
+             * Direct mode: the readable fd is the packet fd; the frame stays
+             * for hc_net_read(). */
             ready |= 1ull << data;
-            /* Ring modes: drain the RX wake eventfd (non-blocking, counter
-             * mode, so one read resets it). Direct mode: the readable fd is
-             * the packet fd; the frame stays for hc_net_read(). */
-            if (!spt.direct)
-                sys_read(spt.rx_wake_fd[data], &value, sizeof value);
         }
     }
     /* n < 0 (EINTR): report nothing; the caller treats it as a timeout. */
