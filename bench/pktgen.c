@@ -83,7 +83,7 @@ static int do_send(const char *ifname, unsigned size, uint64_t rate, unsigned se
 
     for (unsigned i = 0; i < BATCH; i++) {
         memset(frames[i], 0, size);
-        memset(frames[i], 0xff, 6);                         /* broadcast */
+        memset(frames[i], 0xff, 6);                           /* broadcast */
         memcpy(frames[i] + 6, "\x02\x00\x5e\x10\x00\x01", 6); /* local MAC */
         frames[i][12] = ETH_P_BENCH >> 8;
         frames[i][13] = ETH_P_BENCH & 0xff;
@@ -188,6 +188,7 @@ int main(int argc, char **argv)
     }
     if (argc == 4 && strcmp(argv[1], "recv") == 0)
         return do_recv(argv[2], (unsigned)atoi(argv[3]));
-    fprintf(stderr, "usage: pktgen send IFNAME SIZE RATE SECONDS | pktgen recv IFNAME QUIET_SECONDS\n");
+    fprintf(stderr,
+            "usage: pktgen send IFNAME SIZE RATE SECONDS | pktgen recv IFNAME QUIET_SECONDS\n");
     return 2;
 }
