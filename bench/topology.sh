@@ -93,23 +93,35 @@ topo_up() {
     make_hosts
     case "$sc" in
     ping-* | solo5-*)
+        # The TAP is made, addressed and up in h1 before the echo tender
+        # opens it there (ip netns exec): moving an attached TAP between
+        # namespaces takes it down, and solo5-hvt dies of the EIO its first
+        # write then gets.
         ADDR2=10.0.0.2
-        ip tuntap add dev "$TAP1" mode tap && ALL_LINKS+=("$TAP1")
-        ip link set "$TAP1" up
+        ip -n "$NS1" tuntap add dev "$TAP1" mode tap
+        ip -n "$NS1" addr add 10.0.0.1/24 dev "$TAP1"
+        ip -n "$NS1" link set "$TAP1" up
         mode=${sc##*-}
+        local cmd=()
         case "$sc" in
         ping-hvt-*) SUBJ_KIND=skiff-$mode
-            spawn SUBJ_PID "$dir/skiff.log" "$SKIFF" --io="$mode" --net:service="$TAP1" \
-                --stats="$dir/stats.json" "$GUESTS/ping.hvt" -- 10.0.0.2 ;;
+            cmd=("$SKIFF" --io="$mode" --net:service="$TAP1" --stats="$dir/stats.json" "$GUESTS/ping.hvt" -- 10.0.0.2) ;;
         ping-*) SUBJ_KIND=skiff-$mode
-            spawn SUBJ_PID "$dir/skiff.log" "$SKIFF" --io="$mode" --net:service="$TAP1" \
-                --stats="$dir/stats.json" "$GUESTS/ping.spt" -- 10.0.0.2 ;;
+            cmd=("$SKIFF" --io="$mode" --net:service="$TAP1" --stats="$dir/stats.json" "$GUESTS/ping.spt" -- 10.0.0.2) ;;
         solo5-*) SUBJ_KIND=$sc
-            spawn SUBJ_PID "$dir/solo5.log" "${SOLO5_TENDER[$mode]}" --net:service0="$TAP1" \
-                "${SOLO5_IMAGE[$mode]}" ;;
+            cmd=("${SOLO5_TENDER[$mode]}" --net:service0="$TAP1" "${SOLO5_IMAGE[$mode]}") ;;
         esac
-        wait_carrier "$TAP1" 5 || { echo "$sc did not attach: $(tail -n 2 "$dir"/*.log | tr '\n' ' ')"; return 1; }
-        place "$TAP1" "$NS1" 10.0.0.1
+        # ip netns exec execs the command: the pid is the tender's.
+        local log=$dir/skiff.log i
+        case "$sc" in solo5-*) log=$dir/solo5.log ;; esac
+        spawn SUBJ_PID "$log" ip netns exec "$NS1" "${cmd[@]}"
+        for i in $(seq 1 50); do
+            ip -n "$NS1" link show "$TAP1" 2>/dev/null | grep -q LOWER_UP && break
+            kill -0 "$SUBJ_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        ip -n "$NS1" link show "$TAP1" 2>/dev/null | grep -q LOWER_UP ||
+            { echo "$sc did not attach: $(tail -n 2 "$log" | tr '\n' ' ')"; return 1; }
         ;;
     veth)
         ip link add "$TAP1" type veth peer name "$TAP2" && ALL_LINKS+=("$TAP1")
