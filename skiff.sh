@@ -8,14 +8,20 @@
 #   ./skiff.sh format  apply .clang-format to every C file
 set -euo pipefail
 cd "$(dirname "$0")"
+SKIFF_SH=$PWD/$(basename "$0")
+SKIFF_ARGS=("$@")
 
 JOBS=$(nproc 2>/dev/null || echo 2)
 
+# Root is needed for TAP devices and network namespaces. A root shell (CI,
+# containers) often has no sudo; a user shell usually has: re-run through it.
 need_root() {
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "skiff.sh: error: '$1' needs root (TAP devices, network namespaces): run it with sudo" >&2
-        exit 1
+    [ "$(id -u)" -eq 0 ] && return 0
+    if command -v sudo >/dev/null 2>&1; then
+        exec sudo -E "$SKIFF_SH" "${SKIFF_ARGS[@]}"
     fi
+    echo "skiff.sh: error: '$1' needs root (TAP devices, network namespaces) and there is no sudo: run it as root" >&2
+    exit 1
 }
 
 deps() {

@@ -26,8 +26,9 @@
 #define TSS_IOMAP_BASE 0x66u
 #define TSS_LIMIT      (TSS_BYTES + LOW_IO_BITMAP) /* + the closing 0xff byte, -1 */
 
-#define GATE_INTR_DPL0 0x8eu /* present, DPL 0 (no "int n" from the guest), 64-bit interrupt gate  \
-                              */
+#define GATE_INTR_DPL0                                                                             \
+    0x8eu /* present, DPL 0 (no "int n" from the guest), 64-bit interrupt gate                     \
+           */
 
 #define STUB_SIZE   16u
 #define STUB_COMMON (IDT_VECTORS * STUB_SIZE)
