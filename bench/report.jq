@@ -9,8 +9,11 @@ def cell($m; $d; $scale):
     else "\($m.median * $scale | fmt($d)) (\($m.min * $scale | fmt($d))-\($m.max * $scale | fmt($d)))" end;
 def row: "| " + join(" | ") + " |";
 
+def echo: .key | test("^(ping|solo5)-");
 .meta as $meta | .scenarios as $sc
-| ($sc | to_entries) as $rows
+| ($sc | to_entries | map(select(echo | not))) as $rows
+| ($sc | to_entries | map(select(echo))) as $erows
+| ($sc | to_entries) as $all
 | [
   "Machine: \($meta.machine.cpu), \($meta.machine.cpus) CPUs, Linux \($meta.machine.kernel), /dev/kvm: \($meta.machine.kvm), /dev/vhost-net: \($meta.machine.vhost_net), \($meta.machine.iperf3).",
   "Command: `\($meta.command)` (\($meta.date); \($meta.repeats) interleaved round(s), \($meta.seconds_per_workload) s per TCP and \($meta.udp_seconds) s per UDP workload, \($meta.qemu_seconds_per_workload) s for QEMU; \($meta.pings) pings at 10 ms). Figures: median (min-max) over the rounds.",
@@ -50,9 +53,22 @@ def row: "| " + join(" | ") + " |";
        cell($m.ring_full; 0; 1)]
     | row),
   "",
-  (if ([$rows[] | select(.value.status != "ok")] | length) > 0 then
+  (if ($erows | length) > 0 then
+     "**Echo** (one namespace host pings an echo image on a TAP: skiff's ping image, Solo5's test_net; flood: ping -f -c \($meta.flood) -s 56; CPU: every thread and child process of the tender, µs per echo; idle: ping -i 0.01)",
+     "",
+     (["scenario", "status", "flood echoes/s", "flood RTT avg ms", "CPU µs/echo", "flood loss %", "RTT idle p50", "RTT idle p99", "idle CPU %"] | row),
+     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+     ($erows[] | .key as $k | .value as $v | $v.metrics as $m
+       | [$k + (if $v["label"] then " *(" + $v["label"] + ")*" else "" end), $v.status,
+          cell($m.flood_eps; 0; 1), cell($m.flood_rtt_avg_ms; 3; 1), cell($m.flood_cpu_us_per_echo; 2; 1),
+          cell($m.flood_loss_pct; 2; 1), cell($m.ping_idle_p50_ms; 3; 1), cell($m.ping_idle_p99_ms; 3; 1),
+          cell($m.idle_cpu_pct; 2; 1)]
+       | row),
+     ""
+   else empty end),
+  (if ([$all[] | select(.value.status != "ok")] | length) > 0 then
      "**Skipped / failed**\n",
-     ($rows[] | select(.value.status != "ok") | .key as $k | .value as $v
+     ($all[] | select(.value.status != "ok") | .key as $k | .value as $v
        | if $v.status == "skipped" then "- \($k): skipped: \($v.reason)"
          else ($v.failures[] | "- \($k) round \(.repeat): failed: \(.reason) (logs: \(.logs + [.dir] | join(" ")))") end),
      ""

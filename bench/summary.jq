@@ -17,6 +17,10 @@ def metrics: .workloads as $w
         (["ping_idle", "ping_load"][] as $k | select(ok($w[$k]))
             | ({key: "\($k)_p50_ms", value: $w[$k].p50_ms}, {key: "\($k)_p99_ms", value: $w[$k].p99_ms})),
         (select(ok($w.idle)) | {key: "idle_cpu_pct", value: $w.idle.cpu.total}),
+        (select(ok($w.flood)) | $w.flood
+            | ({key: "flood_eps", value: .echo_per_s}, {key: "flood_rtt_avg_ms", value: .rtt_avg_ms},
+               {key: "flood_cpu_us_per_echo", value: .cpu_us_per_echo},
+               {key: "flood_loss_pct", value: (100 * (.sent - .received) / .sent)})),
         (select(ok($w.load_counters) and $w.load_counters.counters != null) | $w.load_counters.counters
             | ({key: "notif_per_frame", value: .notifications_per_frame},
                {key: "wakeups_per_frame", value: .wakeups_per_frame},
@@ -71,7 +75,12 @@ def ratio($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b
     {name: "UDP 64 B pps skiff-event / skiff-direct", value: ratio(med("skiff-event"; "udp64_pps"); med("skiff-direct"; "udp64_pps"))},
     {name: "RTT p50 skiff-event / tapfwd", value: ratio(med("skiff-event"; "ping_idle_p50_ms"); med("tapfwd"; "ping_idle_p50_ms"))},
     {name: "RTT p50 skiff-poll / tapfwd", value: ratio(med("skiff-poll"; "ping_idle_p50_ms"); med("tapfwd"; "ping_idle_p50_ms"))},
-    {name: "RTT p50 skiff-event / veth", value: ratio(med("skiff-event"; "ping_idle_p50_ms"); med("veth"; "ping_idle_p50_ms"))}
+    {name: "RTT p50 skiff-event / veth", value: ratio(med("skiff-event"; "ping_idle_p50_ms"); med("veth"; "ping_idle_p50_ms"))},
+    (["ping-event", "ping-poll", "ping-direct", "ping-hvt-event"][] as $p | ["solo5-spt", "solo5-hvt"][] as $s
+      | select(($p | test("hvt")) == ($s | test("hvt")))
+      | {name: "echo: \($p) / \($s) echoes/s (flood)", value: ratio(med($p; "flood_eps"); med($s; "flood_eps"))},
+        {name: "echo: \($p) / \($s) RTT p50 (idle)", value: ratio(med($p; "ping_idle_p50_ms"); med($s; "ping_idle_p50_ms"))},
+        {name: "echo: \($p) / \($s) CPU per echo (flood)", value: ratio(med($p; "flood_cpu_us_per_echo"); med($s; "flood_cpu_us_per_echo"))})
   ],
   targets: [
     target("bridge TCP x1 (event) vs tapfwd"; ratio(med("skiff-event"; "tcp1_gbps"); med("tapfwd"; "tcp1_gbps")); ">="; 0.9; "x"),
@@ -80,6 +89,11 @@ def ratio($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b
     target("guest notifications (kicks) per forwarded frame under iperf3 load (poll)"; med("skiff-poll"; "kicks_per_frame"); "<="; 0; ""),
     target("all notifications (kicks + wake-ups) per forwarded frame under iperf3 load (event)"; med("skiff-event"; "notif_per_frame"); "<="; 0.01; ""),
     target("idle CPU of the tender (event)"; med("skiff-event"; "idle_cpu_pct"); "<"; 1; "% of a core"),
+    target("echo: ping RTT p50 idle, default mode (ping-event) vs Solo5 spt"; ratio(med("ping-event"; "ping_idle_p50_ms"); med("solo5-spt"; "ping_idle_p50_ms")); "<="; 0.8; "x"),
+    target("echo: CPU per echo (flood), default mode vs Solo5 spt"; ratio(med("ping-event"; "flood_cpu_us_per_echo"); med("solo5-spt"; "flood_cpu_us_per_echo")); "<="; 0.8; "x"),
+    target("echo: flood echoes/s, default mode vs Solo5 spt"; ratio(med("ping-event"; "flood_eps"); med("solo5-spt"; "flood_eps")); ">="; 1.5; "x"),
+    target("bridge TCP x1 (event) vs veth"; ratio(med("skiff-event"; "tcp1_gbps"); med("veth"; "tcp1_gbps")); ">="; 0.7; "x"),
+    target("idle CPU of the echo tender (ping-event)"; med("ping-event"; "idle_cpu_pct"); "<"; 1; "% of a core"),
     target("ping RTT p50 (event) vs tapfwd"; ratio(med("skiff-event"; "ping_idle_p50_ms"); med("tapfwd"; "ping_idle_p50_ms")); "<="; 2; "x"),
     target("ping RTT p50 (poll) vs tapfwd"; ratio(med("skiff-poll"; "ping_idle_p50_ms"); med("tapfwd"; "ping_idle_p50_ms")); "<="; 1.2; "x")
   ]

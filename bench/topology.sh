@@ -1,6 +1,8 @@
 # bench/run helpers (sourced): per-run network topology. Two namespace hosts,
 # h1 = $NS1 (10.78.9.1) and h2 = $NS2 (10.78.9.2), joined by the scenario's
 # forwarder: a veth pair, tapfwd, skiff + bridge.spt, or a QEMU bridge guest.
+# Echo scenarios: h1 (10.0.0.1) and an echo image on 10.0.0.2 behind one TAP
+# (the address Solo5's test_net answers on).
 # Every namespace, TAP and process made here is remembered for cleanup_all.
 
 ADDR1=10.78.9.1
@@ -87,9 +89,40 @@ place_taps() {
 # prints the reason and returns 1.
 topo_up() {
     local sc=$1 dir=$2 mode
-    SUBJ_PID= SUBJ_KIND=none
+    SUBJ_PID= SUBJ_KIND=none ADDR2=10.78.9.2
     make_hosts
     case "$sc" in
+    ping-* | solo5-*)
+        # The TAP is made, addressed and up in h1 before the echo tender
+        # opens it there (ip netns exec): moving an attached TAP between
+        # namespaces takes it down, and solo5-hvt dies of the EIO its first
+        # write then gets.
+        ADDR2=10.0.0.2
+        ip -n "$NS1" tuntap add dev "$TAP1" mode tap
+        ip -n "$NS1" addr add 10.0.0.1/24 dev "$TAP1"
+        ip -n "$NS1" link set "$TAP1" up
+        mode=${sc##*-}
+        local cmd=()
+        case "$sc" in
+        ping-hvt-*) SUBJ_KIND=skiff-$mode
+            cmd=("$SKIFF" --io="$mode" --net:service="$TAP1" --stats="$dir/stats.json" "$GUESTS/ping.hvt" -- 10.0.0.2) ;;
+        ping-*) SUBJ_KIND=skiff-$mode
+            cmd=("$SKIFF" --io="$mode" --net:service="$TAP1" --stats="$dir/stats.json" "$GUESTS/ping.spt" -- 10.0.0.2) ;;
+        solo5-*) SUBJ_KIND=$sc
+            cmd=("${SOLO5_TENDER[$mode]}" --net:service0="$TAP1" "${SOLO5_IMAGE[$mode]}") ;;
+        esac
+        # ip netns exec execs the command: the pid is the tender's.
+        local log=$dir/skiff.log i
+        case "$sc" in solo5-*) log=$dir/solo5.log ;; esac
+        spawn SUBJ_PID "$log" ip netns exec "$NS1" "${cmd[@]}"
+        for i in $(seq 1 50); do
+            ip -n "$NS1" link show "$TAP1" 2>/dev/null | grep -q LOWER_UP && break
+            kill -0 "$SUBJ_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        ip -n "$NS1" link show "$TAP1" 2>/dev/null | grep -q LOWER_UP ||
+            { echo "$sc did not attach: $(tail -n 2 "$log" | tr '\n' ' ')"; return 1; }
+        ;;
     veth)
         ip link add "$TAP1" type veth peer name "$TAP2" && ALL_LINKS+=("$TAP1")
         place "$TAP1" "$NS1" "$ADDR1"

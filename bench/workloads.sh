@@ -5,7 +5,7 @@
 
 CLK_TCK=$(getconf CLK_TCK)
 
-# cpu_snap PID: "tid starttime ticks comm" per thread of PID and of its
+# cpu_snap PID: "tid starttime ticks comm ns" per thread of PID and of its
 # child processes (skiff's spt guest runs in one) (empty without PID).
 cpu_snap() {
     local t kids
@@ -13,11 +13,12 @@ cpu_snap() {
     kids=$(cat /proc/"$1"/task/*/children 2>/dev/null || true)
     for t in /proc/"$1"/task/* $(for k in $kids; do echo /proc/"$k"/task/*; done); do
         # comm may hold spaces: take the fields after the closing paren.
-        awk -v tid="${t##*/}" '{
+        # schedstat's first field: time on a CPU in ns (finer than ticks).
+        awk -v tid="${t##*/}" -v ns="$(cut -d' ' -f1 "$t/schedstat" 2>/dev/null || echo 0)" '{
             s = $0; lp = index(s, "("); rp = match(s, /\) [A-Z] /)
             c = substr(s, lp + 1, rp - lp - 1); gsub(/ /, "_", c)
             split(substr(s, rp + 2), f, " ") # f[1] = state, f[12] utime, f[13] stime, f[20] starttime
-            print tid, f[20], f[12] + f[13], c }' "$t/stat" 2>/dev/null || true
+            print tid, f[20], f[12] + f[13], c, ns }' "$t/stat" 2>/dev/null || true
     done | sort -k2,2n -k1,1n
 }
 
@@ -148,6 +149,36 @@ ping_during() {
 ping_collect() {
     wait "$PING_BG" 2>/dev/null || true
     ping_json "$RUNDIR/ping-$1.log" "$2" >"$RUNDIR/w-$1.json"
+}
+
+# cpu_secs BEFORE AFTER: CPU seconds used between two cpu_snap files (from
+# the ns counters of schedstat).
+cpu_secs() {
+    awk 'FNR == NR { b[$1] = $5; next } { d += $5 - (($1 in b) ? b[$1] : 0) }
+        END { printf "%.6f\n", d / 1e9 }' "$1" "$2"
+}
+
+# w_flood NAME COUNT: ping -f -c COUNT -s 56 to the echo image: echoes/s,
+# RTT average and the CPU of the echo tender (all threads and children) per
+# echo.
+w_flood() {
+    local log=$RUNDIR/ping-$1.log t0 t1 cs
+    cpu_snap "$SUBJ_PID" >"$RUNDIR/cpu0"
+    t0=$(date +%s.%N)
+    timeout $(($2 / 1000 + 60)) ip netns exec "$NS1" ping -n -q -f -c "$2" -w $(($2 / 1000 + 50)) -s 56 \
+        "$ADDR2" >"$log" 2>&1 || true
+    t1=$(date +%s.%N)
+    cpu_snap "$SUBJ_PID" >"$RUNDIR/cpu1"
+    cs=$(cpu_secs "$RUNDIR/cpu0" "$RUNDIR/cpu1")
+    cpu_json "$RUNDIR/cpu0" "$RUNDIR/cpu1" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" >"$RUNDIR/cpu.json"
+    awk -v cs="$cs" -v sent="$2" '
+        / packets transmitted/ { rx = $4; for (i = 1; i <= NF; i++) if ($i == "time") ms = $(i + 1) + 0 }
+        /^rtt / { split($4, r, "/"); avg = r[2] }
+        END { if (rx == 0 || ms == 0) { printf "{\"status\": \"failed\", \"error\": \"flood ping: no replies\"}\n"; exit }
+              printf "{\"status\": \"ok\", \"sent\": %d, \"received\": %d, \"echo_per_s\": %.1f, \"rtt_avg_ms\": %s, \"cpu_s\": %s, \"cpu_us_per_echo\": %.3f}\n",
+                  sent, rx, rx / (ms / 1000), avg, cs, cs * 1e6 / rx }' "$log" |
+        jq --slurpfile cpu "$RUNDIR/cpu.json" '. + {cpu: $cpu[0]}' >"$RUNDIR/w-$1.json"
+    jq -e '.status == "ok"' "$RUNDIR/w-$1.json" >/dev/null
 }
 
 # w_idle NAME SECONDS: CPU of the measured process with no traffic.

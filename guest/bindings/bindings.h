@@ -27,6 +27,8 @@ struct gnic {
     bool vnet;             /* SKIFF_NIC_F_VNET: buffers are vnet header + frame */
     size_t max_frame;      /* largest buffer accepted for TX: mtu + header, or
                             * SOLO5_NET_VNET_BUF_MAX with vnet */
+    bool tx_bypass;        /* spt event mode: may write frames to the packet fd */
+    unsigned tx_run;       /* frames sent past the ring since the last flush */
     struct shms_writer tx; /* ring modes: guest -> tender */
     struct shms_reader rx; /* ring modes: tender -> guest */
 };

@@ -81,5 +81,9 @@ void skiff_bindings_init(const struct skiff_boot_info *bi)
         n->report_closed = (bi->nics[i].flags & SKIFF_NIC_F_CLOSED) != 0;
         if (!skiff_direct)
             attach_rings(n);
+        /* spt event mode: the tender handed us the packet fd for sending
+         * frames ourselves while its I/O thread sleeps (net_tx.c). */
+        n->tx_bypass = !skiff_direct && !n->vnet && bi->target == SKIFF_TARGET_SPT &&
+                       bi->io_mode == SKIFF_IO_EVENT && bi->nics[i].spt_direct_fd >= 0;
     }
 }

@@ -60,8 +60,10 @@ int shms_writer_init(struct shms_writer *w, void *mem, uint64_t mem_len, struct 
     CMM_STORE_SHARED(w->hdr->reserved, 0);
     CMM_STORE_SHARED(w->hdr->wsc, 0);
     CMM_STORE_SHARED(w->hdr->wc, 0);
-    if (ctrl != NULL)
+    if (ctrl != NULL) {
         CMM_STORE_SHARED(ctrl->w_wait, 0);
+        CMM_STORE_SHARED(ctrl->w_bypass, 0);
+    }
     cmm_smp_wmb();
     CMM_STORE_SHARED(w->hdr->epoch, epoch);
     return SHMS_OK;
@@ -246,4 +248,25 @@ void shms_writer_finish_wait(struct shms_writer *w)
 {
     if (w->ctrl != NULL)
         CMM_STORE_SHARED(w->ctrl->w_wait, 0);
+}
+
+bool shms_writer_reader_idle(struct shms_writer *w)
+{
+    if (w->mode != SHMS_MODE_LOSSLESS || w->pending != 0 || w->reserved_slot != 0)
+        return false;
+    /* Sleep first: a reader announces it after releasing what it consumed,
+     * so a sleeping reader with rc == wc has finished with every frame. */
+    uint64_t sleep = CMM_LOAD_SHARED(w->ctrl->r_sleep);
+    cmm_smp_rmb();
+    uint64_t r_epoch = CMM_LOAD_SHARED(w->ctrl->r_epoch);
+    uint64_t rc = CMM_LOAD_SHARED(w->ctrl->rc);
+    /* Later stores (the caller's side channel) stay after these loads. */
+    cmm_smp_mb();
+    return sleep != 0 && r_epoch == w->epoch && rc == w->wc;
+}
+
+void shms_writer_count_bypass(struct shms_writer *w, uint64_t n)
+{
+    if (w->ctrl != NULL)
+        CMM_STORE_SHARED(w->ctrl->w_bypass, CMM_LOAD_SHARED(w->ctrl->w_bypass) + n);
 }

@@ -193,9 +193,9 @@ static int setup_rings(struct skiff_vm *vm, uint64_t base, struct skiff_boot_nic
 }
 
 /* Add fd to the guest's epoll set; `what` names it for the error line. */
-static int epoll_add(int epfd, int fd, uint64_t tag, const char *what)
+static int epoll_add(int epfd, int fd, uint64_t tag, const char *what, uint32_t events)
 {
-    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+    struct epoll_event ev = { .events = events, .data.u64 = tag };
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
         ERR("%s (fd %d) cannot be polled (epoll_ctl: %s)", what, fd, strerror(errno));
         return -1;
@@ -214,7 +214,8 @@ static int setup_fds(struct skiff_vm *vm)
         ERR("cannot create guest fds: %s", strerror(errno));
         return -1;
     }
-    if (epoll_add(vm->epoll_fd, vm->timer_fd, SKIFF_SPT_TAG_TIMER, "the guest's timer") < 0)
+    if (epoll_add(vm->epoll_fd, vm->timer_fd, SKIFF_SPT_TAG_TIMER, "the guest's timer", EPOLLIN) <
+        0)
         return -1;
     if (vm->io_mode == SKIFF_IO_DIRECT) {
         int p[2];
@@ -224,7 +225,8 @@ static int setup_fds(struct skiff_vm *vm)
         }
         vm->closed_rd = p[0];
         vm->closed_wr = p[1];
-        if (epoll_add(vm->epoll_fd, vm->closed_rd, SKIFF_SPT_TAG_CLOSED, "the close pipe") < 0)
+        if (epoll_add(vm->epoll_fd, vm->closed_rd, SKIFF_SPT_TAG_CLOSED, "the close pipe",
+                      EPOLLIN) < 0)
             return -1;
     }
     for (unsigned i = 0; i < vm->nic_count; i++) {
@@ -233,7 +235,14 @@ static int setup_fds(struct skiff_vm *vm)
         snprintf(what, sizeof what, "net %s: %s", n->name,
                  vm->io_mode == SKIFF_IO_DIRECT ? "packet fd" : "wake eventfd");
         int fd = vm->io_mode == SKIFF_IO_DIRECT ? n->fd : n->rx_wake_fd;
-        if (epoll_add(vm->epoll_fd, fd, i, what) < 0)
+        /* spt ring modes: edge-triggered, so every wake (each eventfd write
+         * is an edge) is reported once and the guest need not read the
+         * eventfd back: one system call less per wake-up. hvt's POLL
+         * handler drains it itself. */
+        uint32_t events = EPOLLIN;
+        if (vm->io_mode != SKIFF_IO_DIRECT && vm->backend->target == SKIFF_TARGET_SPT)
+            events |= EPOLLET;
+        if (epoll_add(vm->epoll_fd, fd, i, what, events) < 0)
             return -1;
     }
     return 0;
@@ -319,8 +328,11 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
         if (vm->io_mode == SKIFF_IO_DIRECT) {
             if (vm->backend->target == SKIFF_TARGET_SPT)
                 bn->spt_direct_fd = n->fd;
-        } else if (setup_rings(vm, ring_base, bn, n, m->nics[i].flags) < 0)
+        } else if (setup_rings(vm, ring_base, bn, n, m->nics[i].flags) < 0) {
             return -1;
+        } else if (skiff_nic_tx_bypass(n, vm->io_mode, vm->backend->target)) {
+            bn->spt_direct_fd = n->fd; /* frames the guest sends itself */
+        }
         /* The application's opt-in to SOLO5_R_CLOSED, in every mode. */
         bn->flags |= m->nics[i].flags & SKIFF_NIC_F_CLOSED;
         ring_base += skiff_layout_nic_bytes(m->nics[i].flags, mtus[i]);

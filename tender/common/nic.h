@@ -39,6 +39,9 @@ struct skiff_nic_stats {
     uint64_t rx_throttled;      /* RX held back by --net-rate (times) */
     uint64_t tx_throttled;      /* TX held back by --net-rate (times) */
     uint64_t kick_mutes;        /* kick fd muted: kicks that moved nothing */
+    uint64_t tx_guest_frames;   /* spt event mode: frames the guest wrote to the
+                                 * packet fd itself, as it reports them (its
+                                 * TX ring's w_bypass; untrusted, shown only) */
 };
 
 struct skiff_nic {
@@ -65,6 +68,19 @@ struct skiff_nic {
 
     struct skiff_nic_stats stats;
 };
+
+/*
+ * spt --io=event: may the guest write this NIC's frames to its packet fd
+ * itself while the I/O thread sleeps (guest/bindings/net_tx.c)? Not with
+ * vnet headers (the I/O thread checks the slot's header) nor with a TX
+ * --net-rate (the I/O thread's buckets would not see those frames).
+ */
+static inline bool skiff_nic_tx_bypass(const struct skiff_nic *nic, unsigned io_mode,
+                                       unsigned target)
+{
+    return target == SKIFF_TARGET_SPT && io_mode == SKIFF_IO_EVENT && !nic->vnet &&
+           nic->rate.tx_frames == 0 && nic->rate.tx_bytes == 0;
+}
 
 /*
  * One line saying the NIC's device went away (`why`: "end of file",

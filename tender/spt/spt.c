@@ -73,6 +73,8 @@ static unsigned guest_fds(const struct skiff_vm *vm, int *out)
         } else {
             out[n++] = nic->rx_wake_fd;
             out[n++] = nic->tx_kick_fd;
+            if (skiff_nic_tx_bypass(nic, vm->io_mode, SKIFF_TARGET_SPT))
+                out[n++] = nic->fd;
         }
     }
     return n;
@@ -225,7 +227,7 @@ static int spt_start(struct skiff_vm *vm)
         goto fail;
     }
 
-    int keep[4 + 2 * SKIFF_MAX_NICS + SKIFF_MAX_BLOCKS + 3];
+    int keep[4 + 3 * SKIFF_MAX_NICS + SKIFF_MAX_BLOCKS + 3];
     unsigned n = guest_fds(vm, keep);
     keep[n++] = report[1];
     keep[n++] = launch[0];

@@ -101,6 +101,10 @@ int skiff_spt_filter_build(const struct skiff_vm *vm, pid_t pid, int report_fd,
         } else {
             r |= allow_fd(ctx, SCMP_SYS(read), n->rx_wake_fd);
             r |= allow_fd(ctx, SCMP_SYS(write), n->tx_kick_fd);
+            /* Event mode: frames the guest sends itself while the I/O
+             * thread sleeps (write only: reading stays the I/O thread's). */
+            if (skiff_nic_tx_bypass(n, vm->io_mode, SKIFF_TARGET_SPT))
+                r |= allow_fd(ctx, SCMP_SYS(write), n->fd);
         }
     }
     if (r)

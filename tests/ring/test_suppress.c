@@ -132,6 +132,36 @@ static void test_one_notification_per_wait(void **state)
     assert_false(drain(f));
 }
 
+/* reader_idle (the guest's licence to send past the ring) holds only with
+ * nothing of the writer's in the reader's hands and the reader asleep. */
+static void test_reader_idle(void **state)
+{
+    struct fix *f = *state;
+    uint8_t frame[64];
+
+    assert_false(shms_writer_reader_idle(&f->w)); /* empty, but awake */
+    assert_true(shms_reader_prepare_sleep(&f->r));
+    assert_true(shms_writer_reader_idle(&f->w)); /* empty and asleep */
+    ru_frame_fill(frame, sizeof(frame), f->next_id++);
+    assert_int_equal(shms_writer_put(&f->w, frame, sizeof(frame)), SHMS_OK);
+    assert_false(shms_writer_reader_idle(&f->w)); /* committed, unpublished */
+    assert_true(shms_writer_publish(&f->w));
+    assert_false(shms_writer_reader_idle(&f->w)); /* published, unreleased */
+    shms_reader_finish_sleep(&f->r);
+    struct shms_rslot rs;
+    assert_int_equal(shms_reader_peek(&f->r, &rs), SHMS_OK);
+    assert_true(shms_reader_prepare_sleep(&f->r)); /* nothing more to read */
+    assert_false(shms_writer_reader_idle(&f->w));  /* peeked, not released */
+    shms_reader_finish_sleep(&f->r);
+    shms_reader_release(&f->r);
+    shms_reader_publish(&f->r);
+    assert_false(shms_writer_reader_idle(&f->w)); /* released, awake */
+    assert_true(shms_reader_prepare_sleep(&f->r));
+    assert_true(shms_writer_reader_idle(&f->w)); /* released and asleep */
+    shms_writer_count_bypass(&f->w, 3);
+    assert_int_equal(f->c.ctrl->w_bypass, 3);
+}
+
 static void test_no_ctrl_always_notifies(void **state)
 {
     struct fix *f = *state;
@@ -155,6 +185,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_one_notification_per_sleep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_one_notification_per_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_ctrl_always_notifies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_idle, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

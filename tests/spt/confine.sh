@@ -8,7 +8,9 @@
 #    stack/vDSO pages only: no heap, no C library, no libev, nothing W+X;
 #  - its fds are exactly the guest's: epoll, timerfd, console, exit
 #    eventfd, the report pipe, and per NIC its two eventfds (ring modes) or
-#    its packet fd (direct); no memfd, TAP device, signalfd or pidfd.
+#    its packet fd (direct; event mode has both: the guest writes frames
+#    itself while the I/O thread sleeps); no memfd, other device, signalfd or
+#    pidfd.
 # The NIC is one end of a socket pair (fdpair), so no root is needed.
 # Usage: confine.sh SKIFF GUEST_DIR FDPAIR
 set -u
@@ -123,8 +125,8 @@ ping=$guests/ping.spt
 # No NIC: main only. epoll, timerfd, console, exit eventfd, report pipe.
 inspect no-nic 1 5 "$hostile" -- sleep
 # One NIC: ring modes add the I/O thread and two eventfds, direct mode the
-# packet socket.
-inspect event 2 7 --io=event --net:service=@3 "$ping" -- 10.9.0.2
+# packet socket, event mode both (writes on it only, see spt_seccomp.c).
+inspect event 2 8 --io=event --net:service=@3 "$ping" -- 10.9.0.2
 inspect poll 2 7 --io=poll --net:service=@3 "$ping" -- 10.9.0.2
 inspect direct 1 6 --io=direct --net:service=@3 "$ping" -- 10.9.0.2
 exit $failed

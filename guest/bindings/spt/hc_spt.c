@@ -17,8 +17,8 @@ static struct {
     int console_fd, epoll_fd, timer_fd, exit_fd;
     unsigned nic_count;
     bool direct;
-    bool closed; /* direct mode: the tender closed every NIC */
-    int rx_wake_fd[SKIFF_MAX_NICS];
+    bool closed;    /* direct mode: the tender closed every NIC */
+    uint64_t armed; /* deadline the timerfd is armed for and has not fired, 0 if none */
     int tx_kick_fd[SKIFF_MAX_NICS];
     int direct_fd[SKIFF_MAX_NICS];
 } spt;
@@ -32,7 +32,6 @@ const char *hc_init(const struct skiff_boot_info *bi)
     spt.direct = bi->io_mode == SKIFF_IO_DIRECT;
     spt.nic_count = bi->nic_count <= SKIFF_MAX_NICS ? bi->nic_count : 0;
     for (unsigned i = 0; i < spt.nic_count; i++) {
-        spt.rx_wake_fd[i] = bi->nics[i].spt_rx_wake_fd;
         spt.tx_kick_fd[i] = bi->nics[i].spt_tx_kick_fd;
         spt.direct_fd[i] = bi->nics[i].spt_direct_fd;
     }
@@ -98,37 +97,49 @@ uint64_t hc_poll(uint64_t deadline)
 {
     struct spt_epoll_event ev[SKIFF_MAX_NICS + 2];
     uint64_t ready = 0, value;
-    long timeout_ms = -1;
 
-    /* A zero it_value would disarm the timer and sleep forever, so a due
-     * deadline polls instead of arming. */
-    if (deadline <= hc_clock_monotonic())
-        timeout_ms = 0;
-    else
-        arm_timer(deadline);
-
-    long n = spt_syscall6(SPT_SYS_epoll_pwait, spt.epoll_fd, (long)ev, SKIFF_MAX_NICS + 2,
-                          timeout_ms, 0, 8);
-    for (long i = 0; i < n; i++) {
-        uint64_t data = ev[i].data;
-        if (data == SKIFF_SPT_TAG_TIMER) {
-            /* Timer expired: consume it so it stops being readable. */
-            sys_read(spt.timer_fd, &value, sizeof value);
-        } else if (data == SKIFF_SPT_TAG_CLOSED) {
-            /* Graceful stop in direct mode: every NIC is closed now. */
-            spt.closed = true;
-            ready |= spt.nic_count ? ~0ull >> (64 - spt.nic_count) : 0;
-        } else if (data < spt.nic_count) {
-            ready |= 1ull << data;
-            /* Ring modes: drain the RX wake eventfd (non-blocking, counter
-             * mode, so one read resets it). Direct mode: the readable fd is
-             * the packet fd; the frame stays for hc_net_read(). */
-            if (!spt.direct)
-                sys_read(spt.rx_wake_fd[data], &value, sizeof value);
+    for (;;) {
+        long timeout_ms = -1;
+        bool fired = false;
+        /* A zero it_value would disarm the timer and sleep forever, so
+         * deadline 0 polls instead of arming. Any other deadline is armed as
+         * is (one already past fires at once: no clock read needed) - unless
+         * the timer is still armed for this deadline or an earlier one, as
+         * with a guest whose every wait ends "now + constant": its expiry
+         * then comes first and is checked below, which saves the
+         * timerfd_settime of every wake-up but one per deadline passed. */
+        if (deadline == 0)
+            timeout_ms = 0;
+        else if (spt.armed == 0 || spt.armed > deadline) {
+            arm_timer(deadline);
+            spt.armed = deadline;
         }
+        long n = spt_syscall6(SPT_SYS_epoll_pwait, spt.epoll_fd, (long)ev, SKIFF_MAX_NICS + 2,
+                              timeout_ms, 0, 8);
+        for (long i = 0; i < n; i++) {
+            uint64_t data = ev[i].data;
+            if (data == SKIFF_SPT_TAG_TIMER) {
+                /* Timer expired: consume it so it stops being readable. */
+                sys_read(spt.timer_fd, &value, sizeof value);
+                spt.armed = 0;
+                fired = true;
+            } else if (data == SKIFF_SPT_TAG_CLOSED) {
+                /* Graceful stop in direct mode: every NIC is closed now. */
+                spt.closed = true;
+                ready |= spt.nic_count ? ~0ull >> (64 - spt.nic_count) : 0;
+            } else if (data < spt.nic_count) {
+                /* Ring modes: the RX wake eventfd is edge-triggered in this
+                 * set (each tender write is one event), so it is not read
+                 * back. Direct mode: the readable fd is the packet fd; the
+                 * frame stays for hc_net_read(). */
+                ready |= 1ull << data;
+            }
+        }
+        /* n < 0 (EINTR): report nothing; the caller treats it as a timeout.
+         * A timer that fired for an earlier deadline than ours: wait on. */
+        if (ready != 0 || n <= 0 || !fired || hc_clock_monotonic() >= deadline)
+            return ready;
     }
-    /* n < 0 (EINTR): report nothing; the caller treats it as a timeout. */
-    return ready;
 }
 
 void hc_kick(unsigned nic)

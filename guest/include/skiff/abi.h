@@ -12,7 +12,11 @@
 
 #include <stdint.h>
 
-#define SKIFF_ABI_VERSION 3u
+/* 3: block devices (boot info block table, SKIFF_HC_BLOCK_*).
+ * 4: spt event mode hands the guest its NICs' packet fds for writes
+ *    (spt_direct_fd) and makes the RX wake eventfds edge-triggered (a guest
+ *    that no longer reads them back would spin under an older tender). */
+#define SKIFF_ABI_VERSION 4u
 
 /* Targets, as carried in the ABI note. */
 #define SKIFF_TARGET_SPT 1u
@@ -93,7 +97,8 @@ struct skiff_boot_nic {
     /* spt only (-1 elsewhere): */
     int32_t spt_rx_wake_fd; /* eventfd the tender signals; guest reads it */
     int32_t spt_tx_kick_fd; /* eventfd the guest writes to kick the tender */
-    int32_t spt_direct_fd;  /* --io=direct: the packet fd itself */
+    int32_t spt_direct_fd;  /* --io=direct: the packet fd itself; --io=event:
+                             * the same, for the guest's own writes (or -1) */
     int32_t reserved1;
     uint64_t reserved2;
 };

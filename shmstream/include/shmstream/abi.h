@@ -58,8 +58,10 @@ struct shms_ctrl {
     uint64_t r_sleep; /* non-zero sleep generation while the reader sleeps */
     uint64_t r_pad[5];
     /* --- line 1: writer-owned --- */
-    uint64_t w_wait; /* non-zero wait generation while the writer waits for space */
-    uint64_t w_pad[7];
+    uint64_t w_wait;   /* non-zero wait generation while the writer waits for space */
+    uint64_t w_bypass; /* frames the writer sent past the ring (skiff: the spt
+                        * guest's own write on the TAP); informational only */
+    uint64_t w_pad[6];
 };
 
 _Static_assert(sizeof(struct shms_ctrl) == 128, "ctrl is two cache lines");
@@ -67,6 +69,7 @@ _Static_assert(__builtin_offsetof(struct shms_ctrl, rc) == 0, "abi");
 _Static_assert(__builtin_offsetof(struct shms_ctrl, r_epoch) == 8, "abi");
 _Static_assert(__builtin_offsetof(struct shms_ctrl, r_sleep) == 16, "abi");
 _Static_assert(__builtin_offsetof(struct shms_ctrl, w_wait) == 64, "abi");
+_Static_assert(__builtin_offsetof(struct shms_ctrl, w_bypass) == 72, "abi");
 
 /*
  * Slot format for Ethernet channels: a 16-byte slot header, then `vnet_len`

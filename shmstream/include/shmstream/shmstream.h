@@ -128,6 +128,18 @@ bool shms_writer_prepare_wait(struct shms_writer *w);
 /* Withdraw a wait announcement (after waking). */
 void shms_writer_finish_wait(struct shms_writer *w);
 
+/*
+ * Lossless: true if nothing of ours is in the reader's hands and it sleeps:
+ * nothing committed or reserved, every published slot released (a reader
+ * releases a slot only once done with its frame), and a sleep announced.
+ * A writer with a second way to its destination may then use it without
+ * overtaking a frame it queued here and without waking the reader.
+ */
+bool shms_writer_reader_idle(struct shms_writer *w);
+
+/* Count `n` frames sent past the ring (ctrl->w_bypass; informational). */
+void shms_writer_count_bypass(struct shms_writer *w, uint64_t n);
+
 /* ------------------------------------------------------------------ reader */
 
 struct shms_reader {
