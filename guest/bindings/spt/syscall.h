@@ -1,5 +1,6 @@
 /*
- * Raw Linux x86_64 system calls for the spt guest. There is no libc: the
+ * Raw Linux x86_64 system calls for the spt guest (and the loader that starts
+ * its process, tender/spt/loader). There is no libc: the
  * guest enters the kernel directly, and the seccomp filter of its process
  * decides what is allowed. Kernel ABI: number in rax, arguments in rdi, rsi,
  * rdx, r10, r8, r9; the kernel clobbers rcx and r11; result in rax, -errno

@@ -31,7 +31,7 @@
 #include <linux/prctl.h>
 #include <linux/seccomp.h>
 
-#include "loader_sys.h"
+#include "syscall.h" /* guest/bindings/spt: the raw system calls the guest uses too */
 #include "spt_launch.h"
 
 #define ALTSTACK_BYTES (64u * 1024u) /* room for an AVX-512 signal frame */
@@ -139,7 +139,7 @@ static void *runtime_addr(void *p)
 static _Noreturn void exit_group(int status)
 {
     for (;;)
-        sys3(__NR_exit_group, status, 0, 0);
+        spt_syscall3(__NR_exit_group, status, 0, 0);
 }
 
 /* Set-up failed: tell the tender which step and why, and end. */
@@ -152,7 +152,7 @@ static _Noreturn void fail(enum skiff_spt_step step, long err)
         .code = (int32_t)(err < 0 ? -err : err),
     };
     if (ro.s.report_fd >= 0)
-        sys3(__NR_write, ro.s.report_fd, (long)&r, sizeof r);
+        spt_syscall3(__NR_write, ro.s.report_fd, (long)&r, sizeof r);
     exit_group(EXIT_FAILED);
 }
 
@@ -160,7 +160,7 @@ static long read_full(int fd, void *buf, uint64_t len)
 {
     uint8_t *p = buf;
     while (len > 0) {
-        long n = sys3(__NR_read, fd, (long)p, (long)len);
+        long n = spt_syscall3(__NR_read, fd, (long)p, (long)len);
         if (n == -4 /* EINTR */)
             continue;
         if (n <= 0)
@@ -206,15 +206,15 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
         r.addr = (uint64_t)(uintptr_t)si->si_addr;
         r.ip = uc->uc_mcontext.rip;
     }
-    sys3(__NR_write, ro.s.report_fd, (long)&r, sizeof r);
-    sys3(__NR_tgkill, ro.s.pid, ro.s.pid, sig);
+    spt_syscall3(__NR_write, ro.s.report_fd, (long)&r, sizeof r);
+    spt_syscall3(__NR_tgkill, ro.s.pid, ro.s.pid, sig);
     exit_group(128 + sig); /* not reached */
 }
 
 static void install_handlers(void)
 {
     stack_t ss = { .ss_sp = runtime_addr(altstack), .ss_flags = 0, .ss_size = sizeof altstack };
-    long r = sys3(__NR_sigaltstack, (long)&ss, 0, 0);
+    long r = spt_syscall3(__NR_sigaltstack, (long)&ss, 0, 0);
     if (r < 0)
         fail(SKIFF_SPT_STEP_SIGNALS, r);
 
@@ -230,7 +230,7 @@ static void install_handlers(void)
              * deliverable, or the re-raise would wait forever. */
             .sa_mask = ~keep,
         };
-        r = sys4(__NR_rt_sigaction, fatal_signals[i], (long)&sa, 0, sizeof(sigset_t));
+        r = spt_syscall4(__NR_rt_sigaction, fatal_signals[i], (long)&sa, 0, sizeof(sigset_t));
         if (r < 0)
             fail(SKIFF_SPT_STEP_SIGNALS, r);
     }
@@ -238,7 +238,7 @@ static void install_handlers(void)
      * terminal, SIGPIPE (ignored anyway), a stray SIGTERM. SIGKILL, which
      * the tender uses to stop the guest, cannot be blocked. */
     sigset_t mask = ~keep;
-    r = sys4(__NR_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, sizeof mask);
+    r = spt_syscall4(__NR_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, sizeof mask);
     if (r < 0)
         fail(SKIFF_SPT_STEP_SIGNALS, r);
 }
@@ -263,26 +263,26 @@ _Noreturn void loader_main(const uint64_t *sp)
     long r = read_full(launch_fd, bpf, (uint64_t)launch.bpf_len * sizeof bpf[0]);
     if (r < 0)
         fail(SKIFF_SPT_STEP_LAUNCH, r);
-    sys3(__NR_close, launch_fd, 0, 0);
+    spt_syscall3(__NR_close, launch_fd, 0, 0);
 
     /* Guest memory: the tender's shared memfd, at the tender's address. */
-    r = sys6(__NR_mmap, (long)launch.mem_addr, (long)launch.mem_len, PROT_READ | PROT_WRITE,
-             MAP_SHARED | MAP_FIXED_NOREPLACE, launch.mem_fd, 0);
+    r = spt_syscall6(__NR_mmap, (long)launch.mem_addr, (long)launch.mem_len, PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_FIXED_NOREPLACE, launch.mem_fd, 0);
     if (r < 0 && r > -4096)
         fail(SKIFF_SPT_STEP_MAP, r);
     if ((uint64_t)r != launch.mem_addr) /* a kernel that took the address as a hint */
         fail(SKIFF_SPT_STEP_MAP, 17 /* EEXIST */);
-    sys3(__NR_close, launch.mem_fd, 0, 0);
+    spt_syscall3(__NR_close, launch.mem_fd, 0, 0);
     for (uint32_t i = 0; i < launch.seg_count; i++) {
         const struct skiff_spt_seg *s = &launch.segs[i];
-        r = sys3(__NR_mprotect, (long)s->addr, (long)s->len, s->prot);
+        r = spt_syscall3(__NR_mprotect, (long)s->addr, (long)s->len, s->prot);
         if (r < 0)
             fail(SKIFF_SPT_STEP_PROTECT, r);
     }
 
-    sys6(__NR_prctl, PR_SET_NAME, (long)"skiff-guest", 0, 0, 0, 0); /* ps, top, bench */
+    spt_syscall6(__NR_prctl, PR_SET_NAME, (long)"skiff-guest", 0, 0, 0, 0); /* ps, top, bench */
     install_handlers();
-    r = sys3(__NR_mprotect, (long)&ro, sizeof ro, PROT_READ);
+    r = spt_syscall3(__NR_mprotect, (long)&ro, sizeof ro, PROT_READ);
     if (r < 0)
         fail(SKIFF_SPT_STEP_SIGNALS, r);
 
@@ -290,15 +290,15 @@ _Noreturn void loader_main(const uint64_t *sp)
     struct __user_cap_header_struct caph = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
     struct __user_cap_data_struct capd[_LINUX_CAPABILITY_U32S_3];
     memset(capd, 0, sizeof capd);
-    r = sys3(__NR_capset, (long)&caph, (long)capd, 0);
+    r = spt_syscall3(__NR_capset, (long)&caph, (long)capd, 0);
     if (r < 0)
         fail(SKIFF_SPT_STEP_CAPS, r);
 
     struct sock_fprog prog = { .len = (unsigned short)launch.bpf_len, .filter = runtime_addr(bpf) };
-    r = sys6(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
+    r = spt_syscall6(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
     if (r < 0)
         fail(SKIFF_SPT_STEP_SECCOMP, r);
-    r = sys3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog);
+    r = spt_syscall3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog);
     if (r < 0)
         fail(SKIFF_SPT_STEP_SECCOMP, r);
     /* Confined: only the guest's own calls from here on. */
