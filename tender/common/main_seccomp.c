@@ -24,33 +24,7 @@
 #include <seccomp.h>
 
 #include "backend.h"
-
-/* Argument `arg` equals v (spelled out: the SCMP_A* macros leave a field
- * to implicit zero, which clang's -Wextra rejects). */
-static struct scmp_arg_cmp arg_eq(unsigned arg, scmp_datum_t v)
-{
-    struct scmp_arg_cmp c = { .arg = arg, .op = SCMP_CMP_EQ, .datum_a = v, .datum_b = 0 };
-    return c;
-}
-
-/* Add a rule by name; names this architecture lacks are skipped. */
-static int allow(scmp_filter_ctx ctx, const char *name, unsigned argc,
-                 const struct scmp_arg_cmp *args)
-{
-    int nr = seccomp_syscall_resolve_name(name);
-    if (nr == __NR_SCMP_ERROR)
-        return 0;
-    int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, argc, args);
-    return rc < 0 && nr >= 0 ? rc : 0;
-}
-
-static int allow_fd(scmp_filter_ctx ctx, const char *name, int fd)
-{
-    if (fd < 0)
-        return 0;
-    struct scmp_arg_cmp c = arg_eq(0, (scmp_datum_t)fd);
-    return allow(ctx, name, 1, &c);
-}
+#include "seccomp_rules.h"
 
 /* Without argument checks. */
 static const char *const plain[] = {
@@ -98,52 +72,52 @@ int skiff_main_seccomp_install(const struct skiff_vm *vm, const struct skiff_mai
     }
     int r = 0;
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
-        r |= allow(ctx, plain[i], 0, NULL);
+        r |= skiff_scmp_allow(ctx, plain[i], 0, NULL);
 
     /* Memory for the allocator, never executable; anonymous only. */
     struct scmp_arg_cmp anon_noexec[2] = {
         { .arg = 2, .op = SCMP_CMP_MASKED_EQ, .datum_a = PROT_EXEC, .datum_b = 0 },
-        arg_eq(4, (scmp_datum_t)-1),
+        skiff_scmp_eq(4, (scmp_datum_t)-1),
     };
-    r |= allow(ctx, "mmap", 2, anon_noexec);
-    r |= allow(ctx, "mprotect", 1, anon_noexec);
+    r |= skiff_scmp_allow(ctx, "mmap", 2, anon_noexec);
+    r |= skiff_scmp_allow(ctx, "mprotect", 1, anon_noexec);
     /* fstat() as glibc does it: on an fd, no path. */
     struct scmp_arg_cmp fd_only = {
         .arg = 3, .op = SCMP_CMP_MASKED_EQ, .datum_a = AT_EMPTY_PATH, .datum_b = AT_EMPTY_PATH
     };
-    r |= allow(ctx, "newfstatat", 1, &fd_only);
+    r |= skiff_scmp_allow(ctx, "newfstatat", 1, &fd_only);
 
     /* Its own fds: wait, signals, output, the I/O thread, the guest's exit. */
-    r |= allow_fd(ctx, "epoll_wait", f->wait_fd);
-    r |= allow_fd(ctx, "epoll_pwait", f->wait_fd);
-    r |= allow_fd(ctx, "read", f->signal_fd);
-    r |= allow_fd(ctx, "write", STDOUT_FILENO);
-    r |= allow_fd(ctx, "write", STDERR_FILENO);
-    r |= allow_fd(ctx, "write", f->io_stop_fd);
-    r |= allow_fd(ctx, "write", f->stats_fd);
+    r |= skiff_scmp_allow_fd(ctx, "epoll_wait", f->wait_fd);
+    r |= skiff_scmp_allow_fd(ctx, "epoll_pwait", f->wait_fd);
+    r |= skiff_scmp_allow_fd(ctx, "read", f->signal_fd);
+    r |= skiff_scmp_allow_fd(ctx, "write", STDOUT_FILENO);
+    r |= skiff_scmp_allow_fd(ctx, "write", STDERR_FILENO);
+    r |= skiff_scmp_allow_fd(ctx, "write", f->io_stop_fd);
+    r |= skiff_scmp_allow_fd(ctx, "write", f->stats_fd);
     /* --stats=FILE: written to FILE.tmp, then renamed within its folder
      * (or removed); both opened before this filter. */
     if (f->stats_dir >= 0) {
-        struct scmp_arg_cmp dirs[2] = { arg_eq(0, (scmp_datum_t)f->stats_dir),
-                                        arg_eq(2, (scmp_datum_t)f->stats_dir) };
-        r |= allow(ctx, "renameat", 2, dirs);
-        r |= allow(ctx, "renameat2", 2, dirs);
-        r |= allow(ctx, "unlinkat", 1, dirs);
+        struct scmp_arg_cmp dirs[2] = { skiff_scmp_eq(0, (scmp_datum_t)f->stats_dir),
+                                        skiff_scmp_eq(2, (scmp_datum_t)f->stats_dir) };
+        r |= skiff_scmp_allow(ctx, "renameat", 2, dirs);
+        r |= skiff_scmp_allow(ctx, "renameat2", 2, dirs);
+        r |= skiff_scmp_allow(ctx, "unlinkat", 1, dirs);
     }
     /* A TAP configured with offloads is set back to plain at exit. */
     for (unsigned i = 0; i < vm->nic_count; i++) {
         const struct skiff_nic *n = &vm->nics[i];
         if (n->fd < 0 || !n->vnet || n->inherited)
             continue;
-        struct scmp_arg_cmp off[2] = { arg_eq(0, (scmp_datum_t)n->fd),
-                                       arg_eq(1, (scmp_datum_t)TUNSETOFFLOAD) };
-        r |= allow(ctx, "ioctl", 2, off);
+        struct scmp_arg_cmp off[2] = { skiff_scmp_eq(0, (scmp_datum_t)n->fd),
+                                       skiff_scmp_eq(1, (scmp_datum_t)TUNSETOFFLOAD) };
+        r |= skiff_scmp_allow(ctx, "ioctl", 2, off);
     }
     /* Direct mode: main polls the packet fds for a device that went away
      * (main.c, check_direct_nics). */
     if (vm->io_mode == SKIFF_IO_DIRECT && vm->nic_count > 0) {
-        r |= allow(ctx, "poll", 0, NULL);
-        r |= allow(ctx, "ppoll", 0, NULL);
+        r |= skiff_scmp_allow(ctx, "poll", 0, NULL);
+        r |= skiff_scmp_allow(ctx, "ppoll", 0, NULL);
     }
     if (vm->backend->confine_main)
         r |= vm->backend->confine_main(vm, ctx);

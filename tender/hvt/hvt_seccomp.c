@@ -9,6 +9,7 @@
 #include "hvt.h"
 
 #include "guest_thread.h"
+#include "seccomp_rules.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -20,26 +21,10 @@
 
 #include <seccomp.h>
 
-/* Argument `arg` equals v (spelled out: the SCMP_A* macros leave a field to
- * implicit zero, which clang's -Wextra rejects). */
-static struct scmp_arg_cmp arg_eq(unsigned arg, scmp_datum_t v)
-{
-    struct scmp_arg_cmp c = { .arg = arg, .op = SCMP_CMP_EQ, .datum_a = v, .datum_b = 0 };
-    return c;
-}
-
-static int allow_fd(scmp_filter_ctx ctx, const char *name, int fd)
-{
-    int nr = seccomp_syscall_resolve_name(name);
-    if (nr == __NR_SCMP_ERROR)
-        return -1;
-    struct scmp_arg_cmp c = arg_eq(0, (scmp_datum_t)fd);
-    return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1, &c);
-}
-
 static int allow_ioctl(scmp_filter_ctx ctx, int fd, unsigned long req)
 {
-    struct scmp_arg_cmp c[2] = { arg_eq(0, (scmp_datum_t)fd), arg_eq(1, (scmp_datum_t)req) };
+    struct scmp_arg_cmp c[2] = { skiff_scmp_eq(0, (scmp_datum_t)fd),
+                                 skiff_scmp_eq(1, (scmp_datum_t)req) };
     return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2, c);
 }
 
@@ -86,36 +71,36 @@ int skiff_hvt_seccomp_build(struct hvt *h)
         FUTEX_WAKE_BITSET | FUTEX_PRIVATE_FLAG,
     };
     for (size_t i = 0; i < sizeof futex_ops / sizeof futex_ops[0]; i++) {
-        struct scmp_arg_cmp c = arg_eq(1, futex_ops[i]);
+        struct scmp_arg_cmp c = skiff_scmp_eq(1, futex_ops[i]);
         r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(futex), 1, &c);
     }
     r |= allow_ioctl(ctx, h->vcpu_fd, KVM_RUN);
     r |= allow_ioctl(ctx, h->vcpu_fd, KVM_GET_REGS);  /* fault reports */
     r |= allow_ioctl(ctx, h->vcpu_fd, KVM_GET_SREGS); /* fault reports (cr2) */
     r |= allow_ioctl(ctx, h->vcpu_fd, KVM_SET_MSRS);  /* SET_TLS: FS base */
-    r |= allow_fd(ctx, "epoll_wait", vm->epoll_fd);
-    r |= allow_fd(ctx, "epoll_pwait", vm->epoll_fd);
-    r |= allow_fd(ctx, "timerfd_settime", vm->timer_fd);
-    r |= allow_fd(ctx, "read", vm->timer_fd);
-    r |= allow_fd(ctx, "write", vm->console_fd);
-    r |= allow_fd(ctx, "write", vm->exit_fd);
+    r |= skiff_scmp_allow_fd(ctx, "epoll_wait", vm->epoll_fd);
+    r |= skiff_scmp_allow_fd(ctx, "epoll_pwait", vm->epoll_fd);
+    r |= skiff_scmp_allow_fd(ctx, "timerfd_settime", vm->timer_fd);
+    r |= skiff_scmp_allow_fd(ctx, "read", vm->timer_fd);
+    r |= skiff_scmp_allow_fd(ctx, "write", vm->console_fd);
+    r |= skiff_scmp_allow_fd(ctx, "write", vm->exit_fd);
     for (unsigned i = 0; i < vm->block_count; i++) {
-        r |= allow_fd(ctx, "pread64", vm->blocks[i].fd);
+        r |= skiff_scmp_allow_fd(ctx, "pread64", vm->blocks[i].fd);
         if (!vm->blocks[i].read_only)
-            r |= allow_fd(ctx, "pwrite64", vm->blocks[i].fd);
+            r |= skiff_scmp_allow_fd(ctx, "pwrite64", vm->blocks[i].fd);
     }
     for (unsigned i = 0; i < vm->nic_count; i++) {
         const struct skiff_nic *n = &vm->nics[i];
         if (vm->io_mode == SKIFF_IO_DIRECT) {
-            r |= allow_fd(ctx, "read", n->fd);
-            r |= allow_fd(ctx, "write", n->fd);
+            r |= skiff_scmp_allow_fd(ctx, "read", n->fd);
+            r |= skiff_scmp_allow_fd(ctx, "write", n->fd);
             /* A closed NIC leaves the POLL set (hvt_hypercall.c). */
-            struct scmp_arg_cmp del[3] = { arg_eq(0, (scmp_datum_t)vm->epoll_fd),
-                                           arg_eq(1, EPOLL_CTL_DEL),
-                                           arg_eq(2, (scmp_datum_t)n->fd) };
+            struct scmp_arg_cmp del[3] = { skiff_scmp_eq(0, (scmp_datum_t)vm->epoll_fd),
+                                           skiff_scmp_eq(1, EPOLL_CTL_DEL),
+                                           skiff_scmp_eq(2, (scmp_datum_t)n->fd) };
             r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(epoll_ctl), 3, del);
         } else {
-            r |= allow_fd(ctx, "read", n->rx_wake_fd);
+            r |= skiff_scmp_allow_fd(ctx, "read", n->rx_wake_fd);
         }
     }
     if (r)
@@ -135,9 +120,10 @@ int skiff_hvt_main_rules(const struct skiff_vm *vm, scmp_filter_ctx ctx)
     if (!h)
         return -1;
     /* Cancel: the cancel eventfd, and SIGUSR2 to a thread of this process. */
-    struct scmp_arg_cmp c = arg_eq(0, (scmp_datum_t)h->cancel_fd);
+    struct scmp_arg_cmp c = skiff_scmp_eq(0, (scmp_datum_t)h->cancel_fd);
     int r = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, &c);
-    struct scmp_arg_cmp kick[2] = { arg_eq(0, (scmp_datum_t)getpid()), arg_eq(2, SIGUSR2) };
+    struct scmp_arg_cmp kick[2] = { skiff_scmp_eq(0, (scmp_datum_t)getpid()),
+                                    skiff_scmp_eq(2, SIGUSR2) };
     r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 2, kick);
     return r ? -1 : 0;
 }

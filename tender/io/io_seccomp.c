@@ -9,6 +9,7 @@
  * the rest of the host.
  */
 #include "io_internal.h"
+#include "seccomp_rules.h"
 
 #include <errno.h>
 #include <seccomp.h>
@@ -47,17 +48,6 @@ static const char *const fd_syscalls[] = {
     "writev",
 };
 
-static int add_rule(scmp_filter_ctx ctx, const char *name, unsigned argc,
-                    const struct scmp_arg_cmp *args)
-{
-    int nr = seccomp_syscall_resolve_name(name);
-    if (nr == __NR_SCMP_ERROR)
-        return 0;
-    int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, argc, args);
-    /* Pseudo numbers (nr < 0) name syscalls this architecture lacks. */
-    return rc < 0 && nr >= 0 ? rc : 0;
-}
-
 int skiff_io_seccomp_install(const int *fds, unsigned nfds)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
@@ -66,7 +56,7 @@ int skiff_io_seccomp_install(const int *fds, unsigned nfds)
 
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof(plain_syscalls) / sizeof(plain_syscalls[0]); i++)
-        rc = add_rule(ctx, plain_syscalls[i], 0, NULL);
+        rc = skiff_scmp_allow(ctx, plain_syscalls[i], 0, NULL);
     for (size_t i = 0; rc == 0 && i < sizeof(fd_syscalls) / sizeof(fd_syscalls[0]); i++)
         for (unsigned k = 0; rc == 0 && k < nfds; k++) {
             if (fds[k] < 0)
@@ -74,16 +64,16 @@ int skiff_io_seccomp_install(const int *fds, unsigned nfds)
             struct scmp_arg_cmp a = {
                 .arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)fds[k], .datum_b = 0
             };
-            rc = add_rule(ctx, fd_syscalls[i], 1, &a);
+            rc = skiff_scmp_allow(ctx, fd_syscalls[i], 1, &a);
         }
     /* New mappings and protection changes, but never executable ones. */
     if (rc == 0) {
         struct scmp_arg_cmp noexec = {
             .arg = 2, .op = SCMP_CMP_MASKED_EQ, .datum_a = PROT_EXEC, .datum_b = 0
         };
-        rc = add_rule(ctx, "mmap", 1, &noexec);
+        rc = skiff_scmp_allow(ctx, "mmap", 1, &noexec);
         if (rc == 0)
-            rc = add_rule(ctx, "mprotect", 1, &noexec);
+            rc = skiff_scmp_allow(ctx, "mprotect", 1, &noexec);
     }
     if (rc == 0)
         rc = seccomp_load(ctx);

@@ -18,18 +18,11 @@
 #include <sys/syscall.h>
 
 #include "guest_thread.h"
-
-/* Argument `arg` equals v (spelled out: the SCMP_A* macros leave a field
- * to implicit zero, which clang's -Wextra rejects). */
-static struct scmp_arg_cmp arg_eq(unsigned arg, scmp_datum_t v)
-{
-    struct scmp_arg_cmp c = { .arg = arg, .op = SCMP_CMP_EQ, .datum_a = v, .datum_b = 0 };
-    return c;
-}
+#include "seccomp_rules.h"
 
 static int allow_if(scmp_filter_ctx ctx, int sys, unsigned arg, scmp_datum_t v)
 {
-    struct scmp_arg_cmp c = arg_eq(arg, v);
+    struct scmp_arg_cmp c = skiff_scmp_eq(arg, v);
     return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, sys, 1, &c);
 }
 
@@ -60,7 +53,8 @@ int skiff_spt_filter_build(const struct skiff_vm *vm, pid_t pid, int report_fd,
     r |= allow_fd(ctx, SCMP_SYS(read), vm->timer_fd); /* consume expiries */
     r |= allow_fd(ctx, SCMP_SYS(epoll_wait), vm->epoll_fd);
     /* No signal mask: the guest may not change which signals reach it. */
-    struct scmp_arg_cmp pwait[2] = { arg_eq(0, (scmp_datum_t)vm->epoll_fd), arg_eq(4, 0) };
+    struct scmp_arg_cmp pwait[2] = { skiff_scmp_eq(0, (scmp_datum_t)vm->epoll_fd),
+                                     skiff_scmp_eq(4, 0) };
     r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(epoll_pwait), 2, pwait);
     r |= allow_if(ctx, SCMP_SYS(clock_gettime), 0, CLOCK_MONOTONIC);
     r |= allow_if(ctx, SCMP_SYS(clock_gettime), 0, CLOCK_REALTIME);
@@ -69,8 +63,9 @@ int skiff_spt_filter_build(const struct skiff_vm *vm, pid_t pid, int report_fd,
     r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(exit_group), 0);
     /* The loader's handlers end the process by its own fatal signal. */
     for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
-        struct scmp_arg_cmp self[3] = { arg_eq(0, (scmp_datum_t)pid), arg_eq(1, (scmp_datum_t)pid),
-                                        arg_eq(2, (scmp_datum_t)fatal_signals[i]) };
+        struct scmp_arg_cmp self[3] = { skiff_scmp_eq(0, (scmp_datum_t)pid),
+                                        skiff_scmp_eq(1, (scmp_datum_t)pid),
+                                        skiff_scmp_eq(2, (scmp_datum_t)fatal_signals[i]) };
         r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 3, self);
     }
     /* Block devices: one whole block at a time, inside the device; writes
@@ -80,8 +75,8 @@ int skiff_spt_filter_build(const struct skiff_vm *vm, pid_t pid, int report_fd,
         if (b->capacity < b->block_size)
             continue; /* no block to read or write */
         struct scmp_arg_cmp io[3] = {
-            arg_eq(0, (scmp_datum_t)b->fd),
-            arg_eq(2, b->block_size),
+            skiff_scmp_eq(0, (scmp_datum_t)b->fd),
+            skiff_scmp_eq(2, b->block_size),
             { .arg = 3, .op = SCMP_CMP_LE, .datum_a = b->capacity - b->block_size, .datum_b = 0 },
         };
         r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pread64), 3, io);
@@ -94,9 +89,9 @@ int skiff_spt_filter_build(const struct skiff_vm *vm, pid_t pid, int report_fd,
             r |= allow_fd(ctx, SCMP_SYS(read), n->fd);
             r |= allow_fd(ctx, SCMP_SYS(write), n->fd);
             /* A closed NIC leaves the guest's poll set (hc_net_forget). */
-            struct scmp_arg_cmp del[3] = { arg_eq(0, (scmp_datum_t)vm->epoll_fd),
-                                           arg_eq(1, EPOLL_CTL_DEL),
-                                           arg_eq(2, (scmp_datum_t)n->fd) };
+            struct scmp_arg_cmp del[3] = { skiff_scmp_eq(0, (scmp_datum_t)vm->epoll_fd),
+                                           skiff_scmp_eq(1, EPOLL_CTL_DEL),
+                                           skiff_scmp_eq(2, (scmp_datum_t)n->fd) };
             r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(epoll_ctl), 3, del);
         } else {
             r |= allow_fd(ctx, SCMP_SYS(read), n->rx_wake_fd);
@@ -121,10 +116,12 @@ int skiff_spt_main_rules(scmp_filter_ctx ctx, int pidfd, int report_fd, int exit
 {
     int r = 0;
     /* Reap it (only this child, only through its pidfd). */
-    struct scmp_arg_cmp reap[2] = { arg_eq(0, SKIFF_P_PIDFD), arg_eq(1, (scmp_datum_t)pidfd) };
+    struct scmp_arg_cmp reap[2] = { skiff_scmp_eq(0, SKIFF_P_PIDFD),
+                                    skiff_scmp_eq(1, (scmp_datum_t)pidfd) };
     r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(waitid), 2, reap);
     /* Stop it: SIGKILL, nothing else, to it alone. */
-    struct scmp_arg_cmp kill9[2] = { arg_eq(0, (scmp_datum_t)pidfd), arg_eq(1, SIGKILL) };
+    struct scmp_arg_cmp kill9[2] = { skiff_scmp_eq(0, (scmp_datum_t)pidfd),
+                                     skiff_scmp_eq(1, SIGKILL) };
     r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pidfd_send_signal), 2, kill9);
     /* Wait a bounded time for it to end (poll on the pidfd). */
     r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(poll), 0);
