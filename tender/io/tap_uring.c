@@ -23,8 +23,7 @@ static int fail(char *why, size_t why_len, const char *what, int rc)
     return rc;
 }
 
-int skiff_uring_init(struct skiff_uring *u, const int *fds, unsigned n, char *why,
-                     size_t why_len)
+int skiff_uring_init(struct skiff_uring *u, const int *fds, unsigned n, char *why, size_t why_len)
 {
     memset(u, 0, sizeof(*u));
     u->ring.ring_fd = -1;

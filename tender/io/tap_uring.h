@@ -26,8 +26,7 @@ struct skiff_uring {
  * negative entries are left empty), restricted and enabled. 0, or -errno
  * with `why` (size why_len) saying what failed.
  */
-int skiff_uring_init(struct skiff_uring *u, const int *fds, unsigned n, char *why,
-                     size_t why_len);
+int skiff_uring_init(struct skiff_uring *u, const int *fds, unsigned n, char *why, size_t why_len);
 void skiff_uring_fini(struct skiff_uring *u);
 
 /*
