@@ -300,6 +300,7 @@ static unsigned rx_batch_uring(struct skiff_dp *dp, bool ready, const char **why
     int res[SKIFF_DP_BATCH];
     uint32_t want = dp->vnet_len + dp->frame_max;
 
+    *more = false;
     /* The per-frame path stops once the byte budget is spent; a batch
      * never asks for more frames than the budget has room for (one at
      * least, as there). */
