@@ -141,12 +141,22 @@ static void print_drops(FILE *f, const char *dir, const uint64_t d[SKIFF_DROP_MA
             fprintf(f, " %s-%s=%" PRIu64, dir, drop_names[i], d[i]);
 }
 
+/* Copies: the I/O thread's state (where the reason lives) is freed before
+ * the last print. */
+static char stats_tap_io_buf[16], stats_tap_io_why_buf[160];
 static const char *stats_tap_io, *stats_tap_io_why;
 
 void skiff_stats_set_tap_io(const char *tap_io, const char *why)
 {
-    stats_tap_io = tap_io;
-    stats_tap_io_why = why;
+    stats_tap_io = stats_tap_io_why = NULL;
+    if (tap_io == NULL)
+        return;
+    snprintf(stats_tap_io_buf, sizeof(stats_tap_io_buf), "%s", tap_io);
+    stats_tap_io = stats_tap_io_buf;
+    if (why != NULL) {
+        snprintf(stats_tap_io_why_buf, sizeof(stats_tap_io_why_buf), "%s", why);
+        stats_tap_io_why = stats_tap_io_why_buf;
+    }
 }
 
 void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count, unsigned io_mode,

@@ -24,8 +24,8 @@ struct skiff_exit_stats {
 
 /*
  * Record how the I/O thread moves frames on the packet fds ("io_uring" or
- * "readv") and, for readv, why (NULL: not known). Both strings must outlive
- * every later print; none set: the line is left out (no I/O thread).
+ * "readv") and, for readv, why (NULL: not known); both are copied. Never
+ * set: the line is left out (no I/O thread).
  */
 void skiff_stats_set_tap_io(const char *tap_io, const char *why);
 
