@@ -394,10 +394,15 @@ static unsigned rx_batch_uring(struct skiff_dp *dp, bool ready, const char **why
         dp->rx_batch_want = 2 * k < SKIFF_DP_BATCH ? 2 * k : SKIFF_DP_BATCH;
     else
         dp->rx_batch_want = handled + 1;
-    rx_publish(dp);
     /* Every read found a frame: skiff_dp_rx reads on, as after a full
-     * batch on the per-frame path. */
+     * batch on the per-frame path. Batches start small, so publish (and
+     * maybe wake the guest) only once SKIFF_DP_BATCH frames wait or
+     * reading stops, as the per-frame path does: a wake-up per small
+     * batch costs the guest a context switch each (skiff_dp_rx publishes
+     * whatever is left when it stops). */
     *more = handled == k;
+    if (!*more || shms_writer_pending(&nic->rx) >= SKIFF_DP_BATCH)
+        rx_publish(dp);
     return handled;
 }
 
@@ -497,6 +502,8 @@ unsigned skiff_dp_rx(struct skiff_dp *dp, bool ready)
         handled += rx_batch(dp, ready && handled == 0, &why, &more);
     while (more && why == NULL && !dp->rx_full && dp->rx_left > 0 && dp->rx_bytes_left > 0 &&
            dp->rx_resume_ns == 0);
+    if (shms_writer_pending(&dp->nic->rx) != 0)
+        rx_publish(dp);
     if (why != NULL)
         rx_close(dp, why);
     return handled;
