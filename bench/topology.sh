@@ -137,11 +137,14 @@ topo_up() {
         ;;
     skiff-*)
         make_taps
-        mode=${sc##*-}
+        # NAME-readv: the same with one read/write per frame (--io-uring=off)
+        local base=${sc%-readv} uring=--io-uring=auto
+        [ "$base" = "$sc" ] || uring=--io-uring=off
+        mode=${base##*-}
         SUBJ_KIND=skiff-$mode
         local image=$GUESTS/bridge.spt
         case "$sc" in skiff-hvt-*) image=$GUESTS/bridge.hvt ;; esac
-        spawn SUBJ_PID "$dir/skiff.log" "$SKIFF" --io="$mode" --net:wan="$TAP1" \
+        spawn SUBJ_PID "$dir/skiff.log" "$SKIFF" --io="$mode" "$uring" --net:wan="$TAP1" \
             --net:lan="$TAP2" --stats="$dir/stats.json" "$image"
         wait_carrier "$TAP1" 5 && wait_carrier "$TAP2" 5 ||
             { echo "skiff did not attach: $(tail -n 2 "$dir/skiff.log" | tr '\n' ' ')"; return 1; }

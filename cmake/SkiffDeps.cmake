@@ -5,6 +5,7 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(URCU REQUIRED IMPORTED_TARGET liburcu)
 pkg_check_modules(URCU_QSBR REQUIRED IMPORTED_TARGET liburcu-qsbr)
 pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
+pkg_check_modules(URING REQUIRED IMPORTED_TARGET liburing)
 # solo5-elftool reads manifest.json
 pkg_check_modules(JANSSON REQUIRED IMPORTED_TARGET jansson)
 if(SKIFF_TESTS)

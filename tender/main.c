@@ -457,12 +457,16 @@ int main(int argc, char **argv)
         struct skiff_io_config cfg = {
             .mode = vm.io_mode,
             .spin_ns = cli.spin_ns,
+            .io_uring = cli.io_uring,
             .nics = vm.nics,
             .nic_count = vm.nic_count,
         };
         io = skiff_io_start(&cfg);
         if (!io)
             goto out;
+        const char *why;
+        const char *tap_io = skiff_io_tap_io(io, &why);
+        skiff_stats_set_tap_io(tap_io, why);
     }
     if (vm.backend->start(&vm) < 0)
         goto out;

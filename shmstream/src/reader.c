@@ -216,6 +216,11 @@ void shms_reader_release(struct shms_reader *r)
     r->peeked = 0;
 }
 
+void shms_reader_unpeek(struct shms_reader *r, uint64_t n)
+{
+    r->peeked -= n < r->peeked ? n : r->peeked;
+}
+
 bool shms_reader_publish(struct shms_reader *r)
 {
     uint64_t waiting;

@@ -170,6 +170,33 @@ int shms_writer_reserve(struct shms_writer *w, struct shms_wslot *ws)
     return SHMS_OK;
 }
 
+uint32_t shms_writer_reserve_batch(struct shms_writer *w, struct shms_wslot *ws, uint32_t n)
+{
+    uint64_t space, counter;
+    uint32_t k;
+
+    if (w->reserved_slot || w->mode != SHMS_MODE_LOSSLESS)
+        return 0;
+    space = shms_writer_space(w);
+    if (n > space)
+        n = (uint32_t)space;
+    counter = w->wc + w->pending;
+    for (k = 0; k < n; k++) {
+        uint8_t *slot =
+            shms_slot_at(w->slots, w->size, shms_index(counter + k, w->elements, w->mask));
+        ws[k].slot = (struct shms_slot *)(void *)slot;
+        ws[k].data = slot + sizeof(struct shms_slot);
+        ws[k].cap = shms_slot_capacity(w->size);
+    }
+    w->reserved_slot = n;
+    return n;
+}
+
+void shms_writer_unreserve(struct shms_writer *w)
+{
+    w->reserved_slot = 0;
+}
+
 int shms_writer_commit(struct shms_writer *w, struct shms_wslot *ws, uint32_t len,
                        uint16_t vnet_len)
 {
@@ -177,7 +204,7 @@ int shms_writer_commit(struct shms_writer *w, struct shms_wslot *ws, uint32_t le
 
     if (!w->reserved_slot)
         return SHMS_BAD_SLOT;
-    w->reserved_slot = 0;
+    w->reserved_slot--; /* a batch's slots are committed oldest first */
     if (vnet_len > SHMS_VNET_MAX || (uint64_t)len + vnet_len > ws->cap)
         return SHMS_TOO_BIG; /* slot stays unused; the next reserve reuses it */
     s->len = len;

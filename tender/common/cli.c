@@ -16,6 +16,7 @@
 #include "elf_load.h"
 #include "layout.h"
 #include "names.h"
+#include "nic.h"
 
 #ifndef SKIFF_VERSION
 #error "SKIFF_VERSION must be defined by the build"
@@ -50,6 +51,12 @@ static void usage(FILE *f)
             "                        poll: I/O thread busy-polls, sleeps when idle\n"
             "                        direct: no rings, one system call per frame\n"
             "  --spin-us=N           poll mode: spin N us idle before sleeping (default %u)\n"
+            "  --io-uring=auto|on|off\n"
+            "                        event and poll modes: move frames on the packet\n"
+            "                        fds in batches with io_uring (one system call per\n"
+            "                        batch) or with one read/write per frame (off);\n"
+            "                        auto (default) uses io_uring unless the kernel or\n"
+            "                        a sandbox forbids it; --stats says which and why\n"
             "  --stats[=FILE]        print per-NIC statistics at exit (SIGUSR1 prints\n"
             "                        them any time); with FILE also write them as JSON\n"
             "  --help                show this help\n"
@@ -538,6 +545,20 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
                 return fail(err,
                             "%s: unknown I/O mode (use --io=event, "
                             "--io=poll or --io=direct)",
+                            a);
+            r = SKIFF_CLI_RUN;
+        } else if (strncmp(a, "--io-uring=", 11) == 0) {
+            v = a + 11;
+            if (strcmp(v, "auto") == 0)
+                cli->io_uring = SKIFF_IO_URING_AUTO;
+            else if (strcmp(v, "on") == 0)
+                cli->io_uring = SKIFF_IO_URING_ON;
+            else if (strcmp(v, "off") == 0)
+                cli->io_uring = SKIFF_IO_URING_OFF;
+            else
+                return fail(err,
+                            "%s: unknown value (use --io-uring=auto, --io-uring=on or "
+                            "--io-uring=off)",
                             a);
             r = SKIFF_CLI_RUN;
         } else if (strncmp(a, "--spin-us=", 10) == 0) {

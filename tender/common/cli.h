@@ -31,6 +31,7 @@ struct skiff_cli {
     uint64_t mem_bytes;     /* --mem, in bytes */
     unsigned io_mode;       /* SKIFF_IO_* */
     uint64_t spin_ns;       /* --spin-us, poll mode */
+    unsigned io_uring;      /* --io-uring: SKIFF_IO_URING_* (nic.h) */
     bool stats;             /* --stats or --stats=FILE */
     const char *stats_file; /* --stats=FILE, else NULL */
     const char *image;

@@ -26,6 +26,12 @@ enum skiff_drop {
 
 /* Counters written only by the I/O thread (or the vcpu thread in direct
  * mode) and read by the stats reporter with CMM_LOAD_SHARED. */
+/* --io-uring=: how the I/O thread does packet-fd I/O (auto: io_uring where
+ * the kernel and sandbox allow it, else one read/write per frame). */
+#define SKIFF_IO_URING_AUTO 0u
+#define SKIFF_IO_URING_OFF  1u
+#define SKIFF_IO_URING_ON   2u
+
 struct skiff_nic_stats {
     uint64_t rx_frames, rx_bytes; /* packet fd -> guest */
     uint64_t tx_frames, tx_bytes; /* guest -> packet fd */
@@ -39,6 +45,7 @@ struct skiff_nic_stats {
     uint64_t rx_throttled;      /* RX held back by --net-rate (times) */
     uint64_t tx_throttled;      /* TX held back by --net-rate (times) */
     uint64_t kick_mutes;        /* kick fd muted: kicks that moved nothing */
+    uint64_t tap_batches;       /* io_uring batches (one io_uring_enter each) */
     uint64_t tx_guest_frames;   /* spt event mode: frames the guest wrote to the
                                  * packet fd itself, as it reports them (its
                                  * TX ring's w_bypass; untrusted, shown only) */

@@ -58,6 +58,7 @@ static void snapshot(const struct skiff_nic *n, struct skiff_nic_stats *s)
     s->rx_throttled = CMM_LOAD_SHARED(c->rx_throttled);
     s->tx_throttled = CMM_LOAD_SHARED(c->tx_throttled);
     s->kick_mutes = CMM_LOAD_SHARED(c->kick_mutes);
+    s->tap_batches = CMM_LOAD_SHARED(c->tap_batches);
     /* Guest memory, read once; a number the guest made up harms no one. */
     s->tx_guest_frames = n->tx.ctrl ? CMM_LOAD_SHARED(n->tx.ctrl->w_bypass) : 0;
 }
@@ -140,6 +141,24 @@ static void print_drops(FILE *f, const char *dir, const uint64_t d[SKIFF_DROP_MA
             fprintf(f, " %s-%s=%" PRIu64, dir, drop_names[i], d[i]);
 }
 
+/* Copies: the I/O thread's state (where the reason lives) is freed before
+ * the last print. */
+static char stats_tap_io_buf[16], stats_tap_io_why_buf[160];
+static const char *stats_tap_io, *stats_tap_io_why;
+
+void skiff_stats_set_tap_io(const char *tap_io, const char *why)
+{
+    stats_tap_io = stats_tap_io_why = NULL;
+    if (tap_io == NULL)
+        return;
+    snprintf(stats_tap_io_buf, sizeof(stats_tap_io_buf), "%s", tap_io);
+    stats_tap_io = stats_tap_io_buf;
+    if (why != NULL) {
+        snprintf(stats_tap_io_why_buf, sizeof(stats_tap_io_why_buf), "%s", why);
+        stats_tap_io_why = stats_tap_io_why_buf;
+    }
+}
+
 void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count, unsigned io_mode,
                        const struct skiff_exit_stats *exits)
 {
@@ -149,6 +168,9 @@ void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count, un
             io_mode == SKIFF_IO_DIRECT && !exits ? ": direct mode moves frames "
                                                    "in the guest, the tender counts none"
                                                  : "");
+    if (stats_tap_io != NULL)
+        fprintf(f, "  tap_io: %s%s%s%s\n", stats_tap_io, stats_tap_io_why ? " (" : "",
+                stats_tap_io_why ? stats_tap_io_why : "", stats_tap_io_why ? ")" : "");
     if (exits)
         print_exits(f, exits, nics, count);
     if (count == 0) {
@@ -171,6 +193,9 @@ void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count, un
                 " %10s %10" PRIu64 " %10s\n",
                 "", "tx", s.tx_frames, s.tx_bytes, sum_drops(s.tx_drops), s.guest_kicks, "",
                 s.tx_waiter_wakeups, "");
+        if (s.tap_batches)
+            fprintf(f, "  %-12s io_uring batches %" PRIu64 " (%.1f frames each)\n", "",
+                    s.tap_batches, (double)(s.rx_frames + s.tx_frames) / (double)s.tap_batches);
         if (s.tx_guest_frames)
             fprintf(f, "  %-12s guest-tx %" PRIu64 " frames written by the guest itself\n", "",
                     s.tx_guest_frames);
@@ -294,7 +319,17 @@ int skiff_stats_file_write(struct skiff_stats_file *sf, const struct skiff_nic *
     if (!f)
         return -1;
     sf->f = NULL;
-    fprintf(f, "{\"io_mode\": \"%s\", \"nics\": [", io_name(io_mode));
+    fprintf(f, "{\"io_mode\": \"%s\", ", io_name(io_mode));
+    if (stats_tap_io != NULL) {
+        fprintf(f, "\"tap_io\": ");
+        json_str(f, stats_tap_io);
+        if (stats_tap_io_why != NULL) {
+            fprintf(f, ", \"tap_io_why\": ");
+            json_str(f, stats_tap_io_why);
+        }
+        fprintf(f, ", ");
+    }
+    fprintf(f, "\"nics\": [");
     for (unsigned i = 0; i < count; i++) {
         struct skiff_nic_stats s;
         snapshot(&nics[i], &s);
@@ -316,11 +351,12 @@ int skiff_stats_file_write(struct skiff_stats_file *sf, const struct skiff_nic *
         const struct skiff_net_rate *r = &nics[i].rate;
         fprintf(f,
                 ", \"rx_throttled\": %" PRIu64 ", \"tx_throttled\": %" PRIu64
-                ", \"kick_mutes\": %" PRIu64 ", \"guest_tx_frames\": %" PRIu64
-                ", \"rate\": {\"rx_frames\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
-                ", \"tx_frames\": %" PRIu64 ", \"tx_bytes\": %" PRIu64 ", \"burst_ms\": %u}}",
-                s.rx_throttled, s.tx_throttled, s.kick_mutes, s.tx_guest_frames, r->rx_frames,
-                r->rx_bytes, r->tx_frames, r->tx_bytes,
+                ", \"kick_mutes\": %" PRIu64 ", \"tap_batches\": %" PRIu64
+                ", \"guest_tx_frames\": %" PRIu64 ", \"rate\": {\"rx_frames\": %" PRIu64
+                ", \"rx_bytes\": %" PRIu64 ", \"tx_frames\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
+                ", \"burst_ms\": %u}}",
+                s.rx_throttled, s.tx_throttled, s.kick_mutes, s.tap_batches, s.tx_guest_frames,
+                r->rx_frames, r->rx_bytes, r->tx_frames, r->tx_bytes,
                 r->burst_ms ? r->burst_ms : SKIFF_RATE_BURST_MS_DEFAULT);
     }
     fprintf(f, "%s]", count ? "\n" : "");

@@ -22,6 +22,13 @@ struct skiff_exit_stats {
     const char *host;                 /* KVM kind id ("pvm", "kvm-vmx"...), set at start */
 };
 
+/*
+ * Record how the I/O thread moves frames on the packet fds ("io_uring" or
+ * "readv") and, for readv, why (NULL: not known); both are copied. Never
+ * set: the line is left out (no I/O thread).
+ */
+void skiff_stats_set_tap_io(const char *tap_io, const char *why);
+
 /* Print the table to f. `exits` is NULL unless the backend counts VM exits. */
 void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count, unsigned io_mode,
                        const struct skiff_exit_stats *exits);

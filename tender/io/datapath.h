@@ -21,6 +21,7 @@
 #include "limiter.h"
 #include "nic.h"
 #include "ratelimit.h"
+#include "tap_uring.h"
 
 /* Frames moved per direction per ring publish. */
 #define SKIFF_DP_BATCH 32u
@@ -106,6 +107,12 @@ struct skiff_dp {
 
     /* Messages the guest can cause, one line per interval at most. */
     struct skiff_ratelimit rl_incompatible;
+
+    /* Batched packet-fd I/O (NULL: one read/write per frame), and this
+     * NIC's packet fd's index among the ring's registered files. */
+    struct skiff_uring *uring;
+    unsigned uring_idx;
+    uint32_t rx_batch_want; /* reads the next RX batch asks for (grows/shrinks) */
 };
 
 /* Set up per-NIC state (allocates the TX stash). 0 or -1 (message printed). */

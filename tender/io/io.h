@@ -17,7 +17,8 @@ struct skiff_io_config {
     uint64_t spin_ns;       /* poll mode: spin this long idle before sleeping */
     struct skiff_nic *nics; /* array shared with main; rings already set up */
     unsigned nic_count;
-    bool no_seccomp; /* debugging only: run the thread unconfined */
+    bool no_seccomp;   /* debugging only: run the thread unconfined */
+    unsigned io_uring; /* SKIFF_IO_URING_AUTO/OFF/ON (tap_uring.h) */
 };
 
 /*
@@ -39,6 +40,13 @@ void skiff_io_close_nics(struct skiff_io *io);
 /* The eventfd main writes to close NICs or stop the thread (main's seccomp
  * allowlist names it). */
 int skiff_io_stop_fd(const struct skiff_io *io);
+
+/*
+ * How the I/O thread moves frames on the packet fds: "io_uring" (batched)
+ * or "readv" (one read/write per frame); *why says why not io_uring (NULL
+ * when it is used).
+ */
+const char *skiff_io_tap_io(const struct skiff_io *io, const char **why);
 
 /* Stop and join the I/O thread, releasing everything it owns. */
 void skiff_io_stop(struct skiff_io *io);

@@ -23,6 +23,9 @@ struct skiff_io {
     pthread_t thread;
     sem_t started; /* thread -> main: seccomp installed (or not) */
     int start_rc;
+    struct skiff_uring uring; /* batched packet-fd I/O (see tap_uring.h) */
+    bool uring_on;            /* set up and used by the datapath */
+    char uring_why[160];      /* why not (for --stats) */
 };
 
 /*
@@ -48,8 +51,9 @@ bool skiff_io_control(struct skiff_io *io);
 
 /*
  * Install the I/O thread's seccomp allowlist on the calling thread. read,
- * write and their vector forms are allowed on `fds` only. 0 or -errno.
+ * write and their vector forms are allowed on `fds` only; io_uring_enter
+ * on `ring_fd` only (none if negative). 0 or -errno.
  */
-int skiff_io_seccomp_install(const int *fds, unsigned nfds);
+int skiff_io_seccomp_install(const int *fds, unsigned nfds, int ring_fd);
 
 #endif /* SKIFF_IO_INTERNAL_H */

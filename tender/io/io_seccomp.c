@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <seccomp.h>
+#include <linux/io_uring.h>
 #include <sys/mman.h>
 
 /* Allowed without argument checks. Names missing on an architecture are
@@ -48,7 +49,7 @@ static const char *const fd_syscalls[] = {
     "writev",
 };
 
-int skiff_io_seccomp_install(const int *fds, unsigned nfds)
+int skiff_io_seccomp_install(const int *fds, unsigned nfds, int ring_fd)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     if (ctx == NULL)
@@ -66,6 +67,20 @@ int skiff_io_seccomp_install(const int *fds, unsigned nfds)
             };
             rc = skiff_scmp_allow(ctx, fd_syscalls[i], 1, &a);
         }
+    /* The ring was set up (and restricted to READV/WRITE on the packet fds,
+     * see tap_uring.c) before this filter: only entering it is allowed. */
+    if (rc == 0 && ring_fd >= 0) {
+        struct scmp_arg_cmp a = {
+            .arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)ring_fd, .datum_b = 0
+        };
+        rc = skiff_scmp_allow(ctx, "io_uring_enter", 1, &a);
+        /* ...and, on the way out, dropping its packet fds. */
+        struct scmp_arg_cmp unreg[2] = {
+            a, { .arg = 1, .op = SCMP_CMP_EQ, .datum_a = IORING_UNREGISTER_FILES, .datum_b = 0 }
+        };
+        if (rc == 0)
+            rc = skiff_scmp_allow(ctx, "io_uring_register", 2, unreg);
+    }
     /* New mappings and protection changes, but never executable ones. */
     if (rc == 0) {
         struct scmp_arg_cmp noexec = {

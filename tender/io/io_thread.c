@@ -41,11 +41,45 @@ static void flush_tx(struct skiff_io *io)
     }
 }
 
+/*
+ * On the I/O thread, before its filter: create the io_uring for the packet
+ * fds unless --io-uring=off; with auto, a kernel or sandbox that refuses
+ * (ENOSYS, EPERM: io_uring_disabled, a container's seccomp) means one
+ * read/write per frame, with the reason kept for --stats. 0, or -errno if
+ * --io-uring=on cannot be honoured.
+ */
+static int uring_setup(struct skiff_io *io)
+{
+    int fds[SKIFF_MAX_NICS] = { 0 };
+    unsigned n = io->cfg.nic_count;
+
+    if (io->cfg.io_uring == SKIFF_IO_URING_OFF) {
+        snprintf(io->uring_why, sizeof(io->uring_why), "--io-uring=off");
+        return 0;
+    }
+    for (unsigned i = 0; i < n; i++)
+        fds[i] = io->cfg.nics[i].fd;
+    int rc = skiff_uring_init(&io->uring, fds, n, io->uring_why, sizeof(io->uring_why));
+    if (rc < 0)
+        return io->cfg.io_uring == SKIFF_IO_URING_ON ? rc : 0;
+    io->uring_on = true;
+    for (unsigned i = 0; i < n; i++) {
+        io->dps[i].uring = &io->uring;
+        io->dps[i].uring_idx = i;
+    }
+    return 0;
+}
+
 static void *io_main(void *arg)
 {
     struct skiff_io *io = arg;
-    int rc = 0;
+    int rc = uring_setup(io);
 
+    if (rc < 0) {
+        io->start_rc = rc;
+        sem_post(&io->started);
+        return NULL;
+    }
     if (!io->cfg.no_seccomp) {
         /* stderr for the rare warning line; the rest are the NICs' fds. */
         unsigned n = 0;
@@ -58,7 +92,7 @@ static void *io_main(void *arg)
             fds[n++] = nic->rx_wake_fd;
             fds[n++] = nic->tx_kick_fd;
         }
-        rc = skiff_io_seccomp_install(fds, n);
+        rc = skiff_io_seccomp_install(fds, n, io->uring_on ? skiff_uring_fd(&io->uring) : -1);
     }
     io->start_rc = rc;
     sem_post(&io->started);
@@ -70,6 +104,8 @@ static void *io_main(void *arg)
     else
         skiff_io_event_run(io);
     flush_tx(io);
+    if (io->uring_on)
+        skiff_uring_release_files(&io->uring);
     return NULL;
 }
 
@@ -88,6 +124,8 @@ static void io_free(struct skiff_io *io)
     }
     if (io->stop_fd >= 0)
         close(io->stop_fd);
+    if (io->uring_on)
+        skiff_uring_fini(&io->uring);
     free(io);
 }
 
@@ -171,8 +209,14 @@ struct skiff_io *skiff_io_start(const struct skiff_io_config *cfg)
     sem_destroy(&io->started);
     if (io->start_rc != 0) {
         pthread_join(io->thread, NULL);
-        fprintf(stderr, "skiff: error: cannot install the I/O thread's seccomp filter: %s\n",
-                strerror(-io->start_rc));
+        if (cfg->io_uring == SKIFF_IO_URING_ON && !io->uring_on)
+            fprintf(stderr,
+                    "skiff: error: --io-uring=on but io_uring is not available (%s); use "
+                    "--io-uring=auto or --io-uring=off\n",
+                    io->uring_why);
+        else
+            fprintf(stderr, "skiff: error: cannot install the I/O thread's seccomp filter: %s\n",
+                    strerror(-io->start_rc));
         io_free(io);
         return NULL;
     }
@@ -210,6 +254,19 @@ void skiff_io_close_nics(struct skiff_io *io)
         return;
     CMM_STORE_SHARED(io->closing, true);
     poke(io);
+}
+
+const char *skiff_io_tap_io(const struct skiff_io *io, const char **why)
+{
+    if (io != NULL && io->uring_on && !io->uring.broken) {
+        *why = NULL;
+        return "io_uring";
+    }
+    if (io != NULL && io->uring_on)
+        *why = "io_uring failed while running";
+    else
+        *why = io != NULL ? io->uring_why : "no I/O thread";
+    return "readv";
 }
 
 int skiff_io_stop_fd(const struct skiff_io *io)

@@ -4,10 +4,11 @@
 # told to answer. Flood pings first (load only: iputils compares payloads
 # only outside flood mode, so they prove nothing about bytes), then paced
 # pings of two sizes whose every reply is checked byte for byte
-# (ping_checked in lib.sh). Usage: ping_flood.sh event|poll|direct
+# (ping_checked in lib.sh). Usage: ping_flood.sh event|poll|direct [--io-uring=X]
 source "$(dirname "$0")/lib.sh"
 skip_unless_root
 mode=${1:?io mode}
+uring=${2:---io-uring=auto}
 tap=${TAG}p
 ns=${TAG}n
 out=$(mktemp -d)
@@ -18,7 +19,7 @@ make_netns "$ns"
 flood=${FLOOD:-5000}
 small=${SMALL:-1000}
 big=${BIG:-1000}
-start_bg pid "$SKIFF" --io="$mode" --net:service="$tap" --stats="$out/stats.json" \
+start_bg pid "$SKIFF" --io="$mode" "$uring" --net:service="$tap" --stats="$out/stats.json" \
     "$GUESTS/ping.spt" -- 10.77.0.2 limit $((flood + small + big)) >"$out/skiff.log" 2>&1
 wait_attached "$tap"
 move_tap "$tap" "$ns" 10.77.0.1/24
@@ -37,6 +38,11 @@ wait_exit "$pid" 20 || rc=$?
 [ $rc -eq 0 ] || die "skiff exited $rc: $(tail -5 "$out/skiff.log")"
 total=$((flood + small + big))
 if [ "$mode" = direct ]; then log "ok: direct: $total echoes ($small + $big payload-checked), 0 loss"; exit 0; fi
+# The packet-fd path asked for is the one taken (this host has io_uring).
+tap_io=$(json_get "$out/stats.json" .tap_io)
+want=io_uring
+[ "$uring" = --io-uring=off ] && want=readv
+[ "$tap_io" = "$want" ] || die "tap_io is $tap_io ($(json_get "$out/stats.json" .tap_io_why)), expected $want"
 rxf=$(json_get "$out/stats.json" '.nics[] | select(.name=="service") | .rx.frames')
 txf=$(json_get "$out/stats.json" '.nics[] | select(.name=="service") | .tx.frames')
 gtx=$(json_get "$out/stats.json" '.nics[] | select(.name=="service") | .guest_tx_frames')
@@ -51,5 +57,5 @@ if [ "$mode" = event ]; then
 else
     [ "$gtx" -eq 0 ] || die "$mode mode: the guest wrote $gtx frames past the ring"
 fi
-log "ok: $mode: $total echoes ($small + $big payload-checked), 0 loss, rx=$rxf tx=$txf guest-tx=$gtx"
+log "ok: $mode ($tap_io): $total echoes ($small + $big payload-checked), 0 loss, rx=$rxf tx=$txf guest-tx=$gtx"
 rm -rf "$out"

@@ -107,6 +107,18 @@ void h_guest_tx_init(struct io_h *h)
         abort();
 }
 
+/* SKIFF_TEST_IO_URING=on|off runs every test on one packet-fd path, and
+ * checks the I/O thread really took it (ctest registers both). */
+static unsigned io_uring_wanted(void)
+{
+    const char *v = getenv("SKIFF_TEST_IO_URING");
+    if (v != NULL && strcmp(v, "on") == 0)
+        return SKIFF_IO_URING_ON;
+    if (v != NULL && strcmp(v, "off") == 0)
+        return SKIFF_IO_URING_OFF;
+    return SKIFF_IO_URING_AUTO;
+}
+
 void h_start(struct io_h *h, unsigned mode)
 {
     struct skiff_io_config cfg = {
@@ -114,10 +126,24 @@ void h_start(struct io_h *h, unsigned mode)
         .spin_ns = 20 * 1000,
         .nics = &h->nic,
         .nic_count = 1,
+        .io_uring = io_uring_wanted(),
     };
     h->io = skiff_io_start(&cfg);
     if (h->io == NULL)
         abort();
+    const char *why;
+    const char *path = skiff_io_tap_io(h->io, &why);
+    if ((cfg.io_uring == SKIFF_IO_URING_ON && strcmp(path, "io_uring") != 0) ||
+        (cfg.io_uring == SKIFF_IO_URING_OFF && strcmp(path, "readv") != 0)) {
+        fprintf(stderr, "io_harness: packet-fd path is %s (%s)\n", path, why ? why : "");
+        abort();
+    }
+}
+
+bool h_uring(const struct io_h *h)
+{
+    const char *why;
+    return strcmp(skiff_io_tap_io(h->io, &why), "io_uring") == 0;
 }
 
 void h_stop(struct io_h *h)

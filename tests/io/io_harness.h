@@ -43,6 +43,8 @@ void h_attach_socketpair(struct io_h *h);
 void h_guest_tx_init(struct io_h *h);
 void h_start(struct io_h *h, unsigned mode);
 void h_stop(struct io_h *h);
+/* The running I/O thread moves packet-fd frames with io_uring. */
+bool h_uring(const struct io_h *h);
 void h_fini(struct io_h *h);
 
 /* Frame `seq`: deterministic length in [H_FRAME_MIN, H_FRAME_MAX] and bytes. */

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "elf_load.h"
+#include "nic.h"
 #include "layout.h"
 
 static struct skiff_cli cli;
@@ -155,6 +156,14 @@ static void test_option_order(void **state)
     assert_int_equal(cli.io_mode, SKIFF_IO_EVENT);
     assert_int_equal(run("--spin-us=1", "--io=poll", "img", NULL), SKIFF_CLI_RUN);
     assert_int_equal(cli.spin_ns, 1000);
+    assert_int_equal(run("img", NULL), SKIFF_CLI_RUN);
+    assert_int_equal(cli.io_uring, SKIFF_IO_URING_AUTO);
+    assert_int_equal(run("--io-uring=off", "img", NULL), SKIFF_CLI_RUN);
+    assert_int_equal(cli.io_uring, SKIFF_IO_URING_OFF);
+    assert_int_equal(run("--io-uring=on", "--io=poll", "img", NULL), SKIFF_CLI_RUN);
+    assert_int_equal(cli.io_uring, SKIFF_IO_URING_ON);
+    assert_int_equal(run("--io-uring=auto", "img", NULL), SKIFF_CLI_RUN);
+    assert_int_equal(cli.io_uring, SKIFF_IO_URING_AUTO);
 }
 
 static void test_usage_errors(void **state)
@@ -285,6 +294,8 @@ static void test_io_spin_stats_errors(void **state)
     EXPECT_ERROR("1..1000000", "--io=poll", "--spin-us=0", "img");
     EXPECT_ERROR("1..1000000", "--io=poll", "--spin-us=1000001", "img");
     EXPECT_ERROR("missing file name", "--stats=", "img");
+    EXPECT_ERROR("--io-uring=yes: unknown value", "--io-uring=yes", "img");
+    EXPECT_ERROR("--io-uring=: unknown value", "--io-uring=", "img");
 }
 
 static void test_net_rate(void **state)

@@ -102,6 +102,16 @@ int shms_writer_reserve(struct shms_writer *w, struct shms_wslot *ws);
 int shms_writer_commit(struct shms_writer *w, struct shms_wslot *ws, uint32_t len,
                        uint16_t vnet_len);
 
+/*
+ * Lossless only: reserve up to `n` consecutive slots at once (fewer if the
+ * ring has less space, 0 if a reservation is already held), filling ws[0..].
+ * They must be committed oldest first (commit ws[0], then ws[1], ...); put
+ * a frame that landed in a later slot into the next uncommitted one first.
+ * shms_writer_unreserve() gives back whatever was not committed.
+ */
+uint32_t shms_writer_reserve_batch(struct shms_writer *w, struct shms_wslot *ws, uint32_t n);
+void shms_writer_unreserve(struct shms_writer *w);
+
 /* Copy one frame into the next slot (reserve + copy + commit). */
 int shms_writer_put(struct shms_writer *w, const void *frame, uint32_t len);
 
@@ -198,6 +208,10 @@ int shms_reader_peek(struct shms_reader *r, struct shms_rslot *rs);
 
 /* Give back every peeked slot (they count as read). */
 void shms_reader_release(struct shms_reader *r);
+
+/* Hand the last `n` peeked slots back unread: the next peeks return them
+ * again (a batch that could not send them all). */
+void shms_reader_unpeek(struct shms_reader *r, uint64_t n);
 
 /*
  * Publish the read counter to the writer. Returns true if the writer is
