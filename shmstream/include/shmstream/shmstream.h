@@ -62,7 +62,7 @@ struct shms_writer {
     uint64_t epoch;
     uint64_t wc;            /* published write counter */
     uint64_t pending;       /* committed but unpublished slots */
-    uint64_t reserved_slot; /* 1 while a reserve() is not yet committed */
+    uint64_t reserved_slot; /* slots reserved, not yet committed (1, or a batch) */
     uint64_t rc_cache;      /* last sane rc read from ctrl (lossless) */
     uint64_t last_woken;    /* reader sleep generation already notified */
     uint64_t wait_gen;      /* our wait generation counter */
