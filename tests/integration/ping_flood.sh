@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 skip_unless_root
 mode=${1:?io mode}
-uring=${2:---io-uring=auto}
+uring=${2:---io-uring=auto} # io_uring where this host has it
 tap=${TAG}p
 ns=${TAG}n
 out=$(mktemp -d)

@@ -28,7 +28,7 @@ grep -q "^skiff: error: --io-uring=on but io_uring is not available (io_uring_se
 run() { # $1: tag, $2: TAP, $3: netns, rest: command prefix
     local tag=$1 tap=$2 ns=$3
     shift 3
-    start_bg pid "$@" "$SKIFF" --io="$mode" --net:service="$tap" --stats="$out/$tag.json" \
+    start_bg pid "$@" "$SKIFF" --io="$mode" --io-uring=auto --net:service="$tap" --stats="$out/$tag.json" \
         "$GUESTS/ping.spt" -- 10.78.0.2 limit 200 >"$out/$tag.log" 2>&1
     wait_attached "$tap"
     move_tap "$tap" "$ns" 10.78.0.1/24

@@ -157,7 +157,7 @@ static void test_option_order(void **state)
     assert_int_equal(run("--spin-us=1", "--io=poll", "img", NULL), SKIFF_CLI_RUN);
     assert_int_equal(cli.spin_ns, 1000);
     assert_int_equal(run("img", NULL), SKIFF_CLI_RUN);
-    assert_int_equal(cli.io_uring, SKIFF_IO_URING_AUTO);
+    assert_int_equal(cli.io_uring, SKIFF_IO_URING_OFF); /* opt-in */
     assert_int_equal(run("--io-uring=off", "img", NULL), SKIFF_CLI_RUN);
     assert_int_equal(cli.io_uring, SKIFF_IO_URING_OFF);
     assert_int_equal(run("--io-uring=on", "--io=poll", "img", NULL), SKIFF_CLI_RUN);
