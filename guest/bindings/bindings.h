@@ -29,6 +29,11 @@ struct gnic {
                             * SOLO5_NET_VNET_BUF_MAX with vnet */
     bool tx_bypass;        /* spt event mode: may write frames to the packet fd */
     unsigned tx_run;       /* frames sent past the ring since the last flush */
+    bool rx_handoff;       /* spt event mode: may ask to read the packet fd
+                            * itself while it sleeps (net_rx.c) */
+    bool rx_watching;      /* the packet fd is in our poll set */
+    unsigned rx_run;       /* frames read from the fd since the last sleep */
+    uint64_t rx_holdoff;   /* no request before this time (ns) */
     struct shms_writer tx; /* ring modes: guest -> tender */
     struct shms_reader rx; /* ring modes: tender -> guest */
 };
@@ -46,6 +51,14 @@ struct gnic *skiff_nic_get(solo5_handle_t handle);
 /* Ring modes: true if reading the NIC now would not give AGAIN (frames are
  * waiting, or the channel closed / changed epoch). No system calls. */
 bool skiff_nic_rx_ready(struct gnic *n);
+
+/*
+ * Source hand-off (net_rx.c), called by solo5_yield() before it sleeps: ask
+ * for the packet fd of every eligible NIC and keep the poll set in line with
+ * what was granted. Returns the NICs whose packet fd is ours to read now
+ * (hc_poll reports them readable; their rings stay empty).
+ */
+uint64_t skiff_rx_handoff_prepare(uint64_t acquired);
 
 /* Print a message and abort (for broken invariants the tender guarantees). */
 _Noreturn void skiff_fatal(const char *what);

@@ -55,6 +55,10 @@ enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len
  * would otherwise report its hang-up for ever). Idempotent. */
 void hc_net_forget(unsigned nic);
 
+/* spt event mode, source hand-off (net_rx.c): poll NIC `nic`'s packet fd in
+ * hc_poll too (reported as NIC `nic`), or stop. Not used on hvt. */
+void hc_net_watch(unsigned nic, int on);
+
 /* Set the TLS base; 0 on success, -1 if the target cannot. */
 int hc_set_tls_base(uintptr_t base);
 

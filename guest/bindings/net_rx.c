@@ -13,6 +13,18 @@
  *
  * On a vnet NIC each frame comes out with the vnet header the tender put in
  * front of it in the slot (SOLO5_NET_F_VNET in solo5.h).
+ *
+ * spt event mode, low load (the SHMStream source hand-off): before it sleeps
+ * with its ring drained the guest asks for the packet fd; when a frame comes
+ * the I/O thread, instead of reading it and waking the guest for it, leaves
+ * the fd to the guest, which then reads frames itself (one system call each,
+ * like Solo5) and polls the fd while it sleeps - no thread hand-off per
+ * frame. More than SKIFF_RX_HANDOFF_RUN frames between two sleeps is load:
+ * the guest gives the fd back and the ring batches again, and it does not
+ * ask again for SKIFF_RX_HANDOFF_HOLDOFF_NS. The ring is always read first,
+ * and the I/O thread queues nothing while the fd is the guest's, so frames
+ * keep their order. Frames larger than the MTU allows are dropped, and a
+ * buffer too small for a frame loses it (EINVAL), as on the ring.
  */
 #include "skiff/rt.h"
 
@@ -112,6 +124,102 @@ static void rx_release(struct gnic *n)
         hc_kick(n->index);
 }
 
+/* Frames read from the packet fd between two sleeps before it goes back. */
+#define SKIFF_RX_HANDOFF_RUN 8u
+/* After giving the fd back under load, how long to leave it with the ring. */
+#define SKIFF_RX_HANDOFF_HOLDOFF_NS (20ull * 1000 * 1000)
+/* Largest frame taken from the fd (the tender's limit: MTU + 802.1Q
+ * Ethernet header), and the bounce buffer for callers' smaller buffers
+ * (one byte more, to see a frame that is too long). */
+#define RX_FRAME_OVERHEAD 18u
+static uint8_t rx_bounce[65535u + RX_FRAME_OVERHEAD + 1u];
+
+/* Give the packet fd back to the I/O thread and wake it to read on. */
+static void rx_giveback(struct gnic *n)
+{
+    if (n->rx_watching) {
+        hc_net_watch(n->index, 0);
+        n->rx_watching = false;
+    }
+    shms_reader_want_handoff(&n->rx, false);
+    hc_kick(n->index);
+}
+
+uint64_t skiff_rx_handoff_prepare(uint64_t acquired)
+{
+    uint64_t now = 0, ours = 0;
+
+    for (unsigned i = 0; i < skiff_boot->nic_count; i++) {
+        struct gnic *n = &skiff_nics[i];
+        if (!n->rx_handoff || !(acquired & (1ull << i)))
+            continue;
+        n->rx_run = 0;
+        if (!n->closed && !shms_reader_handed_off(&n->rx)) {
+            if (now == 0)
+                now = hc_clock_monotonic();
+            if (now >= n->rx_holdoff)
+                shms_reader_want_handoff(&n->rx, true);
+        }
+        bool granted = !n->closed && shms_reader_handed_off(&n->rx);
+        if (granted != n->rx_watching) { /* granted, or taken back at close */
+            hc_net_watch(i, granted);
+            n->rx_watching = granted;
+        }
+        if (granted)
+            ours |= 1ull << i;
+    }
+    return ours;
+}
+
+/*
+ * The ring is empty: if the packet fd is ours, read the next frame from it.
+ * Returns false if the caller should report the ring's AGAIN.
+ */
+static bool handoff_read(struct gnic *n, uint8_t *buf, size_t size, size_t *len, solo5_result_t *r)
+{
+    if (!n->rx_handoff || n->closed || !shms_reader_handed_off(&n->rx))
+        return false;
+    if (n->rx_run >= SKIFF_RX_HANDOFF_RUN) {
+        /* Load: the I/O thread batches better than a read per frame. */
+        rx_giveback(n);
+        n->rx_holdoff = hc_clock_monotonic() + SKIFF_RX_HANDOFF_HOLDOFF_NS;
+        return false;
+    }
+    size_t limit = (size_t)n->boot->mtu + RX_FRAME_OVERHEAD;
+    bool bounce = size <= limit;
+    for (int i = 0; i < RX_RETRIES; i++) {
+        size_t got = 0;
+        switch (hc_net_read(n->index, bounce ? rx_bounce : buf, limit + 1, &got)) {
+        case HC_NET_OK: break;
+        case HC_NET_AGAIN: *r = SOLO5_R_AGAIN; return true;
+        case HC_NET_CLOSED:
+            /* End of file: the ring is empty and stays so (the I/O thread,
+             * given the fd back, finds the same and deactivates the
+             * channel), so the NIC is closed from here, as on the ring. */
+            rx_giveback(n);
+            n->closed = true;
+            *r = SOLO5_R_CLOSED;
+            return true;
+        default: /* a transient error: the I/O thread reads on */ rx_giveback(n); return false;
+        }
+        if (got > limit)
+            continue; /* too long for the MTU: dropped, as by the tender */
+        n->rx_run++;
+        shms_reader_count_bypass(&n->rx, 1);
+        if (got > size) {
+            *r = SOLO5_R_EINVAL; /* the caller's buffer is too small: lost */
+            return true;
+        }
+        if (bounce)
+            memcpy(buf, rx_bounce, got);
+        *len = got;
+        *r = SOLO5_R_OK;
+        return true;
+    }
+    *r = SOLO5_R_AGAIN;
+    return true;
+}
+
 static solo5_result_t direct_read(struct gnic *n, uint8_t *buf, size_t size, size_t *len)
 {
     if (n->closed)
@@ -151,6 +259,8 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size, 
     solo5_result_t r = ring_read(n, buf, size, read_size, &consumed);
     if (consumed)
         rx_release(n);
+    if (r == SOLO5_R_AGAIN)
+        handoff_read(n, buf, size, read_size, &r);
     return r == SOLO5_R_CLOSED ? told_closed(n) : r;
 }
 
@@ -166,8 +276,10 @@ solo5_result_t solo5_net_read_batch(solo5_handle_t handle, struct solo5_net_fram
         return SOLO5_R_EINVAL;
     while (got < n_max) {
         struct solo5_net_frame *f = &frames[got];
-        r = skiff_direct ? direct_read(n, f->buf, f->size, &f->len)
-                         : ring_read(n, f->buf, f->size, &f->len, &consumed);
+        if (skiff_direct)
+            r = direct_read(n, f->buf, f->size, &f->len);
+        else if ((r = ring_read(n, f->buf, f->size, &f->len, &consumed)) == SOLO5_R_AGAIN)
+            handoff_read(n, f->buf, f->size, &f->len, &r);
         if (r == SOLO5_R_OK)
             got++;
         else if (r != SOLO5_R_EINVAL) /* an oversized frame is just lost */

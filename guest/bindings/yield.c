@@ -15,6 +15,10 @@
  * tender's poll_max_ns) whenever input woke a sleep that the window would
  * have covered, and is reset when a sleep lasted longer than that - so an
  * idle guest never spins, and a busy one rarely sleeps.
+ *
+ * spt event mode: before sleeping the guest also asks for its packet fds
+ * (the source hand-off, net_rx.c); a packet fd granted to it is in its poll
+ * set, and no ring polling can see its frames, so it then sleeps at once.
  */
 #include "bindings.h"
 #include "hc.h"
@@ -81,6 +85,28 @@ static void adapt_window(uint64_t slept, bool woken)
         poll_ns = 0;
 }
 
+/* NICs whose packet fd the tender has left to us (net_rx.c). */
+static uint64_t handed_off_set(uint64_t acquired)
+{
+    uint64_t set = 0;
+
+    for (unsigned i = 0; i < skiff_boot->nic_count; i++)
+        if ((acquired & (1ull << i)) && skiff_nics[i].rx_handoff &&
+            shms_reader_handed_off(&skiff_nics[i].rx))
+            set |= 1ull << i;
+    return set;
+}
+
+/* Nothing to read: ask for the packet fds (spt event mode), then poll the
+ * rings for a while - unless a packet fd is ours, whose frames only the
+ * sleep sees. Returns the NICs with input. */
+static uint64_t sleep_prepare(uint64_t acquired, solo5_time_t deadline)
+{
+    if (skiff_rx_handoff_prepare(acquired) != 0)
+        return 0;
+    return poll_rings(acquired, deadline);
+}
+
 void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
 {
     uint64_t acquired = acquired_set();
@@ -102,8 +128,8 @@ void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
                 break;
         }
     } else if ((ready = rx_ready_set(acquired)) == 0 &&
-               (ready = poll_rings(acquired, deadline)) == 0) {
-        uint64_t asleep = 0;
+               (ready = sleep_prepare(acquired, deadline)) == 0) {
+        uint64_t asleep = 0, polled = 0;
 
         for (unsigned i = 0; i < skiff_boot->nic_count; i++) {
             struct gnic *n = &skiff_nics[i];
@@ -120,7 +146,7 @@ void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
             ready = rx_ready_set(acquired);
         if (ready == 0) {
             uint64_t t0 = skiff_boot->poll_max_ns ? hc_clock_monotonic() : 0;
-            hc_poll(deadline);
+            polled = hc_poll(deadline);
             if (skiff_boot->poll_max_ns) {
                 uint64_t slept = hc_clock_monotonic() - t0;
                 adapt_window(slept, rx_ready_set(acquired) != 0);
@@ -129,7 +155,8 @@ void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
         for (unsigned i = 0; i < skiff_boot->nic_count; i++)
             if (asleep & (1ull << i))
                 shms_reader_finish_sleep(&skiff_nics[i].rx);
-        ready = rx_ready_set(acquired);
+        /* A packet fd of ours reported readable, or just granted. */
+        ready = rx_ready_set(acquired) | (polled & handed_off_set(acquired));
     }
     if (ready_set != NULL)
         *ready_set = ready;

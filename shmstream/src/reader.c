@@ -30,6 +30,7 @@ void shms_reader_init(struct shms_reader *r, const void *mem, uint64_t mem_len,
     r->rc = r->released = r->wc_cache = r->peeked = 0;
     r->last_woken = 0;
     r->sleep_gen = 0;
+    r->handoff = r->handoff_gen = 0;
     r->mode = mode;
     r->synced = false;
 }
@@ -289,4 +290,30 @@ void shms_reader_finish_sleep(struct shms_reader *r)
 bool shms_reader_has_work(struct shms_reader *r)
 {
     return has_work(r);
+}
+
+void shms_reader_want_handoff(struct shms_reader *r, bool want)
+{
+    if (r->ctrl == NULL || (r->handoff != 0) == want)
+        return;
+    r->handoff = want ? next_gen(&r->handoff_gen) : 0;
+    /* Full barrier: a give-back is ordered after our last use of the
+     * source, a request before the sleep announcement that follows it. */
+    (void)uatomic_xchg(&r->ctrl->r_handoff, r->handoff);
+}
+
+bool shms_reader_handed_off(const struct shms_reader *r)
+{
+    if (r->ctrl == NULL || r->handoff == 0)
+        return false;
+    bool granted = CMM_LOAD_SHARED(r->ctrl->w_handoff) == r->handoff;
+    /* Our reads of the source come after we saw the grant. */
+    cmm_smp_rmb();
+    return granted;
+}
+
+void shms_reader_count_bypass(struct shms_reader *r, uint64_t n)
+{
+    if (r->ctrl != NULL)
+        CMM_STORE_SHARED(r->ctrl->r_bypass, CMM_LOAD_SHARED(r->ctrl->r_bypass) + n);
 }

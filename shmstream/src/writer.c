@@ -63,6 +63,7 @@ int shms_writer_init(struct shms_writer *w, void *mem, uint64_t mem_len, struct 
     if (ctrl != NULL) {
         CMM_STORE_SHARED(ctrl->w_wait, 0);
         CMM_STORE_SHARED(ctrl->w_bypass, 0);
+        CMM_STORE_SHARED(ctrl->w_handoff, 0);
     }
     cmm_smp_wmb();
     CMM_STORE_SHARED(w->hdr->epoch, epoch);
@@ -296,4 +297,23 @@ void shms_writer_count_bypass(struct shms_writer *w, uint64_t n)
 {
     if (w->ctrl != NULL)
         CMM_STORE_SHARED(w->ctrl->w_bypass, CMM_LOAD_SHARED(w->ctrl->w_bypass) + n);
+}
+
+uint64_t shms_writer_handoff_request(const struct shms_writer *w)
+{
+    return w->ctrl != NULL ? CMM_LOAD_SHARED(w->ctrl->r_handoff) : 0;
+}
+
+void shms_writer_set_handoff(struct shms_writer *w, uint64_t req)
+{
+    if (w->ctrl == NULL)
+        return;
+    /* Full barrier: what we published is visible before a grant, and our
+     * last read of the source is done before it. */
+    (void)uatomic_xchg(&w->ctrl->w_handoff, req);
+}
+
+uint64_t shms_writer_reader_bypass(const struct shms_writer *w)
+{
+    return w->ctrl != NULL ? CMM_LOAD_SHARED(w->ctrl->r_bypass) : 0;
 }

@@ -330,8 +330,11 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
                 bn->spt_direct_fd = n->fd;
         } else if (setup_rings(vm, ring_base, bn, n, m->nics[i].flags) < 0) {
             return -1;
-        } else if (skiff_nic_tx_bypass(n, vm->io_mode, vm->backend->target)) {
-            bn->spt_direct_fd = n->fd; /* frames the guest sends itself */
+        } else {
+            /* The guest's own sends, and its own reads while it sleeps. */
+            if (skiff_nic_tx_bypass(n, vm->io_mode, vm->backend->target))
+                bn->spt_direct_fd = n->fd;
+            n->rx_handoff = skiff_nic_rx_handoff(n, vm->io_mode, vm->backend->target);
         }
         /* The application's opt-in to SOLO5_R_CLOSED, in every mode. */
         bn->flags |= m->nics[i].flags & SKIFF_NIC_F_CLOSED;

@@ -49,6 +49,9 @@ struct skiff_nic_stats {
     uint64_t tx_guest_frames;   /* spt event mode: frames the guest wrote to the
                                  * packet fd itself, as it reports them (its
                                  * TX ring's w_bypass; untrusted, shown only) */
+    uint64_t rx_handoffs;       /* spt event mode: packet fd left to the guest */
+    uint64_t rx_guest_frames;   /* ...frames it then read itself, as it reports
+                                 * them (RX ring's r_bypass; untrusted) */
 };
 
 struct skiff_nic {
@@ -66,6 +69,7 @@ struct skiff_nic {
     uint16_t mtu;
     uint8_t mac[6];
     struct skiff_net_rate rate; /* ring modes: --net-rate, all 0 = none */
+    bool rx_handoff;            /* skiff_nic_rx_handoff() held at set-up */
 
     /* Ring modes only. */
     struct shms_writer rx; /* tender -> guest */
@@ -87,6 +91,21 @@ static inline bool skiff_nic_tx_bypass(const struct skiff_nic *nic, unsigned io_
 {
     return target == SKIFF_TARGET_SPT && io_mode == SKIFF_IO_EVENT && !nic->vnet &&
            nic->rate.tx_frames == 0 && nic->rate.tx_bytes == 0;
+}
+
+/*
+ * spt --io=event: may the I/O thread leave this NIC's packet fd to the guest
+ * to read itself while the guest sleeps with its RX ring drained (the
+ * SHMStream source hand-off, docs/shmstream.md)? Only where the guest may
+ * also send itself (skiff_nic_tx_bypass), and without an RX --net-rate. The I/O thread also keeps
+ * the fd while it batches reads with io_uring (reads in flight would race).
+ */
+static inline bool skiff_nic_rx_handoff(const struct skiff_nic *nic, unsigned io_mode,
+                                        unsigned target)
+{
+    /* The guest learns of both from one fd in its boot info. */
+    return skiff_nic_tx_bypass(nic, io_mode, target) && nic->rate.rx_frames == 0 &&
+           nic->rate.rx_bytes == 0;
 }
 
 /*

@@ -61,6 +61,8 @@ static void snapshot(const struct skiff_nic *n, struct skiff_nic_stats *s)
     s->tap_batches = CMM_LOAD_SHARED(c->tap_batches);
     /* Guest memory, read once; a number the guest made up harms no one. */
     s->tx_guest_frames = n->tx.ctrl ? CMM_LOAD_SHARED(n->tx.ctrl->w_bypass) : 0;
+    s->rx_handoffs = CMM_LOAD_SHARED(c->rx_handoffs);
+    s->rx_guest_frames = n->rx.ctrl ? shms_writer_reader_bypass(&n->rx) : 0;
 }
 
 static uint64_t sum_drops(const uint64_t d[SKIFF_DROP_MAX])
@@ -199,6 +201,11 @@ void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count, un
         if (s.tx_guest_frames)
             fprintf(f, "  %-12s guest-tx %" PRIu64 " frames written by the guest itself\n", "",
                     s.tx_guest_frames);
+        if (s.rx_handoffs)
+            fprintf(f,
+                    "  %-12s guest-rx %" PRIu64
+                    " frames read by the guest itself (fd left to it %" PRIu64 " times)\n",
+                    "", s.rx_guest_frames, s.rx_handoffs);
         if (sum_drops(s.rx_drops) + sum_drops(s.tx_drops)) {
             fprintf(f, "  %-12s drops:", "");
             print_drops(f, "rx", s.rx_drops);
@@ -352,12 +359,13 @@ int skiff_stats_file_write(struct skiff_stats_file *sf, const struct skiff_nic *
         fprintf(f,
                 ", \"rx_throttled\": %" PRIu64 ", \"tx_throttled\": %" PRIu64
                 ", \"kick_mutes\": %" PRIu64 ", \"tap_batches\": %" PRIu64
-                ", \"guest_tx_frames\": %" PRIu64 ", \"rate\": {\"rx_frames\": %" PRIu64
+                ", \"guest_tx_frames\": %" PRIu64 ", \"guest_rx_frames\": %" PRIu64
+                ", \"rx_handoffs\": %" PRIu64 ", \"rate\": {\"rx_frames\": %" PRIu64
                 ", \"rx_bytes\": %" PRIu64 ", \"tx_frames\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
                 ", \"burst_ms\": %u}}",
                 s.rx_throttled, s.tx_throttled, s.kick_mutes, s.tap_batches, s.tx_guest_frames,
-                r->rx_frames, r->rx_bytes, r->tx_frames, r->tx_bytes,
-                r->burst_ms ? r->burst_ms : SKIFF_RATE_BURST_MS_DEFAULT);
+                s.rx_guest_frames, s.rx_handoffs, r->rx_frames, r->rx_bytes, r->tx_frames,
+                r->tx_bytes, r->burst_ms ? r->burst_ms : SKIFF_RATE_BURST_MS_DEFAULT);
     }
     fprintf(f, "%s]", count ? "\n" : "");
     if (exits)

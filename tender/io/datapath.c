@@ -189,6 +189,11 @@ static void rx_close(struct skiff_dp *dp, const char *why)
     else
         nic->gone_reported = true; /* graceful stop: closed on purpose */
     CMM_STORE_SHARED(nic->closed, true);
+    if (dp->rx_granted != 0) {
+        /* Nothing more is read from the fd: the guest loses it too. */
+        shms_writer_set_handoff(&nic->rx, 0);
+        dp->rx_granted = 0;
+    }
     if (dp->rx_full) {
         shms_writer_finish_wait(&nic->rx);
         dp->rx_full = false;
@@ -242,6 +247,45 @@ static bool rx_ring_full(struct skiff_dp *dp)
         return false; /* space appeared meanwhile */
     dp->rx_full = true;
     SKIFF_STAT_ADD(nic->stats.rx_ring_full, 1);
+    return true;
+}
+
+bool skiff_dp_rx_handoff(struct skiff_dp *dp)
+{
+    struct skiff_nic *nic = dp->nic;
+    if (!nic->rx_handoff || dp->rx_granted != 0 || dp->uring != NULL || nic->closed ||
+        dp->rx_full || shms_writer_pending(&nic->rx) != 0)
+        return false;
+    uint64_t req = shms_writer_handoff_request(&nic->rx); /* read once */
+    if (req == 0)
+        return false;
+    /* The slot held for the next frame is not the reader's business, but
+     * reader_idle counts it: let it go (the next reserve takes it again). */
+    if (dp->rx_reserved) {
+        shms_writer_unreserve(&nic->rx);
+        dp->rx_reserved = false;
+    }
+    /* Asleep with every frame read: a lying guest only delays its own RX. */
+    if (!shms_writer_reader_idle(&nic->rx))
+        return false;
+    dp->rx_granted = req;
+    shms_writer_set_handoff(&nic->rx, req);
+    notify(nic->rx_wake_fd); /* it sleeps; the waiting frame is its to read */
+    SKIFF_STAT_ADD(nic->stats.guest_wakeups, 1);
+    SKIFF_STAT_ADD(nic->stats.rx_handoffs, 1);
+    return true;
+}
+
+bool skiff_dp_rx_takeback(struct skiff_dp *dp)
+{
+    if (dp->rx_granted == 0 || shms_writer_handoff_request(&dp->nic->rx) == dp->rx_granted)
+        return false;
+    /* Withdrawn (or replaced by a request not granted yet): the guest
+     * reads the fd no more. Clear the grant before reading, so a newer
+     * request never sees the old one's grant. */
+    shms_writer_set_handoff(&dp->nic->rx, 0);
+    dp->rx_granted = 0;
+    dp->kick_progress = true; /* the give-back kick did its job */
     return true;
 }
 
@@ -496,7 +540,7 @@ unsigned skiff_dp_rx(struct skiff_dp *dp, bool ready)
     const char *why = NULL;
     bool more;
 
-    if (dp->nic->closed || dp->rx_full || held(&dp->rx_resume_ns))
+    if (dp->nic->closed || dp->rx_full || dp->rx_granted != 0 || held(&dp->rx_resume_ns))
         return 0;
     do
         handled += rx_batch(dp, ready && handled == 0, &why, &more);

@@ -78,6 +78,8 @@ struct skiff_dp {
     bool rx_reserved;
     bool rx_full;         /* ring full, wait announced: do not watch the fd */
     bool rx_draining;     /* fd closed; waiting for the guest to read the rest */
+    uint64_t rx_granted;  /* source hand-off: the guest's request we granted
+                           * (the fd is the guest's to read), 0 if none */
     uint64_t drain_start; /* CLOCK_MONOTONIC ns when draining began */
     uint8_t rx_scratch;   /* catches the first byte past frame_max */
 
@@ -143,6 +145,19 @@ uint64_t skiff_dp_now_ns(void);
  */
 unsigned skiff_dp_rx(struct skiff_dp *dp, bool ready);
 
+/*
+ * Event mode, the packet fd is readable: if the guest sleeps with its RX
+ * ring drained and asks to read the fd itself (nic->rx_handoff NICs),
+ * leave the fd to it (stop reading, grant, wake it) and return true; the
+ * caller then does not read. At low load this saves a thread hand-off per
+ * frame; under load the guest does not sleep and the ring batches.
+ */
+bool skiff_dp_rx_handoff(struct skiff_dp *dp);
+
+/* The guest withdrew the request we granted: read the fd again. Returns
+ * true if it did (the caller then reads and re-watches the fd). */
+bool skiff_dp_rx_takeback(struct skiff_dp *dp);
+
 /* RX ring was full: true if the guest has released slots (wait withdrawn). */
 bool skiff_dp_rx_resume(struct skiff_dp *dp);
 
@@ -191,7 +206,7 @@ static inline bool skiff_dp_want_kick(const struct skiff_dp *dp)
 /* Which packet fd events the loop should watch for this NIC right now. */
 static inline bool skiff_dp_want_read(const struct skiff_dp *dp)
 {
-    return !dp->nic->closed && !dp->rx_full && dp->rx_resume_ns == 0;
+    return !dp->nic->closed && !dp->rx_full && dp->rx_resume_ns == 0 && dp->rx_granted == 0;
 }
 
 static inline bool skiff_dp_want_write(const struct skiff_dp *dp)

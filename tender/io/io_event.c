@@ -1,9 +1,10 @@
 /*
  * --io=event: a libev loop (epoll backend) drives the datapath.
  *
- * Per NIC: an ev_io on the packet fd (EV_READ unless the RX ring is full or
- * the fd is closed, EV_WRITE only while a TX frame waits for the fd) and an
- * ev_io on the kick eventfd. Before every block an ev_prepare announces
+ * Per NIC: an ev_io on the packet fd (EV_READ unless the RX ring is full,
+ * the fd is closed or left to the guest - the source hand-off, datapath.h -
+ * EV_WRITE only while a TX frame waits for the fd) and an ev_io on the kick
+ * eventfd. Before every block an ev_prepare announces
  * "asleep" on each TX reader (double-check: the ring library re-checks after
  * announcing); if any reader has work an idle watcher keeps the loop from
  * blocking and drains TX. An ev_check withdraws the announcements after the
@@ -109,7 +110,7 @@ static void pkt_cb(struct ev_loop *loop, ev_io *w, int revents)
     ev_nic_woke(en);
     if (revents & EV_WRITE)
         skiff_dp_tx_writable(en->dp);
-    if (revents & EV_READ)
+    if ((revents & EV_READ) && !skiff_dp_rx_handoff(en->dp))
         skiff_dp_rx(en->dp, true);
     ev_nic_update(en);
 }
@@ -121,8 +122,9 @@ static void kick_cb(struct ev_loop *loop, ev_io *w, int revents)
     (void)revents;
     ev_nic_woke(en);
     bool kicked = skiff_dp_kick(en->dp);
-    /* One eventfd serves TX data and RX space: look at both. */
-    if (skiff_dp_rx_resume(en->dp))
+    /* One eventfd serves TX data, RX space and the packet fd given back:
+     * look at all three. */
+    if (skiff_dp_rx_resume(en->dp) | skiff_dp_rx_takeback(en->dp))
         skiff_dp_rx(en->dp, false);
     skiff_dp_tx(en->dp);
     skiff_dp_rx_drain(en->dp);
@@ -165,7 +167,7 @@ static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
         struct ev_nic *en = &st->nics[i];
         /* Normally the guest's kick resumes RX; this catches a guest that
          * released slots without kicking (it costs one shared load). */
-        if (skiff_dp_rx_resume(en->dp))
+        if (skiff_dp_rx_resume(en->dp) | skiff_dp_rx_takeback(en->dp))
             ev_nic_update(en);
         if (!skiff_dp_tx_prepare_sleep(en->dp))
             work = true;

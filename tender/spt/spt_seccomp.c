@@ -97,9 +97,22 @@ int skiff_spt_filter_build(const struct skiff_vm *vm, pid_t pid, int report_fd,
             r |= allow_fd(ctx, SCMP_SYS(read), n->rx_wake_fd);
             r |= allow_fd(ctx, SCMP_SYS(write), n->tx_kick_fd);
             /* Event mode: frames the guest sends itself while the I/O
-             * thread sleeps (write only: reading stays the I/O thread's). */
+             * thread sleeps, and frames it reads itself while the I/O
+             * thread left it the fd (it then polls the fd in its own epoll
+             * set: add and remove, nothing else). */
             if (skiff_nic_tx_bypass(n, vm->io_mode, SKIFF_TARGET_SPT))
                 r |= allow_fd(ctx, SCMP_SYS(write), n->fd);
+            if (skiff_nic_rx_handoff(n, vm->io_mode, SKIFF_TARGET_SPT)) {
+                r |= allow_fd(ctx, SCMP_SYS(read), n->fd);
+                static const int ops[] = { EPOLL_CTL_ADD, EPOLL_CTL_DEL };
+                for (size_t k = 0; k < 2; k++) {
+                    int op = ops[k];
+                    struct scmp_arg_cmp ctl[3] = { skiff_scmp_eq(0, (scmp_datum_t)vm->epoll_fd),
+                                                   skiff_scmp_eq(1, (scmp_datum_t)op),
+                                                   skiff_scmp_eq(2, (scmp_datum_t)n->fd) };
+                    r |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(epoll_ctl), 3, ctl);
+                }
+            }
         }
     }
     if (r)

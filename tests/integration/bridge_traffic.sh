@@ -97,7 +97,9 @@ check_dir() { # from-nic from-ns from-tap to-nic to-ns to-tap guest-direction
         [ "$k_in" -eq $((g_f + g_d)) ] || die "$7: kernel sent $k_in, guest saw $((g_f + g_d))"
         sent_ok "$g_f" "$k_out" "$k_out_d" || die "$7: guest sent $g_f, kernel got $k_out (+$k_out_d dropped)"
     else
-        t_in=$(nic "$1" .rx.frames)
+        # Into the guest: read by the I/O thread, or by the guest itself
+        # while that left it the fd (spt event mode, no vnet, no rate).
+        t_in=$(($(nic "$1" .rx.frames) + $(nic "$1" .guest_rx_frames)))
         t_in_d=$(drops "$1" rx)
         # Out of the guest: through the I/O thread, or written by the guest
         # itself while that slept (spt event mode, no vnet).

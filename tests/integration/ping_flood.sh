@@ -46,9 +46,11 @@ want=io_uring
 rxf=$(json_get "$out/stats.json" '.nics[] | select(.name=="service") | .rx.frames')
 txf=$(json_get "$out/stats.json" '.nics[] | select(.name=="service") | .tx.frames')
 gtx=$(json_get "$out/stats.json" '.nics[] | select(.name=="service") | .guest_tx_frames')
+grx=$(json_get "$out/stats.json" '.nics[] | select(.name=="service") | .guest_rx_frames')
+hand=$(json_get "$out/stats.json" '.nics[] | select(.name=="service") | .rx_handoffs')
 # Every echo request reached the guest and every reply left it (plus ARP):
-# through the I/O thread, or (event mode) written by the guest itself.
-[ "$rxf" -ge $total ] || die "tender saw $rxf frames in, expected >= $total"
+# through the I/O thread, or (event mode) read / written by the guest itself.
+[ $((rxf + grx)) -ge $total ] || die "$rxf frames in through the tender + $grx by the guest, expected >= $total"
 [ $((txf + gtx)) -ge $total ] || die "$txf frames out through the tender + $gtx by the guest, expected >= $total"
 # Event mode: paced pings find the I/O thread asleep, so the guest sends
 # (some of) the replies itself; no other mode hands it the packet fd.
@@ -57,5 +59,14 @@ if [ "$mode" = event ]; then
 else
     [ "$gtx" -eq 0 ] || die "$mode mode: the guest wrote $gtx frames past the ring"
 fi
-log "ok: $mode ($tap_io): $total echoes ($small + $big payload-checked), 0 loss, rx=$rxf tx=$txf guest-tx=$gtx"
+# The guest reads requests itself only where the I/O thread left it the fd:
+# event mode with one read per frame (io_uring keeps its reads in flight).
+if [ "$mode" = event ] && [ "$tap_io" = readv ]; then
+    [ "$hand" -gt 0 ] && [ "$grx" -gt 0 ] ||
+        die "event mode: the packet fd was never left to the guest (rx_handoffs $hand, guest_rx_frames $grx)"
+else
+    [ "$hand" -eq 0 ] && [ "$grx" -eq 0 ] ||
+        die "$mode mode ($tap_io): the guest read $grx frames past the ring ($hand hand-offs)"
+fi
+log "ok: $mode ($tap_io): $total echoes ($small + $big payload-checked), 0 loss, rx=$rxf tx=$txf guest-rx=$grx guest-tx=$gtx hand-offs=$hand"
 rm -rf "$out"

@@ -162,6 +162,44 @@ static void test_reader_idle(void **state)
     assert_int_equal(f->c.ctrl->w_bypass, 3);
 }
 
+/* Source hand-off (docs/shmstream.md 7.6b): a grant matches one request
+ * only; a request made after giving back never sees the old grant. */
+static void test_source_handoff(void **state)
+{
+    struct fix *f = *state;
+
+    assert_int_equal(shms_writer_handoff_request(&f->w), 0);
+    assert_false(shms_reader_handed_off(&f->r));
+    shms_reader_want_handoff(&f->r, true);
+    uint64_t req = shms_writer_handoff_request(&f->w);
+    assert_int_not_equal(req, 0);
+    shms_reader_want_handoff(&f->r, true); /* a standing request is kept */
+    assert_int_equal(shms_writer_handoff_request(&f->w), req);
+    assert_false(shms_reader_handed_off(&f->r)); /* asked, not granted */
+    shms_writer_set_handoff(&f->w, req);
+    assert_true(shms_reader_handed_off(&f->r));
+    /* Give back, then ask again before the writer took it back. */
+    shms_reader_want_handoff(&f->r, false);
+    assert_int_equal(shms_writer_handoff_request(&f->w), 0);
+    assert_false(shms_reader_handed_off(&f->r));
+    shms_reader_want_handoff(&f->r, true);
+    uint64_t req2 = shms_writer_handoff_request(&f->w);
+    assert_int_not_equal(req2, 0);
+    assert_int_not_equal(req2, req);
+    assert_false(shms_reader_handed_off(&f->r)); /* the old grant is not ours */
+    shms_writer_set_handoff(&f->w, 0);           /* writer takes it back */
+    assert_false(shms_reader_handed_off(&f->r));
+    shms_writer_set_handoff(&f->w, req2);
+    assert_true(shms_reader_handed_off(&f->r));
+    shms_reader_count_bypass(&f->r, 5);
+    assert_int_equal(shms_writer_reader_bypass(&f->w), 5);
+    /* A re-initialised channel starts with no grant. */
+    assert_int_equal(shms_writer_init(&f->w, f->c.mem, f->c.mem_len, f->c.ctrl, &f->c.geo, 7,
+                                      SHMS_MODE_LOSSLESS),
+                     SHMS_OK);
+    assert_false(shms_reader_handed_off(&f->r));
+}
+
 static void test_no_ctrl_always_notifies(void **state)
 {
     struct fix *f = *state;
@@ -186,6 +224,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_one_notification_per_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_ctrl_always_notifies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_idle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_source_handoff, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

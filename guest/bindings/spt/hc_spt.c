@@ -193,6 +193,15 @@ void hc_net_forget(unsigned nic)
         spt_syscall4(SPT_SYS_epoll_ctl, spt.epoll_fd, SPT_EPOLL_CTL_DEL, spt.direct_fd[nic], 0);
 }
 
+void hc_net_watch(unsigned nic, int on)
+{
+    /* The tender's filter allows adding and removing exactly this fd. */
+    struct spt_epoll_event ev = { .events = SPT_EPOLLIN, .data = nic };
+    if (nic < spt.nic_count)
+        spt_syscall4(SPT_SYS_epoll_ctl, spt.epoll_fd, on ? SPT_EPOLL_CTL_ADD : SPT_EPOLL_CTL_DEL,
+                     spt.direct_fd[nic], (long)&ev);
+}
+
 /* One block per system call: the seccomp filter allows exactly that size
  * on this device's fd, at offsets inside it. */
 int hc_block_io(unsigned index, int write, uint64_t offset, void *buf, size_t len)

@@ -27,7 +27,9 @@
 #define SPT_EINTR  4
 #define SPT_EAGAIN 11
 
+#define SPT_EPOLL_CTL_ADD 1
 #define SPT_EPOLL_CTL_DEL 2
+#define SPT_EPOLLIN       0x001u
 
 #define SPT_CLOCK_REALTIME    0
 #define SPT_CLOCK_MONOTONIC   1

@@ -53,23 +53,32 @@ _Static_assert(__builtin_offsetof(struct shms_header, wc) == 56, "abi");
  */
 struct shms_ctrl {
     /* --- line 0: reader-owned --- */
-    uint64_t rc;      /* read counter the reader has released */
-    uint64_t r_epoch; /* channel epoch `rc` refers to (0 = not attached) */
-    uint64_t r_sleep; /* non-zero sleep generation while the reader sleeps */
-    uint64_t r_pad[5];
+    uint64_t rc;        /* read counter the reader has released */
+    uint64_t r_epoch;   /* channel epoch `rc` refers to (0 = not attached) */
+    uint64_t r_sleep;   /* non-zero sleep generation while the reader sleeps */
+    uint64_t r_handoff; /* request number, 0 = none: the reader asks to read
+                         * the writer's source itself while it sleeps (skiff:
+                         * the spt guest reading the TAP; docs/shmstream.md) */
+    uint64_t r_bypass;  /* frames the reader took past the ring; informational */
+    uint64_t r_pad[3];
     /* --- line 1: writer-owned --- */
-    uint64_t w_wait;   /* non-zero wait generation while the writer waits for space */
-    uint64_t w_bypass; /* frames the writer sent past the ring (skiff: the spt
-                        * guest's own write on the TAP); informational only */
-    uint64_t w_pad[6];
+    uint64_t w_wait;    /* non-zero wait generation while the writer waits for space */
+    uint64_t w_bypass;  /* frames the writer sent past the ring (skiff: the spt
+                         * guest's own write on the TAP); informational only */
+    uint64_t w_handoff; /* the r_handoff request granted (the writer stopped
+                         * reading its source), 0 = none */
+    uint64_t w_pad[5];
 };
 
 _Static_assert(sizeof(struct shms_ctrl) == 128, "ctrl is two cache lines");
 _Static_assert(__builtin_offsetof(struct shms_ctrl, rc) == 0, "abi");
 _Static_assert(__builtin_offsetof(struct shms_ctrl, r_epoch) == 8, "abi");
 _Static_assert(__builtin_offsetof(struct shms_ctrl, r_sleep) == 16, "abi");
+_Static_assert(__builtin_offsetof(struct shms_ctrl, r_handoff) == 24, "abi");
+_Static_assert(__builtin_offsetof(struct shms_ctrl, r_bypass) == 32, "abi");
 _Static_assert(__builtin_offsetof(struct shms_ctrl, w_wait) == 64, "abi");
 _Static_assert(__builtin_offsetof(struct shms_ctrl, w_bypass) == 72, "abi");
+_Static_assert(__builtin_offsetof(struct shms_ctrl, w_handoff) == 80, "abi");
 
 /*
  * Slot format for Ethernet channels: a 16-byte slot header, then `vnet_len`

@@ -150,6 +150,23 @@ bool shms_writer_reader_idle(struct shms_writer *w);
 /* Count `n` frames sent past the ring (ctrl->w_bypass; informational). */
 void shms_writer_count_bypass(struct shms_writer *w, uint64_t n);
 
+/*
+ * Source hand-off (docs/shmstream.md): a reader that sleeps with nothing
+ * left to read may ask to read the writer's source itself, with a request
+ * number (r_handoff). The writer grants that request by echoing its number
+ * in w_handoff after it stopped reading the source, and reads the source
+ * again only once the reader's request no longer matches the grant (given
+ * back, or a newer request the writer has not granted). While a grant
+ * stands the writer queues nothing, and the reader drains the ring before
+ * it reads the source, so no frame overtakes another.
+ */
+/* The reader's request now (0: none). Untrusted: read once. */
+uint64_t shms_writer_handoff_request(const struct shms_writer *w);
+/* Grant request `req` (0: take the source back). Full barrier first. */
+void shms_writer_set_handoff(struct shms_writer *w, uint64_t req);
+/* Frames the reader reports it took past the ring (untrusted, shown only). */
+uint64_t shms_writer_reader_bypass(const struct shms_writer *w);
+
 /* ------------------------------------------------------------------ reader */
 
 struct shms_reader {
@@ -160,13 +177,15 @@ struct shms_reader {
     struct shms_geometry expect; /* what sync accepts; size/elements 0 = any */
     uint64_t size, elements, mask;
     uint64_t epoch;
-    uint64_t bad_epoch;  /* epoch found incompatible: not retried */
-    uint64_t rc;         /* next counter to read */
-    uint64_t released;   /* counter published to ctrl->rc */
-    uint64_t wc_cache;   /* last sane wc seen */
-    uint64_t peeked;     /* slots handed out by peek, not yet released */
-    uint64_t last_woken; /* writer wait generation already notified */
-    uint64_t sleep_gen;  /* our sleep generation counter */
+    uint64_t bad_epoch;   /* epoch found incompatible: not retried */
+    uint64_t rc;          /* next counter to read */
+    uint64_t released;    /* counter published to ctrl->rc */
+    uint64_t wc_cache;    /* last sane wc seen */
+    uint64_t peeked;      /* slots handed out by peek, not yet released */
+    uint64_t last_woken;  /* writer wait generation already notified */
+    uint64_t sleep_gen;   /* our sleep generation counter */
+    uint64_t handoff;     /* our standing source request (r_handoff), 0 none */
+    uint64_t handoff_gen; /* request numbers used so far */
     unsigned mode;
     bool synced;
 };
@@ -230,6 +249,18 @@ bool shms_reader_prepare_sleep(struct shms_reader *r);
 
 /* Withdraw a sleep announcement (after waking). */
 void shms_reader_finish_sleep(struct shms_reader *r);
+
+/*
+ * Source hand-off (see the writer's side): ask for the source (true; a new
+ * request number unless one stands) or give it back (false). Giving back is
+ * ordered after everything before it: the reader must not read the source
+ * after it, and then wakes the writer so that it reads the source again.
+ */
+void shms_reader_want_handoff(struct shms_reader *r, bool want);
+/* true while our current request stands and the writer has granted it. */
+bool shms_reader_handed_off(const struct shms_reader *r);
+/* Count `n` frames taken past the ring (ctrl->r_bypass; informational). */
+void shms_reader_count_bypass(struct shms_reader *r, uint64_t n);
 
 /*
  * true if the reader has something to do: frames to read, or a sync to

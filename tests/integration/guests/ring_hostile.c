@@ -143,6 +143,10 @@ static unsigned attack(struct target *t)
         put(&t->rx_ctrl->rc, rnd());
         put(&t->rx_ctrl->r_epoch, rnd() & 1 ? rnd() : t->rx->epoch);
         put(&t->rx_ctrl->r_sleep, rnd());
+        /* ...and the source hand-off words: ask for the packet fd (spt
+         * event mode may grant it) and never read it, or claim reads. */
+        put(&t->rx_ctrl->r_handoff, rnd() & 1 ? rnd() : 0);
+        put(&t->rx_ctrl->r_bypass, rnd());
         break;
     case 9: /* "read everything": honest-looking counters */
         put(&t->rx_ctrl->r_epoch, t->rx->epoch);
