@@ -23,6 +23,7 @@
 
 struct run {
     struct ru_chan c;
+    atomic_bool synced; /* the reader follows the channel: start racing */
     atomic_bool done;
 };
 
@@ -34,6 +35,10 @@ static void *writer_main(void *arg)
 
     RU_CHECK(shms_writer_init(&w, run->c.mem, run->c.mem_len, NULL, &run->c.geo, 3,
                               SHMS_MODE_LOSSY) == SHMS_OK);
+    /* On a loaded machine this thread could otherwise write every frame
+     * before the reader first looks, which tests nothing. */
+    while (!atomic_load(&run->synced))
+        caa_cpu_relax();
     for (uint64_t seq = 0; seq < FRAMES; seq++) {
         struct shms_wslot ws;
         uint32_t len = (uint32_t)ru_range(&rng, SIZE / 2, SIZE - 16);
@@ -73,6 +78,8 @@ static void test_overrun_racing_writer(void **state)
         if (!r.synced) {
             rv = shms_reader_sync(&r);
             assert_true(rv == SHMS_OK || rv == SHMS_INACTIVE);
+            if (rv == SHMS_OK)
+                atomic_store(&run.synced, true);
             continue;
         }
         rv = shms_read(&r, buf, sizeof(buf), &len);
