@@ -32,7 +32,7 @@ struct gnic {
     bool rx_handoff;       /* spt event mode: may ask to read the packet fd
                             * itself while it sleeps (net_rx.c) */
     bool rx_watching;      /* the packet fd is in our poll set */
-    unsigned rx_run;       /* frames read from the fd since the last sleep */
+    unsigned rx_run;       /* frames read from the fd in a row (net_rx.c) */
     uint64_t rx_holdoff;   /* no request before this time (ns) */
     struct shms_writer tx; /* ring modes: guest -> tender */
     struct shms_reader rx; /* ring modes: tender -> guest */

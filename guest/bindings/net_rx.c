@@ -19,7 +19,8 @@
  * the I/O thread, instead of reading it and waking the guest for it, leaves
  * the fd to the guest, which then reads frames itself (one system call each,
  * like Solo5) and polls the fd while it sleeps - no thread hand-off per
- * frame. More than SKIFF_RX_HANDOFF_RUN frames between two sleeps is load:
+ * frame. More than SKIFF_RX_HANDOFF_RUN frames in a row, with no sleep and
+ * no read that found the fd empty between them, is a queue building up:
  * the guest gives the fd back and the ring batches again, and it does not
  * ask again for SKIFF_RX_HANDOFF_HOLDOFF_NS. The ring is always read first,
  * and the I/O thread queues nothing while the fd is the guest's, so frames
@@ -124,7 +125,9 @@ static void rx_release(struct gnic *n)
         hc_kick(n->index);
 }
 
-/* Frames read from the packet fd between two sleeps before it goes back. */
+/* Frames read from the packet fd in a row (no sleep, no empty read between
+ * them) before it goes back: a request/response exchange, even a flood of
+ * them, empties the fd after each frame; a stream does not. */
 #define SKIFF_RX_HANDOFF_RUN 8u
 /* After giving the fd back under load, how long to leave it with the ring. */
 #define SKIFF_RX_HANDOFF_HOLDOFF_NS (20ull * 1000 * 1000)
@@ -191,7 +194,10 @@ static bool handoff_read(struct gnic *n, uint8_t *buf, size_t size, size_t *len,
         size_t got = 0;
         switch (hc_net_read(n->index, bounce ? rx_bounce : buf, limit + 1, &got)) {
         case HC_NET_OK: break;
-        case HC_NET_AGAIN: *r = SOLO5_R_AGAIN; return true;
+        case HC_NET_AGAIN:
+            n->rx_run = 0; /* caught up: no queue is building */
+            *r = SOLO5_R_AGAIN;
+            return true;
         case HC_NET_CLOSED:
             /* End of file: the ring is empty and stays so (the I/O thread,
              * given the fd back, finds the same and deactivates the

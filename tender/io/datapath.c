@@ -145,6 +145,8 @@ int skiff_dp_init(struct skiff_dp *dp, struct skiff_nic *nic)
     limiter_init(&dp->tx_limit, nic->rate.tx_frames, nic->rate.tx_bytes, nic->rate.burst_ms,
                  (uint64_t)dp->vnet_len + dp->frame_max);
     skiff_bucket_init(&dp->resyncs, SKIFF_DP_RESYNC_RATE, SKIFF_DP_RESYNC_BURST, skiff_dp_now_ns());
+    skiff_bucket_init(&dp->handoffs, SKIFF_DP_HANDOFF_RATE, SKIFF_DP_HANDOFF_BURST,
+                      skiff_dp_now_ns());
     skiff_dp_pass_begin(dp);
     return 0;
 }
@@ -268,11 +270,15 @@ bool skiff_dp_rx_handoff(struct skiff_dp *dp)
     /* Asleep with every frame read: a lying guest only delays its own RX. */
     if (!shms_writer_reader_idle(&nic->rx))
         return false;
+    uint64_t now = skiff_dp_now_ns();
+    if (!skiff_bucket_ready(&dp->handoffs, now))
+        return false; /* bounded (see datapath.h): read as usual */
+    skiff_bucket_charge(&dp->handoffs, 1);
+    SKIFF_STAT_ADD(nic->stats.rx_handoffs, 1); /* counted before it is seen */
     dp->rx_granted = req;
     shms_writer_set_handoff(&nic->rx, req);
     notify(nic->rx_wake_fd); /* it sleeps; the waiting frame is its to read */
     SKIFF_STAT_ADD(nic->stats.guest_wakeups, 1);
-    SKIFF_STAT_ADD(nic->stats.rx_handoffs, 1);
     return true;
 }
 

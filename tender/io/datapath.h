@@ -35,12 +35,18 @@
  * moving frames (--net-rate bounds the frames):
  * - TX channel re-synchronisations (new epochs) per second, with a burst;
  *   beyond that the NIC's TX waits, so epoch flipping cannot spin us.
+ * - Packet fd hand-offs to the guest (skiff_dp_rx_handoff) per second, with
+ *   a burst; beyond that the I/O thread just reads, so a guest that flips
+ *   its request cannot make it grant and take back in a loop. An honest
+ *   guest is granted the fd once per quiet period.
  * - Kicks that find nothing to do: after SKIFF_DP_KICK_IDLE_MAX of them in
  *   a row the NIC's kick fd is not watched for 1 ms, doubling with every
  *   further such round up to SKIFF_DP_KICK_MUTE_MAX_NS, back to normal at
  *   the first kick that moves something. An honest guest kicks only when
  *   the tender announced it sleeps, with frames or slots to show for it.
  */
+#define SKIFF_DP_HANDOFF_RATE     200u
+#define SKIFF_DP_HANDOFF_BURST    16u
 #define SKIFF_DP_RESYNC_RATE      1000u
 #define SKIFF_DP_RESYNC_BURST     64u
 #define SKIFF_DP_KICK_IDLE_MAX    16u
@@ -102,6 +108,7 @@ struct skiff_dp {
 
     /* Always-on bounds (see SKIFF_DP_RESYNC_RATE, SKIFF_DP_KICK_IDLE_MAX). */
     struct skiff_bucket resyncs;
+    struct skiff_bucket handoffs;
     bool kick_progress;      /* TX taken or RX resumed since the last kick */
     unsigned kick_idle;      /* kicks in a row that moved nothing */
     unsigned kick_mutes;     /* mute rounds in a row (backoff) */
