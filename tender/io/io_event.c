@@ -124,7 +124,8 @@ static void kick_cb(struct ev_loop *loop, ev_io *w, int revents)
     bool kicked = skiff_dp_kick(en->dp);
     /* One eventfd serves TX data, RX space and the packet fd given back:
      * look at all three. */
-    if (skiff_dp_rx_resume(en->dp) | skiff_dp_rx_takeback(en->dp))
+    bool resumed = skiff_dp_rx_resume(en->dp);
+    if (skiff_dp_rx_takeback(en->dp) || resumed) /* both checks, always */
         skiff_dp_rx(en->dp, false);
     skiff_dp_tx(en->dp);
     skiff_dp_rx_drain(en->dp);
@@ -167,7 +168,8 @@ static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
         struct ev_nic *en = &st->nics[i];
         /* Normally the guest's kick resumes RX; this catches a guest that
          * released slots without kicking (it costs one shared load). */
-        if (skiff_dp_rx_resume(en->dp) | skiff_dp_rx_takeback(en->dp))
+        bool resumed = skiff_dp_rx_resume(en->dp);
+        if (skiff_dp_rx_takeback(en->dp) || resumed)
             ev_nic_update(en);
         if (!skiff_dp_tx_prepare_sleep(en->dp))
             work = true;
