@@ -28,12 +28,14 @@
 
 #define WAIT_MS 5000
 
-static void h_setup(struct io_h *h)
+/* One NIC on a socketpair, event mode; `eligible` is what spt --io=event
+ * sets up for a NIC without vnet headers or --net-rate. */
+static void h_setup(struct io_h *h, bool eligible)
 {
     h_init(h, 64);
     h_attach_socketpair(h);
     h_guest_tx_init(h);
-    h->nic.rx_handoff = true; /* what spt --io=event sets up */
+    h->nic.rx_handoff = eligible;
     h_start(h, SKIFF_IO_EVENT);
     assert_false(h_uring(h)); /* io_uring keeps the fd: registered readv only */
 }
@@ -58,7 +60,7 @@ static void test_grant_and_give_back(void **state)
     struct io_h h;
     uint8_t buf[H_FRAME_MAX];
     uint32_t len;
-    h_setup(&h);
+    h_setup(&h, true);
 
     /* Ask, sleep; the first frame makes the thread grant and wake us. */
     shms_reader_want_handoff(&h.grx, true);
@@ -115,10 +117,7 @@ static void test_not_eligible(void **state)
 {
     (void)state;
     struct io_h h;
-    h_init(&h, 64);
-    h_attach_socketpair(&h);
-    h_guest_tx_init(&h);
-    h_start(&h, SKIFF_IO_EVENT); /* rx_handoff left false */
+    h_setup(&h, false);
     shms_reader_want_handoff(&h.grx, true);
     peer_send(&h, 0);
     uint64_t deadline = h_now_ms() + WAIT_MS;
@@ -167,7 +166,7 @@ static void test_flipping_guest_is_bounded(void **state)
 {
     (void)state;
     struct io_h h;
-    h_setup(&h);
+    h_setup(&h, true);
     struct flipper f = { .h = &h };
     struct h_peer p = { .h = &h, .count = 200000 };
     atomic_init(&f.stop, false);
