@@ -83,6 +83,23 @@ __attribute__((format(printf, 2, 3))) static enum skiff_cli_result fail(FILE *er
     return SKIFF_CLI_ERROR;
 }
 
+/* --OPTION=NAME with NAME from a fixed list: its value goes to *out. */
+struct choice {
+    const char *name;
+    unsigned value;
+};
+
+static bool opt_choice(const char *arg, size_t prefix, const struct choice *c, size_t n,
+                       unsigned *out)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(arg + prefix, c[i].name) == 0) {
+            *out = c[i].value;
+            return true;
+        }
+    return false;
+}
+
 /* Strict unsigned decimal: digits only, no sign, no overflow. */
 static bool parse_u64(const char *s, uint64_t *out)
 {
@@ -492,7 +509,6 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const char *v;
 
         if (strcmp(a, "--") == 0) {
             /* Before the image: the image follows (Solo5's form). After
@@ -537,28 +553,18 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
         } else if (strncmp(a, "--net-rate:", 11) == 0) {
             r = opt_net_rate(rates, &rate_count, a, a + 11, err);
         } else if (strncmp(a, "--io=", 5) == 0) {
-            v = a + 5;
-            if (strcmp(v, "event") == 0)
-                cli->io_mode = SKIFF_IO_EVENT;
-            else if (strcmp(v, "poll") == 0)
-                cli->io_mode = SKIFF_IO_POLL;
-            else if (strcmp(v, "direct") == 0)
-                cli->io_mode = SKIFF_IO_DIRECT;
-            else
-                return fail(err,
-                            "%s: unknown I/O mode (use --io=event, "
-                            "--io=poll or --io=direct)",
+            static const struct choice modes[] = { { "event", SKIFF_IO_EVENT },
+                                                   { "poll", SKIFF_IO_POLL },
+                                                   { "direct", SKIFF_IO_DIRECT } };
+            if (!opt_choice(a, 5, modes, 3, &cli->io_mode))
+                return fail(err, "%s: unknown I/O mode (use --io=event, --io=poll or --io=direct)",
                             a);
             r = SKIFF_CLI_RUN;
         } else if (strncmp(a, "--io-uring=", 11) == 0) {
-            v = a + 11;
-            if (strcmp(v, "auto") == 0)
-                cli->io_uring = SKIFF_IO_URING_AUTO;
-            else if (strcmp(v, "on") == 0)
-                cli->io_uring = SKIFF_IO_URING_ON;
-            else if (strcmp(v, "off") == 0)
-                cli->io_uring = SKIFF_IO_URING_OFF;
-            else
+            static const struct choice urings[] = { { "auto", SKIFF_IO_URING_AUTO },
+                                                    { "on", SKIFF_IO_URING_ON },
+                                                    { "off", SKIFF_IO_URING_OFF } };
+            if (!opt_choice(a, 11, urings, 3, &cli->io_uring))
                 return fail(err,
                             "%s: unknown value (use --io-uring=auto, --io-uring=on or "
                             "--io-uring=off)",

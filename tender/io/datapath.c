@@ -316,6 +316,48 @@ static bool fd_hung_up(int fd)
     return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0 && !(p.revents & POLLIN);
 }
 
+/*
+ * A read that moved nothing (err: 0 for end of file, else its errno): set
+ * *why (if not set yet) when the fd is gone. An empty fd that was reported
+ * readable (`check_hangup`) is checked for hang-up, so a dead fd cannot
+ * make the loop spin; anything else (ENOBUFS, EINTR...) is transient.
+ */
+static void rx_read_failed(struct skiff_dp *dp, int err, bool check_hangup, const char **why)
+{
+    if (*why != NULL)
+        return;
+    if (err == 0)
+        *why = "end of file";
+    else if (err == EAGAIN || err == EWOULDBLOCK)
+        *why = check_hangup && fd_hung_up(dp->nic->fd) ? "hang-up" : NULL;
+    else if (skiff_read_err_closed(err))
+        *why = strerror(err); /* EBADFD: TAP deleted; ECONNRESET... */
+}
+
+/*
+ * A read of n > 0 bytes into a slot with room for `limit`: charge it to this
+ * pass's budget and --net-rate, and return the frame's length, or 0 if it is
+ * dropped (counted): longer than the limit (the scratch byte caught it), or
+ * no frame behind the vnet header (not from a TAP).
+ */
+static uint32_t rx_frame_len(struct skiff_dp *dp, size_t n, size_t limit)
+{
+    struct skiff_nic *nic = dp->nic;
+    dp->rx_left--;
+    dp->rx_bytes_left -= (int64_t)n;
+    if (skiff_limiter_on(&dp->rx_limit))
+        skiff_limiter_charge(&dp->rx_limit, (uint64_t)n);
+    if (n > limit) {
+        SKIFF_STAT_ADD(nic->stats.rx_drops[SKIFF_DROP_TOO_BIG], 1);
+        return 0;
+    }
+    if (n <= dp->vnet_len) {
+        SKIFF_STAT_ADD(nic->stats.rx_drops[SKIFF_DROP_BAD_SLOT], 1);
+        return 0;
+    }
+    return (uint32_t)(n - dp->vnet_len);
+}
+
 /* Batched I/O applies unless --net-rate needs a check before every frame
  * (or the ring failed once). */
 static bool use_uring(const struct skiff_dp *dp, const struct skiff_limiter *l)
@@ -392,35 +434,14 @@ static unsigned rx_batch_uring(struct skiff_dp *dp, bool ready, const char **why
     bool commit_failed = false;
     for (uint32_t i = 0; i < k; i++) {
         int r = res[i];
-        if (r < 0) {
-            int err = -r;
-            if (err == EAGAIN || err == EWOULDBLOCK) {
-                if (ready && i == 0 && fd_hung_up(nic->fd))
-                    *why = "hang-up";
-            } else if (skiff_read_err_closed(err) && *why == NULL) {
-                *why = strerror(err); /* EBADFD: TAP deleted; ECONNRESET... */
-            }
-            continue; /* else transient (ENOBUFS, EINTR...) */
-        }
-        if (r == 0) {
-            if (*why == NULL)
-                *why = "end of file";
+        if (r <= 0) {
+            rx_read_failed(dp, -r, ready && i == 0, why);
             continue;
         }
         handled++;
-        dp->rx_left--;
-        dp->rx_bytes_left -= r;
-        if (skiff_limiter_on(&dp->rx_limit))
-            skiff_limiter_charge(&dp->rx_limit, (uint64_t)r);
-        if ((size_t)r > iov[2 * i].iov_len) {
-            SKIFF_STAT_ADD(nic->stats.rx_drops[SKIFF_DROP_TOO_BIG], 1);
+        uint32_t frame_len = rx_frame_len(dp, (size_t)r, iov[2 * i].iov_len);
+        if (frame_len == 0)
             continue;
-        }
-        if ((size_t)r <= dp->vnet_len) {
-            SKIFF_STAT_ADD(nic->stats.rx_drops[SKIFF_DROP_BAD_SLOT], 1);
-            continue;
-        }
-        uint32_t frame_len = (uint32_t)r - dp->vnet_len;
         /* Cannot fail (the read fit the slot); if it did, the slots
          * behind it would no longer be the ones reserved: drop the rest. */
         if (commit_failed) {
@@ -488,39 +509,16 @@ static unsigned rx_batch(struct skiff_dp *dp, bool ready, const char **why, bool
             { .iov_base = &dp->rx_scratch, .iov_len = 1 },
         };
         ssize_t n = readv(nic->fd, iov, 2);
-        if (n < 0) {
-            int err = errno;
-            if (err == EINTR)
-                continue;
-            if (err == EAGAIN || err == EWOULDBLOCK) {
-                if (ready && handled == 0 && fd_hung_up(nic->fd))
-                    *why = "hang-up";
-                break;
-            }
-            if (skiff_read_err_closed(err))
-                *why = strerror(err); /* EBADFD: TAP deleted; ECONNRESET... */
-            break;                    /* else transient (ENOBUFS...): next readiness */
-        }
-        if (n == 0) {
-            *why = "end of file";
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) { /* the next readiness tries again, unless *why says gone */
+            rx_read_failed(dp, n == 0 ? 0 : errno, ready && handled == 0, why);
             break;
         }
         handled++;
-        dp->rx_left--;
-        dp->rx_bytes_left -= n;
-        if (skiff_limiter_on(&dp->rx_limit))
-            skiff_limiter_charge(&dp->rx_limit, (uint64_t)n);
-        if ((size_t)n > limit) {
-            /* Keep the reservation: the next frame reuses the slot. */
-            SKIFF_STAT_ADD(nic->stats.rx_drops[SKIFF_DROP_TOO_BIG], 1);
-            continue;
-        }
-        if ((size_t)n <= dp->vnet_len) {
-            /* No frame behind the header (not from a TAP): drop, keep slot. */
-            SKIFF_STAT_ADD(nic->stats.rx_drops[SKIFF_DROP_BAD_SLOT], 1);
-            continue;
-        }
-        uint32_t frame_len = (uint32_t)n - dp->vnet_len;
+        uint32_t frame_len = rx_frame_len(dp, (size_t)n, limit);
+        if (frame_len == 0)
+            continue; /* dropped: keep the reservation, the next frame reuses the slot */
         dp->rx_reserved = false;
         if (shms_writer_commit(&nic->rx, &dp->rx_ws, frame_len, dp->vnet_len) != SHMS_OK) {
             SKIFF_STAT_ADD(nic->stats.rx_drops[SKIFF_DROP_TOO_BIG], 1);
