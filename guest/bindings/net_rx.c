@@ -158,9 +158,14 @@ uint64_t skiff_rx_handoff_prepare(uint64_t acquired)
             continue;
         n->rx_run = 0;
         if (!n->closed && !shms_reader_handed_off(&n->rx)) {
-            if (now == 0)
-                now = hc_clock_monotonic();
-            if (now >= n->rx_holdoff)
+            /* The clock is read only while a give-back's hold-off runs. */
+            if (n->rx_holdoff != 0) {
+                if (now == 0)
+                    now = hc_clock_monotonic();
+                if (now >= n->rx_holdoff)
+                    n->rx_holdoff = 0;
+            }
+            if (n->rx_holdoff == 0)
                 shms_reader_want_handoff(&n->rx, true);
         }
         bool granted = !n->closed && shms_reader_handed_off(&n->rx);
