@@ -149,8 +149,14 @@ struct skiff_boot_info {
     uint64_t heap_end;   /* end of heap (start of stack reserve) */
     uint64_t stack_top;  /* initial stack pointer */
     uint64_t cmdline;    /* gpa of NUL-terminated guest command line */
-    uint64_t tsc_freq;   /* hvt: TSC Hz; spt: 0 */
-    uint32_t io_mode;    /* SKIFF_IO_* */
+    union {
+        uint64_t tsc_freq; /* hvt: TSC Hz */
+        /* spt: address of the kernel vDSO's clock_gettime in the guest
+         * process, filled in by the process's loader; 0: none, use the
+         * system call. Only the guest's own process runs it. */
+        uint64_t spt_vdso_clock_gettime;
+    };
+    uint32_t io_mode; /* SKIFF_IO_* */
     uint32_t nic_count;
     int32_t spt_epoll_fd;   /* spt: epoll set of RX wake fds (or packet fds) */
     int32_t spt_timer_fd;   /* spt: timerfd in the epoll set for deadlines */
@@ -164,6 +170,8 @@ struct skiff_boot_info {
     uint32_t reserved3;
     struct skiff_boot_block blocks[SKIFF_MAX_BLOCKS];
 };
+_Static_assert(__builtin_offsetof(struct skiff_boot_info, tsc_freq) == 56, "abi");
+_Static_assert(__builtin_offsetof(struct skiff_boot_info, spt_vdso_clock_gettime) == 56, "abi");
 _Static_assert(__builtin_offsetof(struct skiff_boot_info, nics) == 96, "abi");
 _Static_assert(__builtin_offsetof(struct skiff_boot_info, blocks) == 96 + 128 * SKIFF_MAX_NICS + 8,
                "abi");

@@ -7,9 +7,9 @@
  *
  * It reads its launch block (spt_launch.h) from the fd in argv[1], maps the
  * guest-memory memfd at the same address as the tender, applies the image's
- * segment protections, installs the handlers that report a fatal signal,
- * drops every capability, loads the seccomp filter the tender compiled,
- * and jumps to the guest
+ * segment protections, tells the guest where the vDSO's clock is (vdso.c),
+ * installs the handlers that report a fatal signal, drops every capability,
+ * loads the seccomp filter the tender compiled, and jumps to the guest
  * entry. From the first guest instruction on the filter is in force.
  *
  * A fatal signal (fault, forbidden system call) runs on_signal() on a
@@ -31,8 +31,10 @@
 #include <linux/prctl.h>
 #include <linux/seccomp.h>
 
-#include "syscall.h" /* guest/bindings/spt: the raw system calls the guest uses too */
+#include "skiff/abi.h"
 #include "spt_launch.h"
+#include "syscall.h" /* guest/bindings/spt: the raw system calls the guest uses too */
+#include "vdso.h"
 
 #define ALTSTACK_BYTES (64u * 1024u) /* room for an AVX-512 signal frame */
 #define PAGE_BYTES     4096u
@@ -279,6 +281,14 @@ _Noreturn void loader_main(const uint64_t *sp)
         if (r < 0)
             fail(SKIFF_SPT_STEP_PROTECT, r);
     }
+
+    /* The guest reads its clocks through the vDSO the kernel mapped into
+     * this process at exec: a function call instead of a system call. The
+     * boot info lies outside the image's segments, so it is writable. */
+    struct skiff_boot_info *bi = (struct skiff_boot_info *)(uintptr_t)launch.boot_gpa;
+    if (launch.mem_len >= sizeof *bi && launch.boot_gpa >= launch.mem_addr &&
+        launch.boot_gpa - launch.mem_addr <= launch.mem_len - sizeof *bi)
+        bi->spt_vdso_clock_gettime = skiff_vdso_lookup(sp, "__vdso_clock_gettime");
 
     spt_syscall6(__NR_prctl, PR_SET_NAME, (long)"skiff-guest", 0, 0, 0, 0); /* ps, top, bench */
     install_handlers();
