@@ -26,6 +26,9 @@
  * and the I/O thread queues nothing while the fd is the guest's, so frames
  * keep their order. Frames larger than the MTU allows are dropped, and a
  * buffer too small for a frame loses it (EINVAL), as on the ring.
+ *
+ * solo5_net_peek_batch/solo5_net_release (ring modes) lend frames in place
+ * instead of copying them out, for forwarders.
  */
 #include "skiff/rt.h"
 
@@ -304,4 +307,69 @@ solo5_result_t solo5_net_read_batch(solo5_handle_t handle, struct solo5_net_fram
     if (n_max == 0)
         return SOLO5_R_OK;
     return r == SOLO5_R_CLOSED ? told_closed(n) : r;
+}
+
+/*
+ * Zero-copy receive: frames lent in place from the RX ring. Only ring modes
+ * have a ring to lend from; a NIC that lends stops asking for the packet fd
+ * (a frame read from the fd has no slot to be lent from), so from the first
+ * call on every frame comes through its ring.
+ */
+solo5_result_t solo5_net_peek_batch(solo5_handle_t handle, struct solo5_net_view *views,
+                                    size_t n_max, size_t *count)
+{
+    struct gnic *n = skiff_nic_get(handle);
+    size_t got = 0;
+
+    if (n == NULL || count == NULL || (views == NULL && n_max > 0))
+        return SOLO5_R_EINVAL;
+    *count = 0;
+    if (skiff_direct)
+        return SOLO5_R_EUNSPEC;
+    if (n->rx_handoff) {
+        n->rx_handoff = false;
+        rx_giveback(n);
+    }
+    for (int skipped = 0; got < n_max && skipped < RX_RETRIES && !n->closed;) {
+        struct shms_rslot rs;
+        int rv = shms_reader_peek(&n->rx, &rs);
+        if (rv == SHMS_OK && n->vnet && rs.vnet_len != SOLO5_NET_VNET_HLEN)
+            rv = SHMS_BAD_SLOT; /* peeked: given back, unread, with the rest */
+        if (rv == SHMS_OK) {
+            views[got].buf = (const uint8_t *)rs.data - (n->vnet ? SOLO5_NET_VNET_HLEN : 0);
+            views[got].len = rs.len + (n->vnet ? SOLO5_NET_VNET_HLEN : 0u);
+            got++;
+            continue;
+        }
+        if (rv == SHMS_NO_DATA)
+            break;
+        skipped++;
+        if (rv == SHMS_INACTIVE || rv == SHMS_EPOCH_CHANGED) {
+            if (got > 0)
+                break; /* lend these; the next call resyncs */
+            shms_reader_release(&n->rx);
+            if (!rx_resync(n))
+                break;
+        } else if (rv != SHMS_BAD_SLOT && rv != SHMS_OVERRUN) {
+            return SOLO5_R_EUNSPEC;
+        }
+    }
+    *count = got;
+    if (got > 0 || n_max == 0)
+        return SOLO5_R_OK;
+    solo5_net_release(handle); /* skipped slots, if any */
+    return n->closed ? told_closed(n) : SOLO5_R_AGAIN;
+}
+
+solo5_result_t solo5_net_release(solo5_handle_t handle)
+{
+    struct gnic *n = skiff_nic_get(handle);
+
+    if (n == NULL)
+        return SOLO5_R_EINVAL;
+    if (skiff_direct)
+        return SOLO5_R_OK; /* nothing was lent */
+    shms_reader_release(&n->rx);
+    rx_release(n);
+    return SOLO5_R_OK;
 }

@@ -156,6 +156,30 @@ struct solo5_net_frame {
 solo5_result_t solo5_net_read_batch(solo5_handle_t handle, struct solo5_net_frame *frames, size_t n,
                                     size_t *count);
 
+/* A received frame lent in place by solo5_net_peek_batch(). */
+struct solo5_net_view {
+    const uint8_t *buf; /* the frame (with a vnet NIC: header + frame) */
+    size_t len;
+};
+
+/*
+ * skiff extension, zero-copy receive: lend up to (n) received frames in
+ * place, in the host's receive ring, into (views[0..n)); (*count) gets how
+ * many. Results as solo5_net_read_batch(). Successive calls lend the frames
+ * that follow; the frames stay valid, and the host cannot reuse their room,
+ * until solo5_net_release() gives every lent frame of the device back, which
+ * should be soon (the host stops receiving for the device while its ring is
+ * full). A forwarder queues them on another device, then releases: one copy
+ * per frame instead of two. SOLO5_R_EUNSPEC (nothing lent): this device
+ * cannot lend frames (--io=direct has no ring); use solo5_net_read_batch().
+ * A device that has lent frames takes every later frame through its ring.
+ */
+solo5_result_t solo5_net_peek_batch(solo5_handle_t handle, struct solo5_net_view *views, size_t n,
+                                    size_t *count);
+
+/* Give back every frame solo5_net_peek_batch() lent on this device. */
+solo5_result_t solo5_net_release(solo5_handle_t handle);
+
 /*
  * skiff extension: device features. A device has SOLO5_NET_F_VNET only if
  * the image asked for it (skiff_add_guest NICS name:vnet) and the host

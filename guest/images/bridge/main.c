@@ -41,6 +41,7 @@ struct port {
 struct direction {
     const char *name;
     const struct port *from, *to;
+    bool lend; /* the input may lend frames in place */
     uint64_t forwarded, dropped;
 };
 
@@ -84,12 +85,40 @@ static bool forward_one(const struct direction *d, uint8_t *p, size_t len, uint8
     }
 }
 
+/* Between two NICs of the same kind frames pass untouched: forward them
+ * from where the input ring holds them (one copy, into the output ring),
+ * where the input can lend them. */
+static solo5_result_t forward_in_place(struct direction *d)
+{
+    struct solo5_net_view views[BATCH];
+    size_t count = 0;
+    solo5_result_t r = solo5_net_peek_batch(d->from->h, views, BATCH, &count);
+    if (r != SOLO5_R_OK)
+        return r;
+    for (size_t i = 0; i < count; i++) {
+        if (send_frame(d, views[i].buf, views[i].len))
+            d->forwarded++;
+        else
+            d->dropped++;
+    }
+    solo5_net_release(d->from->h);
+    solo5_net_flush(d->to->h);
+    return SOLO5_R_OK;
+}
+
 /* Move one batch; returns the read result (OK, AGAIN, CLOSED, error). */
 static solo5_result_t forward(struct direction *d, struct solo5_net_frame *frames, uint8_t *bufs)
 {
     size_t skip = d->from->vnet ? 0 : HROOM;
     size_t count = 0;
     uint8_t *scratch = bufs + BATCH * BUF_SIZE;
+
+    if (d->lend && d->from->vnet == d->to->vnet) {
+        solo5_result_t r = forward_in_place(d);
+        if (r != SOLO5_R_EUNSPEC)
+            return r;
+        d->lend = false; /* this input cannot lend (direct mode): copy */
+    }
 
     for (size_t i = 0; i < BATCH; i++)
         frames[i] = (struct solo5_net_frame){ bufs + i * BUF_SIZE + skip, BUF_SIZE - skip, 0 };
@@ -144,8 +173,8 @@ int solo5_app_main(const struct solo5_start_info *si)
     struct solo5_net_frame frames[BATCH];
 
     struct direction dirs[2] = {
-        { .name = "wan->lan", .from = &wan, .to = &lan },
-        { .name = "lan->wan", .from = &lan, .to = &wan },
+        { .name = "wan->lan", .from = &wan, .to = &lan, .lend = true },
+        { .name = "lan->wan", .from = &lan, .to = &wan, .lend = true },
     };
     int status = SOLO5_EXIT_SUCCESS;
     for (bool running = true; running;) {
