@@ -20,12 +20,12 @@
  * the fd to the guest, which then reads frames itself (one system call each,
  * like Solo5) and polls the fd while it sleeps - no thread hand-off per
  * frame. More than SKIFF_RX_HANDOFF_RUN frames in a row, with no sleep and
- * no read that found the fd empty between them, is a queue building up:
- * the guest gives the fd back and the ring batches again, and it does not
- * ask again for SKIFF_RX_HANDOFF_HOLDOFF_NS. The ring is always read first,
- * and the I/O thread queues nothing while the fd is the guest's, so frames
- * keep their order. Frames larger than the MTU allows are dropped, and a
- * buffer too small for a frame loses it (EINVAL), as on the ring.
+ * no read that found the fd empty between them, is the guest falling
+ * behind: it gives the fd back, the I/O thread reads in parallel through
+ * the ring, and the guest does not ask again for SKIFF_RX_HANDOFF_HOLDOFF_NS. The ring is always
+ * read first, and the I/O thread queues nothing while the fd is the guest's, so frames keep their
+ * order. Frames larger than the MTU allows are dropped, and a buffer too small for a frame loses it
+ * (EINVAL), as on the ring.
  *
  * solo5_net_peek_batch/solo5_net_release (ring modes) lend frames in place
  * instead of copying them out, for forwarders.
@@ -129,9 +129,14 @@ static void rx_release(struct gnic *n)
 }
 
 /* Frames read from the packet fd in a row (no sleep, no empty read between
- * them) before it goes back: a request/response exchange, even a flood of
- * them, empties the fd after each frame; a stream does not. */
-#define SKIFF_RX_HANDOFF_RUN 8u
+ * them) before it goes back: about a TAP's whole queue (1,000 frames by
+ * default), i.e. the guest is falling behind and the I/O thread should read
+ * in parallel. Not sooner: reading the fd itself costs the guest one system
+ * call per frame, which the ring does not beat on CPU - bench/rx-switch
+ * measured 0.7 x the ring's CPU per frame for streams of 100,000 and
+ * 400,000 frames/s, where giving the fd back after 8 frames cost what the
+ * ring costs (docs/benchmarks.md, "The RX hand-off's switch"). */
+#define SKIFF_RX_HANDOFF_RUN 1024u
 /* After giving the fd back under load, how long to leave it with the ring. */
 #define SKIFF_RX_HANDOFF_HOLDOFF_NS (20ull * 1000 * 1000)
 /* Largest frame taken from the fd (the tender's limit: MTU + 802.1Q
