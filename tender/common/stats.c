@@ -24,10 +24,18 @@ static const char *const drop_names[SKIFF_DROP_MAX] = {
 
 /* Hypercall names, by number, for the hvt exit counters. */
 static const char *const hc_names[SKIFF_HC_MAX] = {
-    [SKIFF_HC_WALLTIME] = "walltime", [SKIFF_HC_POLL] = "poll",       [SKIFF_HC_PUTS] = "puts",
-    [SKIFF_HC_NETWRITE] = "netwrite", [SKIFF_HC_NETREAD] = "netread", [SKIFF_HC_HALT] = "halt",
+    [SKIFF_HC_WALLTIME] = "walltime",
+    [SKIFF_HC_POLL] = "poll",
+    [SKIFF_HC_PUTS] = "puts",
+    [SKIFF_HC_NETWRITE] = "netwrite",
+    [SKIFF_HC_NETREAD] = "netread",
+    [SKIFF_HC_HALT] = "halt",
     [SKIFF_HC_SET_TLS] = "set_tls",
+    [SKIFF_HC_BLOCK_READ] = "block_read",
+    [SKIFF_HC_BLOCK_WRITE] = "block_write",
 };
+/* Every hypercall 1..MAX-1 needs a name: the JSON keys must be distinct. */
+_Static_assert(SKIFF_HC_MAX == SKIFF_HC_BLOCK_WRITE + 1, "name the new hypercall in hc_names");
 
 static const char *io_name(unsigned mode)
 {

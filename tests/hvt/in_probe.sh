@@ -76,6 +76,11 @@ check stats 0 "" --stats="$js" "$probe" -- exit 0
 grep -q '^  hvt ([a-z-]*): ' "$err" || { echo "FAIL stats table has no hvt line"; cat "$err"; failed=1; }
 halts=$(jq -r '.hvt.hypercalls.halt' "$js" 2>/dev/null)
 [ "$halts" = 1 ] || { echo "FAIL stats json: hvt.hypercalls.halt = '$halts'"; cat "$js"; failed=1; }
+# Every hypercall has its own key (a missing name once printed "(null)" twice).
+keys=$(jq -r '.hvt.hypercalls | keys | sort | join(" ")' "$js" 2>/dev/null)
+[ "$keys" = "block_read block_write halt netread netwrite poll puts set_tls walltime" ] ||
+    { echo "FAIL stats json: hvt.hypercalls keys '$keys'"; failed=1; }
+grep -q '(null)' "$err" "$js" && { echo "FAIL stats name a hypercall (null)"; failed=1; }
 
 # SIGTERM while the guest sleeps in POLL: clean shutdown, 128 + 15. Twice,
 # at different moments: main's cancel races the vCPU thread's own exit.
