@@ -22,10 +22,11 @@
  * frame. More than SKIFF_RX_HANDOFF_RUN frames in a row, with no sleep and
  * no read that found the fd empty between them, is the guest falling
  * behind: it gives the fd back, the I/O thread reads in parallel through
- * the ring, and the guest does not ask again for SKIFF_RX_HANDOFF_HOLDOFF_NS. The ring is always
- * read first, and the I/O thread queues nothing while the fd is the guest's, so frames keep their
- * order. Frames larger than the MTU allows are dropped, and a buffer too small for a frame loses it
- * (EINVAL), as on the ring.
+ * the ring, and the guest does not ask again for
+ * SKIFF_RX_HANDOFF_HOLDOFF_NS. The ring is always read first, and the I/O
+ * thread queues nothing while the fd is the guest's, so frames keep their
+ * order. Frames larger than the MTU allows are dropped, and a buffer too
+ * small for a frame loses it (EINVAL), as on the ring.
  *
  * solo5_net_peek_batch/solo5_net_release (ring modes) lend frames in place
  * instead of copying them out, for forwarders.
@@ -65,23 +66,37 @@ static bool rx_resync(struct gnic *n)
 }
 
 /*
- * shms_read() for a vnet NIC: copy "vnet header + frame" out of the next
- * slot in one go (the header sits right before the frame in the slot). Same
- * results as shms_read(); a slot without the 12-byte header is BAD_SLOT.
+ * What a peeked slot gives the application: the frame, or on a vnet NIC
+ * "vnet header + frame" in one piece (the header sits right before the
+ * frame in the slot). SHMS_BAD_SLOT if a vnet slot lacks the 12-byte header
+ * (a plain NIC's slots are taken as they are, as shms_read() does).
  */
-static int vnet_read(struct shms_reader *r, uint8_t *buf, uint32_t cap, uint32_t *len)
+static int slot_bytes(const struct gnic *n, const struct shms_rslot *rs, const uint8_t **p,
+                      uint32_t *len)
+{
+    uint32_t hdr = n->vnet ? SOLO5_NET_VNET_HLEN : 0;
+    if (n->vnet && rs->vnet_len != hdr)
+        return SHMS_BAD_SLOT;
+    *p = (const uint8_t *)rs->data - hdr;
+    *len = rs->len + hdr; /* len < slot size */
+    return SHMS_OK;
+}
+
+/* shms_read() for a vnet NIC: copy "vnet header + frame" out of the next
+ * slot in one go. Same results as shms_read(). */
+static int vnet_read(const struct gnic *n, struct shms_reader *r, uint8_t *buf, uint32_t cap,
+                     uint32_t *len)
 {
     struct shms_rslot rs;
+    const uint8_t *p;
+    uint32_t total;
     int rv = shms_reader_peek(r, &rs);
 
-    if (rv == SHMS_OK) {
-        uint32_t total = rs.len + SOLO5_NET_VNET_HLEN; /* len < slot size */
-        if (rs.vnet_len != SOLO5_NET_VNET_HLEN)
-            rv = SHMS_BAD_SLOT;
-        else if (total > cap)
+    if (rv == SHMS_OK && (rv = slot_bytes(n, &rs, &p, &total)) == SHMS_OK) {
+        if (total > cap)
             rv = SHMS_TOO_BIG;
         else {
-            memcpy(buf, (const uint8_t *)rs.data - SOLO5_NET_VNET_HLEN, total);
+            memcpy(buf, p, total);
             *len = total;
         }
     }
@@ -98,7 +113,7 @@ static solo5_result_t ring_read(struct gnic *n, uint8_t *buf, size_t size, size_
 
     for (int i = 0; i < RX_RETRIES && !n->closed; i++) {
         uint32_t got = 0;
-        int rv = n->vnet ? vnet_read(&n->rx, buf, cap, &got) : shms_read(&n->rx, buf, cap, &got);
+        int rv = n->vnet ? vnet_read(n, &n->rx, buf, cap, &got) : shms_read(&n->rx, buf, cap, &got);
         switch (rv) {
         case SHMS_OK:
             *len = got;
@@ -341,13 +356,13 @@ solo5_result_t solo5_net_peek_batch(solo5_handle_t handle, struct solo5_net_view
     }
     for (int skipped = 0; got < n_max && skipped < RX_RETRIES && !n->closed;) {
         struct shms_rslot rs;
+        const uint8_t *p;
+        uint32_t len;
         int rv = shms_reader_peek(&n->rx, &rs);
-        if (rv == SHMS_OK && n->vnet && rs.vnet_len != SOLO5_NET_VNET_HLEN)
-            rv = SHMS_BAD_SLOT; /* peeked: given back, unread, with the rest */
+        if (rv == SHMS_OK)
+            rv = slot_bytes(n, &rs, &p, &len); /* a bad slot goes back, unread, with the rest */
         if (rv == SHMS_OK) {
-            views[got].buf = (const uint8_t *)rs.data - (n->vnet ? SOLO5_NET_VNET_HLEN : 0);
-            views[got].len = rs.len + (n->vnet ? SOLO5_NET_VNET_HLEN : 0u);
-            got++;
+            views[got++] = (struct solo5_net_view){ p, len };
             continue;
         }
         if (rv == SHMS_NO_DATA)

@@ -56,11 +56,7 @@ int solo5_app_main(const struct solo5_start_info *si)
                          (unsigned long long)answered);
             return args.limit == 0 ? SOLO5_EXIT_SUCCESS : SOLO5_EXIT_FAILURE;
         }
-        if (r == SOLO5_R_AGAIN) {
-            solo5_yield(solo5_clock_monotonic() + IDLE_WAIT_NS, NULL);
-            continue;
-        }
-        if (r != SOLO5_R_OK) {
+        if (r != SOLO5_R_OK && r != SOLO5_R_AGAIN) { /* AGAIN: count is 0 */
             skiff_printf("ping: read failed (%d)\n", (int)r);
             return SOLO5_EXIT_FAILURE;
         }
@@ -86,10 +82,10 @@ int solo5_app_main(const struct solo5_start_info *si)
                          (unsigned long long)answered, (unsigned long long)dropped);
             return SOLO5_EXIT_SUCCESS;
         }
-        /* A short batch found the device empty: asking again at once would
-         * cost a read that finds nothing (a system call where the guest
-         * reads the packet fd itself); solo5_yield returns at once if a
-         * frame came meanwhile. */
+        /* Nothing, or a short batch: the device is empty. Asking again at
+         * once would cost a read that finds nothing (a system call where
+         * the guest reads the packet fd itself); solo5_yield returns at once
+         * if a frame came meanwhile. */
         if (count < BATCH)
             solo5_yield(solo5_clock_monotonic() + IDLE_WAIT_NS, NULL);
     }
