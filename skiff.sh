@@ -44,7 +44,8 @@ deps() {
 configure_build() { # dir [cmake args...]
     local dir=$1
     shift
-    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        ${SKIFF_THIRD_PARTY:+-DSKIFF_THIRD_PARTY="$SKIFF_THIRD_PARTY"} "$@" >/dev/null
     cmake --build "$dir" -j"$JOBS"
 }
 
