@@ -14,7 +14,7 @@
 #                          DIR, once; prints the source (and build) dir
 
 tp_skip() {
-    echo "SKIP: $*"
+    echo "SKIP: $*" >&2
     exit 77
 }
 
