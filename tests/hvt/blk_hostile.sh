@@ -5,11 +5,8 @@
 # Usage: blk_hostile.sh SKIFF GUEST_DIR
 set -u
 skiff=$1 img=$2/blk_hostile.hvt
-if ! { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then
-    [ "${SKIFF_KVM_REQUIRE:-0}" = 1 ] && { echo "FAIL (SKIFF_KVM_REQUIRE=1): no usable /dev/kvm"; exit 1; }
-    echo "SKIP: no usable /dev/kvm"
-    exit 77
-fi
+. "$(dirname "$0")/../lib/native_kvm.sh"
+require_native_kvm
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 disk=$tmp/disk.img

@@ -7,7 +7,8 @@
 #           tender, the guest images, these scripts and the network tools
 #           copied in, and kvm_hold keeping a VM open meanwhile
 #           (tests/kvm/kvm_hold.c: each test starts many)
-# SKIFF_KVM_REQUIRE=1 turns a skip into a failure.
+# SKIFF_KVM_REQUIRE_NATIVE=1 fails a native test without /dev/kvm;
+# SKIFF_KVM_REQUIRE=1 fails a nested test that cannot boot its VM.
 # Usage: kvm.sh native|nested KVM_RUN KVM_HOLD SKIFF GUEST_DIR MKBAD TEST.sh [ARGS...]
 set -euo pipefail
 where=$1 kvm_run=$2 hold=$(realpath "$3") skiff=$(realpath "$4") guests=$(realpath "$5")
@@ -20,15 +21,8 @@ export STREAMCHECK=${STREAMCHECK:-$(dirname "$mkbad")/../integration/streamcheck
 
 case "$where" in
 native)
-    if ! { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then
-        why="no usable /dev/kvm on this host (the hvt_nested_* tests cover hvt here)"
-        if [ "${SKIFF_KVM_REQUIRE:-0}" = 1 ]; then
-            echo "FAIL (SKIFF_KVM_REQUIRE=1): $why"
-            exit 1
-        fi
-        echo "SKIP: $why"
-        exit 77
-    fi
+    source "$here/../lib/native_kvm.sh"
+    require_native_kvm
     "$skiff" --version | sed -n '2p'
     exec timeout -k 10 "${SKIFF_HVT_TIMEOUT:-300}" bash "$here/$test" "$skiff" "$guests" "$mkbad" "$@"
     ;;

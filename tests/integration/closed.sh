@@ -15,10 +15,9 @@ source "$(dirname "$0")/lib.sh"
 skip_unless_root
 mode=${1:?io mode}
 target=${2:-spt}
-if [ "$target" = hvt ] && [ ! -c /dev/kvm ]; then
-    [ "${SKIFF_KVM_REQUIRE:-0}" = 1 ] && die "no /dev/kvm (SKIFF_KVM_REQUIRE=1)"
-    echo "SKIP: no /dev/kvm"
-    exit 77
+if [ "$target" = hvt ]; then
+    source "$(dirname "$0")/../lib/native_kvm.sh"
+    require_native_kvm
 fi
 out=$(mktemp -d)
 

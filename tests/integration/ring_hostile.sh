@@ -17,10 +17,9 @@ source "$(dirname "$0")/lib.sh"
 skip_unless_root
 mode=${1:?io mode}
 image=${2:-ring_hostile.spt}
-if [[ $image == *.hvt ]] && [ ! -c /dev/kvm ]; then
-    [ "${SKIFF_KVM_REQUIRE:-0}" = 1 ] && die "no /dev/kvm (SKIFF_KVM_REQUIRE=1)"
-    echo "SKIP: no /dev/kvm"
-    exit 77
+if [[ $image == *.hvt ]]; then
+    source "$(dirname "$0")/../lib/native_kvm.sh"
+    require_native_kvm
 fi
 secs=${SECS:-12}
 seed=${SEED:-$((RANDOM * 32768 + RANDOM))}

@@ -9,10 +9,9 @@ target=$1 prefix=$2 out=$3
 export SKIFF_BUILD=$out
 source "$(dirname "$0")/../integration/lib.sh"
 skip_unless_root
-if [ "$target" = hvt ] && ! { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then
-    [ "${SKIFF_KVM_REQUIRE:-0}" = 1 ] && die "SKIFF_KVM_REQUIRE=1: no usable /dev/kvm"
-    echo "SKIP: no usable /dev/kvm on this host"
-    exit 77
+if [ "$target" = hvt ]; then
+    source "$(dirname "$0")/../lib/native_kvm.sh"
+    require_native_kvm
 fi
 tender=$prefix/bin/solo5-$target
 logs=$(mktemp -d)
