@@ -158,7 +158,11 @@ ping_checked() {
     # it ping gives up on the last reply after twice the largest RTT, which
     # an emulated VM's jitter exceeds). While a reply is late ping may send
     # past COUNT, so what is checked is that requests 1..COUNT each got one
-    # intact reply: a frame lost, corrupted or repeated still fails.
+    # intact reply: a frame lost, corrupted or repeated still fails. (Not
+    # ping's summary line: replies to requests past COUNT that ping read in
+    # the same pass as the COUNTth are counted there too, and one still in
+    # flight when it stops is not, so "23 transmitted, 22 received" can
+    # mean all 20 answered.)
     timeout "$deadline" ip netns exec "$ns" ping -n -c "$count" -w "$((deadline - 5))" \
         -i "$interval" -s "$size" -p "$pattern" "$dst" >"$logf" 2>&1 ||
         die "ping $dst failed: $(grep -E 'transmitted|rror' "$logf" | tail -3)"
@@ -168,8 +172,6 @@ ping_checked() {
         awk -v c="$count" '$1 >= 1 && $1 <= c && !seen[$1]++ { n++ } END { print n + 0 }')
     [ "$replies" = "$count" ] ||
         die "$replies of echo requests 1..$count got an intact reply of $((size + 8)) bytes: $(grep transmitted "$logf")"
-    grep -qE "^[0-9]+ packets transmitted, $count received" "$logf" ||
-        die "replies: $(grep transmitted "$logf" || tail -3 "$logf")"
 }
 
 # stream_checked NS_FROM NS_TO DST BYTES LOGPREFIX: one TCP stream of exactly
