@@ -3,7 +3,7 @@
 #   ./skiff.sh demo    main job: guest bridging two network namespaces, with traffic
 #   ./skiff.sh test    the whole test suite (gcc, clang, ASan+UBSan, fuzzers)
 #   ./skiff.sh build   configure and build only (build/)
-#   ./skiff.sh bench   benchmarks (see docs/benchmarks.md)
+#   ./skiff.sh bench   the end-to-end benchmark (bench/README.md)
 #   ./skiff.sh deps    install build and test dependencies (Debian/Ubuntu, root)
 #   ./skiff.sh format  apply .clang-format to every C file
 set -euo pipefail
@@ -77,7 +77,7 @@ cmd_bench() {
     deps
     configure_build build-release -DCMAKE_BUILD_TYPE=Release
     shift || true
-    exec bench/run --build build-release "$@"
+    exec bench/e2e/run --build build-release "$@"
 }
 
 cmd_format() {

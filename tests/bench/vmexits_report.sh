@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# bench/vmexits-report on a fixed set of results (vmexits-fixture.jsonl,
+# bench/report/vmexits-report on a fixed set of results (vmexits-fixture.jsonl,
 # numbers chosen by hand): per-frame figures, exit reason groups, the
 # notification mapping per kind of VM (the local APIC page is no virtio
 # notify), first-touch page faults, ratios and target verdicts, lower
 # bounds where the place cannot count every exit, skipped scenarios.
-# Usage: vmexits_report.sh BENCH_DIR
+# Usage: vmexits_report.sh PATH-OF-bench/report/vmexits-report
 set -euo pipefail
-bench=$1
+report=$1
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cp "$here/vmexits-fixture.jsonl" "$out/results.jsonl"
-"$bench/vmexits-report" "$out" 2>/dev/null
+"$report" "$out" 2>/dev/null
 fail() { echo "FAIL: $*"; exit 1; }
 
 # expect PLACE SCENARIO LOAD FIELD VALUE: one per-frame figure.

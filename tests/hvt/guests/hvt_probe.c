@@ -17,7 +17,7 @@
  *              clock (TSC) keeps time with it
  *   tls        set the TLS base twice and read through %fs
  *   exitcost N time N hypercalls that exit to the tender (WALLTIME) and
- *              print the mean round trip in ns (bench/hvt_exits.sh)
+ *              print the mean round trip in ns (bench/vmexits/hvt_exits.sh)
  *   sleep      yield forever
  */
 #include <stdint.h>

@@ -16,7 +16,7 @@
  *   flood: no corruption; "bad"'s TX ring is kept full of valid frames (the
  *   write counter pushed to the tender's read counter + ring size, over
  *   stale slots), so the tender sends on "bad" as fast as it can: the load
- *   bench/fairness measures the other NIC's latency under.
+ *   bench/reliability/fairness measures the other NIC's latency under.
  * Exits 0, printing its counters, when "good" closes (SIGTERM on skiff).
  *
  * It reaches into the bindings on purpose (the boot info, the kick): a real

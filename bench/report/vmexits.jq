@@ -1,7 +1,7 @@
-# bench/vmexits-report: results.jsonl (slurped) -> summary: per place, VM and
-# load (forward = udp64 + udp1400 + tcp, echo), the counters summed over the
-# workloads and divided by the frames the VM sent out. Counter names come
-# from bench/kvmcount.sh.
+# bench/report/vmexits-report: results.jsonl (slurped) -> summary: per place,
+# VM and load (forward = udp64 + udp1400 + tcp, echo), the counters summed
+# over the workloads and divided by the frames the VM sent out. Counter names
+# come from bench/vmexits/kvmcount.sh.
 
 # Exit reason groups, by the kvm_exit tracepoint's isa (1 VMX, 2 SVM) and code.
 def group($isa; $code):

@@ -1,8 +1,8 @@
-# bench/run helpers (sourced): per-run network topology. Two namespace hosts,
-# h1 = $NS1 (10.78.9.1) and h2 = $NS2 (10.78.9.2), joined by the scenario's
-# forwarder: a veth pair, tapfwd, skiff + bridge.spt, or a QEMU bridge guest.
-# Echo scenarios: h1 (10.0.0.1) and an echo image on 10.0.0.2 behind one TAP
-# (the address Solo5's test_net answers on).
+# bench/e2e/run helpers (sourced): per-run network topology. Two namespace
+# hosts, h1 = $NS1 (10.78.9.1) and h2 = $NS2 (10.78.9.2), joined by the
+# scenario's forwarder: a veth pair, tapfwd, skiff + bridge.spt, or a QEMU
+# bridge guest. Echo scenarios: h1 (10.0.0.1) and an echo image on 10.0.0.2
+# behind one TAP (the address Solo5's test_net answers on).
 # Every namespace, TAP and process made here is remembered for cleanup_all.
 
 ADDR1=10.78.9.1
@@ -167,7 +167,7 @@ topo_up() {
 qemu_start() {
     local vhost=off i
     [ "$1" = qemu-vhost ] && vhost=on
-    # QEMU_ACCEL (bench/run): kvm on hardware KVM only; a stock Linux guest
+    # QEMU_ACCEL (bench/e2e/run): kvm on hardware KVM only; a stock Linux guest
     # cannot boot on a software KVM such as PVM.
     spawn SUBJ_PID "$2/qemu.log" timeout -s KILL 900 qemu-system-x86_64 -accel "${QEMU_ACCEL:-tcg}" \
         -name bench,debug-threads=on -m 256 -smp 1 -nodefaults -no-user-config -display none \

@@ -1,6 +1,6 @@
-# bench/run helpers (sourced): the workloads of one run. Each writes one JSON
-# object to RUNDIR/w-NAME.json: iperf3 TCP/UDP, ping RTT percentiles, CPU per
-# thread of the measured process (/proc/PID/task/*/stat), skiff's counters
+# bench/e2e/run helpers (sourced): the workloads of one run. Each writes one
+# JSON object to RUNDIR/w-NAME.json: iperf3 TCP/UDP, ping RTT percentiles, CPU
+# per thread of the measured process (/proc/PID/task/*/stat), skiff's counters
 # (SIGUSR1 table in its log). Needs NS1, NS2, ADDR2, SUBJ_PID, SUBJ_KIND.
 
 CLK_TCK=$(getconf CLK_TCK)

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# bench/vmexits helpers (sourced): KVM's own counters for one VM, read from
-# the kernel, so every hypervisor is measured the same way.
+# bench/vmexits/vmexits helpers (sourced): KVM's own counters for one VM,
+# read from the kernel, so every hypervisor is measured the same way.
 #
 #   debugfs  kvm/PID-FD/*: the per-VM statistics (the counters KVM's binary
 #            stats fd, KVM_GET_STATS_FD, gives the VMM itself; KVM refuses

@@ -1,6 +1,6 @@
-# bench/echo-count and bench/rx-switch helpers (sourced): one namespace host
-# (10.0.0.1) with a TAP, for an echo image that answers on 10.0.0.2, and the
-# alternating order of builds across rounds.
+# bench/echo/echo-count and bench/echo/rx-switch helpers (sourced): one
+# namespace host (10.0.0.1) with a TAP, for an echo image that answers on
+# 10.0.0.2, and the alternating order of builds across rounds.
 
 # echo_host_up NS TAP: the namespace, and the TAP in it, addressed and up
 # before a tender opens it there (moving an attached TAP between namespaces

@@ -1,10 +1,10 @@
 /*
- * pktgen: the packet-rate harness's generator and sink (bench/pktrate).
+ * pktgen: the packet-rate harness's generator and sink (bench/e2e/pktrate).
  * Raw Ethernet frames of one size, each carrying a sequence number, sent
  * through a forwarder at a fixed offered rate and counted on the far side.
  * AF_PACKET with sendmmsg/recvmmsg batches and PACKET_QDISC_BYPASS, so one
  * CPU of the harness generates and sinks far more than a TAP forwarder moves
- * (bench/pktrate's veth row shows the harness's own ceiling).
+ * (bench/e2e/pktrate's veth row shows the harness's own ceiling).
  *
  *   pktgen send IFNAME SIZE RATE SECONDS   frames/s for SECONDS; prints
  *                                          "sent N"

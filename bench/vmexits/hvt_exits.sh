@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # VM exits to user space per forwarded frame for bridge.hvt, per I/O mode.
 #
-#   bench/hvt_exits.sh SKIFF GUEST_DIR [FRAMES]
+#   bench/vmexits/hvt_exits.sh SKIFF GUEST_DIR [FRAMES]
 #
 # Where /dev/kvm works (directly, else inside the nested-KVM VM that
 # tests/kvm/kvm-run boots), for each of --io=event, poll and direct: two
@@ -13,7 +13,7 @@
 # Markdown table. Under emulation only per-frame counts mean anything.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
+root=$(cd "$here/../.." && pwd)
 
 if [ "${1:-}" != --inside ]; then
     [ $# -ge 2 ] || { echo "usage: hvt_exits.sh SKIFF GUEST_DIR [FRAMES]" >&2; exit 2; }

@@ -1,4 +1,4 @@
-# summary.jq: bench/run's summary. Input (slurped): [meta, plan, run...].
+# summary.jq: bench/e2e/run's summary. Input (slurped): [meta, plan, run...].
 # Per scenario: status, and median/min/max of every metric over its runs;
 # then the headline ratios (medians within this invocation) and targets.
 
