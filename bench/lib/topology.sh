@@ -1,83 +1,42 @@
-# bench/e2e/run helpers (sourced): per-run network topology. Two namespace
-# hosts, h1 = $NS1 (10.78.9.1) and h2 = $NS2 (10.78.9.2), joined by the
-# scenario's forwarder: a veth pair, tapfwd, skiff + bridge.spt, or a QEMU
-# bridge guest. Echo scenarios: h1 (10.0.0.1) and an echo image on 10.0.0.2
-# behind one TAP (the address Solo5's test_net answers on).
-# Every namespace, TAP and process made here is remembered for cleanup_all.
+# shellcheck shell=bash
+# Benchmark topologies (sourced by bench/e2e/run, e2e/pktrate, e2e/ab and
+# vmexits/vmexits-in): two namespace hosts, h1 = $NS1 (10.78.9.1) and
+# h2 = $NS2 (10.78.9.2), joined by the scenario's forwarder: a veth pair,
+# tapfwd, skiff + bridge.spt, or a QEMU bridge guest. Echo scenarios: h1
+# (10.0.0.1) and an echo image on 10.0.0.2 behind one TAP (the address
+# Solo5's test_net answers on). Namespaces, TAPs, processes and their
+# cleanup are tests/lib/netns.sh's, shared with the tests.
+
+source "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/netns.sh"
 
 ADDR1=10.78.9.1
 ADDR2=10.78.9.2
-ALL_NETNS=()
-ALL_LINKS=()
-ALL_PIDS=()
 
 # note MSG: progress line on stderr.
 note() { echo "bench: $*" >&2; }
-
-# stop_pid PID: SIGTERM, up to 5 s grace, then SIGKILL; reaps it.
-stop_pid() {
-    local pid=$1 i
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for i in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-
-cleanup_all() {
-    local p n l
-    for p in "${ALL_PIDS[@]:-}"; do [ -z "$p" ] || kill -TERM "$p" 2>/dev/null || true; done
-    sleep 0.3
-    for p in "${ALL_PIDS[@]:-}"; do [ -z "$p" ] || kill -KILL "$p" 2>/dev/null || true; done
-    for n in "${ALL_NETNS[@]:-}"; do [ -z "$n" ] || ip netns del "$n" 2>/dev/null || true; done
-    for l in "${ALL_LINKS[@]:-}"; do [ -z "$l" ] || ip link del "$l" 2>/dev/null || true; done
-    ALL_PIDS=() ALL_NETNS=() ALL_LINKS=()
-}
 
 # spawn VAR LOG CMD...: start CMD in the background with output to LOG.
 spawn() {
     local var=$1 log=$2
     shift 2
-    "$@" >"$log" 2>&1 &
-    ALL_PIDS+=($!)
-    printf -v "$var" '%s' $!
+    start_bg "$var" "$@" >"$log" 2>&1
 }
 
 make_hosts() {
-    ip netns add "$NS1" && ALL_NETNS+=("$NS1")
-    ip netns add "$NS2" && ALL_NETNS+=("$NS2")
-    ip -n "$NS1" link set lo up
-    ip -n "$NS2" link set lo up
+    make_netns "$NS1"
+    make_netns "$NS2"
 }
 
 make_taps() {
-    local t
-    for t in "$TAP1" "$TAP2"; do
-        ip tuntap add dev "$t" mode tap && ALL_LINKS+=("$t")
-        ip link set "$t" up
-    done
+    make_tap "$TAP1"
+    make_tap "$TAP2"
 }
 
-# wait_carrier TAP SECONDS: until a process has attached the TAP.
-wait_carrier() {
-    local i
-    for i in $(seq 1 $(($2 * 10))); do
-        [ "$(cat "/sys/class/net/$1/carrier" 2>/dev/null || echo 0)" = 1 ] && return 0
-        kill -0 "$SUBJ_PID" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
+# wait_carrier TAP SECONDS: until the measured process has attached the TAP.
+wait_carrier() { carrier_wait "$1" "$2" "" "$SUBJ_PID"; }
 
 # place LINK NETNS ADDR: move an interface into a host and configure it.
-place() {
-    ip link set "$1" netns "$2"
-    ip -n "$2" addr add "$3/24" dev "$1"
-    ip -n "$2" link set "$1" up
-}
+place() { move_tap "$1" "$2" "$3/24"; }
 
 place_taps() {
     place "$TAP1" "$NS1" "$ADDR1"
@@ -98,9 +57,7 @@ topo_up() {
         # namespaces takes it down, and solo5-hvt dies of the EIO its first
         # write then gets.
         ADDR2=10.0.0.2
-        ip -n "$NS1" tuntap add dev "$TAP1" mode tap
-        ip -n "$NS1" addr add 10.0.0.1/24 dev "$TAP1"
-        ip -n "$NS1" link set "$TAP1" up
+        make_tap_in "$NS1" "$TAP1" 10.0.0.1/24
         mode=${sc##*-}
         local cmd=()
         case "$sc" in
@@ -112,19 +69,14 @@ topo_up() {
             cmd=("${SOLO5_TENDER[$mode]}" --net:service0="$TAP1" "${SOLO5_IMAGE[$mode]}") ;;
         esac
         # ip netns exec execs the command: the pid is the tender's.
-        local log=$dir/skiff.log i
+        local log=$dir/skiff.log
         case "$sc" in solo5-*) log=$dir/solo5.log ;; esac
         spawn SUBJ_PID "$log" ip netns exec "$NS1" "${cmd[@]}"
-        for i in $(seq 1 50); do
-            ip -n "$NS1" link show "$TAP1" 2>/dev/null | grep -q LOWER_UP && break
-            kill -0 "$SUBJ_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        ip -n "$NS1" link show "$TAP1" 2>/dev/null | grep -q LOWER_UP ||
+        carrier_wait "$TAP1" 5 "$NS1" "$SUBJ_PID" ||
             { echo "$sc did not attach: $(tail -n 2 "$log" | tr '\n' ' ')"; return 1; }
         ;;
     veth)
-        ip link add "$TAP1" type veth peer name "$TAP2" && ALL_LINKS+=("$TAP1")
+        make_veth "$TAP1" "$TAP2"
         place "$TAP1" "$NS1" "$ADDR1"
         place "$TAP2" "$NS2" "$ADDR2"
         ;;
@@ -190,8 +142,4 @@ qemu_start() {
 }
 
 # topo_down: stop the run's processes, remove its namespaces and links.
-topo_down() {
-    local p
-    for p in "${ALL_PIDS[@]:-}"; do stop_pid "$p"; done
-    cleanup_all
-}
+topo_down() { netns_cleanup; }

@@ -24,7 +24,7 @@ if [ "${1:-}" != --inside ]; then
     [ ! -x "$hold" ] || hold_opt=(--hold "$hold")
     exec "$root/tests/kvm/kvm-run" --timeout 900 --with-net-tools --quiet "${hold_opt[@]}" \
         --file "$skiff" --file "$guests" --file "$here/hvt_exits.sh" \
-        --file "$root/tests/hvt" --file "$root/tests/integration/lib.sh" \
+        --file "$root/tests/hvt" --file "$root/tests/integration/lib.sh" --file "$root/tests/lib/netns.sh" \
         -- bash "$here/hvt_exits.sh" --inside "$skiff" "$guests" "${3:-5000}"
 fi
 

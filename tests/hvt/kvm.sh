@@ -16,6 +16,7 @@ mkbad=$(realpath "$6") test=$7
 shift 7
 here=$(cd "$(dirname "$0")" && pwd)
 lib=$(cd "$here/../integration" && pwd)/lib.sh
+netns=$(cd "$here/../lib" && pwd)/netns.sh # lib.sh sources it
 # The stream checker sits beside the other integration tools in the build.
 export STREAMCHECK=${STREAMCHECK:-$(dirname "$mkbad")/../integration/streamcheck}
 
@@ -29,7 +30,7 @@ native)
 nested)
     exec "$kvm_run" --vm --timeout "${SKIFF_HVT_TIMEOUT:-240}" --with-net-tools --quiet \
         --env SKIFF_HVT_NESTED=1 --hold "$hold" --file "$skiff" --file "$guests" --file "$mkbad" --file "$here" \
-        --file "$lib" -- bash "$here/$test" "$skiff" "$guests" "$mkbad" "$@"
+        --file "$lib" --file "$netns" -- bash "$here/$test" "$skiff" "$guests" "$mkbad" "$@"
     ;;
 *)
     echo "kvm.sh: first argument must be native or nested" >&2

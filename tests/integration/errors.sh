@@ -9,7 +9,7 @@ down=${TAG}d
 work=$(mktemp -d)
 make_tap "$tap"
 ip tuntap add dev "$down" mode tap # exists, but down
-_TAPS+=("$down")
+_LINKS+=("$down")
 
 printf 'not an elf\n' >"$work/text.img"
 head -c 200 "$GUESTS/ping.spt" >"$work/truncated.img"

@@ -8,9 +8,10 @@ SKIFF=${SKIFF:-$SKIFF_BUILD/tender/skiff}
 GUESTS=${GUESTS:-$SKIFF_BUILD/guest}
 TAG=${TAG:-sk$$}   # unique per test process; interface names <= 15 chars
 
-_NETNS=()
-_TAPS=()
-_PIDS=()
+# Namespaces, TAPs, carrier waits, background processes and their cleanup:
+# make_netns, make_tap, move_tap, start_bg, stop_pid, ... (tests/lib/netns.sh,
+# shared with the benchmarks).
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/netns.sh"
 
 log() { echo "[$(basename "$0")] $*" >&2; }
 die() { log "FAIL: $*"; exit 1; }
@@ -24,60 +25,15 @@ skip_unless_root() {
 
 cleanup() {
     local rc=$?
-    local p n t
-    for p in "${_PIDS[@]:-}"; do
-        [ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true
-    done
-    for n in "${_NETNS[@]:-}"; do
-        [ -n "$n" ] && ip netns del "$n" 2>/dev/null || true
-    done
-    for t in "${_TAPS[@]:-}"; do
-        [ -n "$t" ] && ip link del "$t" 2>/dev/null || true
-    done
+    netns_cleanup
     exit $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# make_tap NAME: a persistent, up TAP in the root namespace for skiff to open
-# (with MTU $TAP_MTU if set; skiff reads it when it attaches).
-make_tap() {
-    ip tuntap add dev "$1" mode tap
-    _TAPS+=("$1")
-    ip link set "$1" ${TAP_MTU:+mtu "$TAP_MTU"} up
-}
-
-make_netns() {
-    ip netns add "$1"
-    _NETNS+=("$1")
-    ip -n "$1" link set lo up
-}
-
 # wait_attached TAP: wait until a process holds the TAP (carrier comes up).
 wait_attached() {
-    local i
-    for i in $(seq 1 100); do
-        [ "$(cat "/sys/class/net/$1/carrier" 2>/dev/null || echo 0)" = 1 ] && return 0
-        sleep 0.05
-    done
-    die "TAP $1 was never attached"
-}
-
-# move_tap TAP NETNS ADDR/PREFIX: hand an attached TAP to a namespace host.
-# The tender keeps its fd; the device simply lives in the namespace now.
-move_tap() {
-    ip link set "$1" netns "$2"
-    ip -n "$2" addr add "$3" dev "$1"
-    ip -n "$2" link set "$1" up
-}
-
-# start_bg VAR CMD...: run CMD in the background, remember its pid in VAR.
-start_bg() {
-    local var=$1
-    shift
-    "$@" &
-    _PIDS+=($!)
-    printf -v "$var" '%s' $!
+    carrier_wait "$1" 5 || die "TAP $1 was never attached"
 }
 
 # wait_exit PID SECONDS: wait for PID; fail if it outlives the deadline.
