@@ -8,7 +8,7 @@
  * Each configuration (frame size x batch x reader mode) is run N times; every
  * repeat measures memcpy bandwidth right before the ring run, so the ratio
  * compares figures taken under the same machine noise. Medians are reported
- * with min/max. See docs/benchmarks.md.
+ * with min/max. What it measures: bench/README.md; figures: docs/results/.
  */
 #include <sched.h>
 #include <stdbool.h>
@@ -28,7 +28,7 @@
 #define MIN_CPU_SHARE 0.9
 #define MAX_RETRIES   4
 
-/* Targets, as stated in docs/benchmarks.md. */
+/* Targets, as stated in bench/README.md ("How fast is the ring?"). */
 #define TARGET_RATIO_1500  0.7
 #define TARGET_MFPS_64_B32 50.0
 
