@@ -147,10 +147,8 @@ static void rx_release(struct gnic *n)
  * them) before it goes back: about a TAP's whole queue (1,000 frames by
  * default), i.e. the guest is falling behind and the I/O thread should read
  * in parallel. Not sooner: reading the fd itself costs the guest one system
- * call per frame, which the ring does not beat on CPU - bench/rx-switch
- * measured 0.7 x the ring's CPU per frame for streams of 100,000 and
- * 400,000 frames/s, where giving the fd back after 8 frames cost what the
- * ring costs (docs/benchmarks.md, "The RX hand-off's switch"). */
+ * call per frame, which the ring does not beat on CPU (bench/echo/rx-switch;
+ * the figures: docs/analysis/rx-handoff.md). */
 #define SKIFF_RX_HANDOFF_RUN 1024u
 /* After giving the fd back under load, how long to leave it with the ring. */
 #define SKIFF_RX_HANDOFF_HOLDOFF_NS (20ull * 1000 * 1000)

@@ -9,12 +9,13 @@
  * hypercall poll. After waking, withdraw the announcements and report what
  * the rings hold. Direct mode polls the packet fds.
  *
- * Sleeping costs a hypercall (hvt: a VM exit, ~1 us on hardware KVM, tens
- * of us on PVM), so before sleeping the guest polls its rings for a while,
- * like KVM's halt polling: the window starts at 0, doubles (up to the
- * tender's poll_max_ns) whenever input woke a sleep that the window would
- * have covered, and is reset when a sleep lasted longer than that - so an
- * idle guest never spins, and a busy one rarely sleeps.
+ * Sleeping costs a hypercall (hvt: a VM exit, far dearer on PVM than on
+ * hardware KVM: docs/analysis/hvt-exits.md), so before sleeping the guest
+ * polls its rings for a while, like KVM's halt polling: the window starts
+ * at 0, doubles (up to the tender's poll_max_ns) whenever input woke a
+ * sleep that the window would have covered, and is reset when a sleep
+ * lasted longer than that - so an idle guest never spins, and a busy one
+ * rarely sleeps.
  *
  * spt event mode: before sleeping the guest also asks for its packet fds
  * (the source hand-off, net_rx.c); a packet fd granted to it is in its poll

@@ -492,7 +492,7 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
     cli->mem_bytes = (uint64_t)SKIFF_MEM_DEFAULT_MB << 20;
     cli->io_mode = SKIFF_IO_EVENT;
     cli->spin_ns = (uint64_t)SKIFF_SPIN_US_DEFAULT * 1000;
-    /* io_uring is opt-in: no gain measured yet (docs/benchmarks.md), and an
+    /* io_uring is opt-in: no gain measured yet (docs/analysis/packet-rate.md), and an
      * older kernel may refuse its non-blocking TAP reads. */
     cli->io_uring = SKIFF_IO_URING_OFF;
     cli->target = SKIFF_TARGET_ANY;

@@ -41,8 +41,8 @@
 #define HVT_JOIN_TIMEOUT_MS 1000
 /* Guest ring polling before a sleep (a POLL exit): about two exits' worth
  * of time, the spin-then-block bound that never costs more than twice the
- * best choice made in hindsight. An exit to user space costs ~1-2 us on
- * hardware KVM, ~90 us on the PVM hosts measured (docs/benchmarks.md). */
+ * best choice made in hindsight. An exit to user space costs far more on
+ * PVM than on hardware KVM (the figures: docs/analysis/hvt-exits.md). */
 #define HVT_POLL_MAX_NS_HW   20000u
 #define HVT_POLL_MAX_NS_SOFT 200000u
 

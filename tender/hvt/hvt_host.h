@@ -2,7 +2,7 @@
  * The host's KVM: none, hardware KVM, or a software KVM such as PVM. hvt
  * guests run the same way on all of them (at CPL 3, see
  * hvt/x86_64/lowmem.h); users and benchmarks still want to know which, since
- * an exit costs ~1 us on hardware KVM and tens of us on PVM.
+ * an exit costs far more on PVM (docs/analysis/hvt-exits.md).
  */
 #ifndef SKIFF_HVT_HOST_H
 #define SKIFF_HVT_HOST_H
