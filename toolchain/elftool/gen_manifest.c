@@ -7,9 +7,12 @@
  * skiff extension: a NET_BASIC device may carry "skiff": { "vnet": BOOL,
  * "closed": BOOL } (virtio-net headers; SOLO5_R_CLOSED understood); the
  * output then also declares a Skiff note with those options, beside the
- * unchanged MFT1 note.
+ * unchanged MFT1 note. The JSON is validated from memory
+ * (elftool_manifest_parse) before any output is written, so the parser can be
+ * fuzzed without files (tests/fuzz/fuzz_manifest.c).
  */
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,48 +23,49 @@
 #include "mft_abi.h"
 #include "skiff/abi.h"
 
-struct dev {
-    const char *name, *type;
-    bool vnet, closed;
+#define LOAD_FLAGS JSON_REJECT_DUPLICATES
+
+/* Where messages go: one line each, naming the manifest. */
+struct src {
+    const char *name;
+    FILE *err;
 };
 
-static int bad(const char *src, const json_t *v, const char *what)
+static int bad(const struct src *src, const char *what)
 {
-    (void)v; /* jansson keeps no per-value line numbers */
-    fprintf(stderr, "solo5-elftool: %s: %s\n", src, what);
+    fprintf(src->err, "solo5-elftool: %s: %s\n", src->name, what);
     return EXIT_FAILURE;
 }
 
-static int parse_device(const char *src, json_t *d, struct dev *out)
+static int parse_device(const struct src *src, json_t *d, struct elftool_device *out)
 {
-    const char *key;
+    const char *key, *name = NULL, *type = NULL;
     json_t *v;
     char msg[160];
 
     if (!json_is_object(d))
-        return bad(src, d, ".devices[]: expected OBJECT");
+        return bad(src, ".devices[]: expected OBJECT");
     memset(out, 0, sizeof *out);
     json_object_foreach(d, key, v)
     {
         if (strcmp(key, "name") == 0) {
             if (!json_is_string(v))
-                return bad(src, v, ".devices[...]: .name: expected STRING");
-            out->name = json_string_value(v);
+                return bad(src, ".devices[...]: .name: expected STRING");
+            name = json_string_value(v);
         } else if (strcmp(key, "type") == 0) {
             if (!json_is_string(v))
-                return bad(src, v, ".devices[...]: .type: expected STRING");
-            out->type = json_string_value(v);
+                return bad(src, ".devices[...]: .type: expected STRING");
+            type = json_string_value(v);
         } else if (strcmp(key, "skiff") == 0) {
             const char *opt;
             json_t *b;
             if (!json_is_object(v))
-                return bad(src, v, ".devices[...]: .skiff: expected OBJECT");
+                return bad(src, ".devices[...]: .skiff: expected OBJECT");
             json_object_foreach(v, opt, b)
             {
                 if (!json_is_boolean(b) || (strcmp(opt, "vnet") != 0 && strcmp(opt, "closed") != 0))
-                    return bad(src, v,
-                               ".devices[...]: .skiff: expected { \"vnet\": BOOLEAN, "
-                               "\"closed\": BOOLEAN }");
+                    return bad(src, ".devices[...]: .skiff: expected { \"vnet\": BOOLEAN, "
+                                    "\"closed\": BOOLEAN }");
                 if (strcmp(opt, "vnet") == 0)
                     out->vnet = json_is_true(b);
                 else
@@ -69,37 +73,114 @@ static int parse_device(const char *src, json_t *d, struct dev *out)
             }
         } else {
             snprintf(msg, sizeof msg, ".devices[...]: unknown key: %s", key);
-            return bad(src, v, msg);
+            return bad(src, msg);
         }
     }
-    if (out->name == NULL)
-        return bad(src, d, ".devices[...]: missing .name");
-    if (out->name[0] == '\0')
-        return bad(src, d, ".devices[...]: .name may not be empty");
-    if (strlen(out->name) > MFT_NAME_MAX)
-        return bad(src, d, ".devices[...]: name too long");
-    for (const char *p = out->name; *p; p++)
+    if (name == NULL)
+        return bad(src, ".devices[...]: missing .name");
+    if (name[0] == '\0')
+        return bad(src, ".devices[...]: .name may not be empty");
+    if (strlen(name) > MFT_NAME_MAX)
+        return bad(src, ".devices[...]: name too long");
+    for (const char *p = name; *p; p++)
         if (!isalnum((unsigned char)*p))
-            return bad(src, d, ".devices[...]: name is not alphanumeric");
-    if (out->type == NULL)
-        return bad(src, d, ".devices[...]: missing .type");
-    if (strcmp(out->type, "NET_BASIC") != 0 && strcmp(out->type, "BLOCK_BASIC") != 0) {
+            return bad(src, ".devices[...]: name is not alphanumeric");
+    if (type == NULL)
+        return bad(src, ".devices[...]: missing .type");
+    if (strcmp(type, "NET_BASIC") == 0)
+        out->type = "NET_BASIC";
+    else if (strcmp(type, "BLOCK_BASIC") == 0)
+        out->type = "BLOCK_BASIC";
+    else {
         snprintf(msg, sizeof msg, ".devices[...]: unknown type %s (NET_BASIC or BLOCK_BASIC)",
-                 out->type);
-        return bad(src, d, msg);
+                 type);
+        return bad(src, msg);
     }
     if ((out->vnet || out->closed) && strcmp(out->type, "NET_BASIC") != 0)
-        return bad(src, d, ".devices[...]: .skiff options are for NET_BASIC devices only");
-    if ((out->vnet || out->closed) && strlen(out->name) >= SKIFF_NAME_MAX)
-        return bad(src, d,
-                   ".devices[...]: a device with .skiff options needs a name under 32 "
-                   "characters");
+        return bad(src, ".devices[...]: .skiff options are for NET_BASIC devices only");
+    if ((out->vnet || out->closed) && strlen(name) >= SKIFF_NAME_MAX)
+        return bad(src, ".devices[...]: a device with .skiff options needs a name under 32 "
+                        "characters");
+    memcpy(out->name, name, strlen(name) + 1);
     return 0;
 }
 
-static void write_c(FILE *o, const struct dev *devs, size_t n)
+/* The manifest in a parsed JSON document. */
+static int parse_root(const struct src *src, json_t *root, struct elftool_manifest *m)
 {
-    size_t opts = 0;
+    const char *key;
+    json_t *v, *type = NULL, *version = NULL, *devices = NULL;
+    char msg[200];
+    size_t i;
+
+    m->count = 0;
+    if (!json_is_object(root))
+        return bad(src, "(root): expected OBJECT");
+    json_object_foreach(root, key, v)
+    {
+        if (strcmp(key, "type") == 0)
+            type = v;
+        else if (strcmp(key, "version") == 0)
+            version = v;
+        else if (strcmp(key, "devices") == 0)
+            devices = v;
+        else {
+            snprintf(msg, sizeof msg, "(root): unknown key: %s", key);
+            return bad(src, msg);
+        }
+    }
+    if (type == NULL || version == NULL || devices == NULL)
+        return bad(src, type == NULL      ? "missing .type"
+                        : version == NULL ? "missing .version"
+                                          : "missing .devices[]");
+    if (!json_is_string(type) || strcmp(json_string_value(type), "solo5.manifest") != 0)
+        return bad(src, ".type: invalid value, expected \"solo5.manifest\"");
+    if (!json_is_integer(version) || json_integer_value(version) != MFT_VERSION) {
+        snprintf(msg, sizeof msg, ".version: invalid version, expected %d", MFT_VERSION);
+        return bad(src, msg);
+    }
+    if (!json_is_array(devices))
+        return bad(src, ".devices: expected ARRAY");
+    if (json_array_size(devices) > MFT_MAX_ENTRIES - 1) {
+        snprintf(msg, sizeof msg, ".devices[]: too many entries, maximum %d", MFT_MAX_ENTRIES - 1);
+        return bad(src, msg);
+    }
+    json_array_foreach(devices, i, v)
+    {
+        struct elftool_device *d = &m->devs[m->count];
+        if (parse_device(src, v, d) != 0)
+            return EXIT_FAILURE;
+        for (size_t j = 0; j < m->count; j++)
+            if (strcmp(m->devs[j].name, d->name) == 0) {
+                snprintf(msg, sizeof msg, ".devices[...]: duplicate name: %s", d->name);
+                return bad(src, msg);
+            }
+        m->count++;
+    }
+    return 0;
+}
+
+int elftool_manifest_parse(const char *source, const char *text, size_t len,
+                           struct elftool_manifest *m, FILE *err)
+{
+    const struct src src = { source, err };
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, LOAD_FLAGS, &jerr);
+
+    m->count = 0;
+    if (root == NULL) {
+        fprintf(err, "solo5-elftool: %s:%d: JSON parse error: %s\n", source, jerr.line, jerr.text);
+        return EXIT_FAILURE;
+    }
+    int rc = parse_root(&src, root, m);
+    json_decref(root);
+    return rc;
+}
+
+void elftool_manifest_write_c(FILE *o, const struct elftool_manifest *m)
+{
+    const struct elftool_device *devs = m->devs;
+    size_t n = m->count, opts = 0;
     for (size_t i = 0; i < n; i++)
         opts += devs[i].vnet || devs[i].closed;
 
@@ -150,86 +231,61 @@ static void write_c(FILE *o, const struct dev *devs, size_t n)
                "};\n");
 }
 
+/* The whole of `f` in memory (NUL-terminated, for messages' sake). */
+static char *read_all(FILE *f, size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf != NULL) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (ferror(f) || n < cap - 1)
+            break;
+        char *bigger = realloc(buf, cap * 2);
+        if (bigger == NULL)
+            free(buf);
+        buf = bigger;
+        cap *= 2;
+    }
+    if (buf != NULL && ferror(f)) {
+        free(buf);
+        return NULL;
+    }
+    if (buf != NULL)
+        buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
 int elftool_gen_manifest(const char *source, const char *output)
 {
-    json_error_t jerr;
-    json_t *root = strcmp(source, "-") == 0 ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr)
-                                            : json_load_file(source, JSON_REJECT_DUPLICATES, &jerr);
-    int rc = EXIT_FAILURE;
-    struct dev devs[MFT_MAX_ENTRIES];
-    size_t n = 0;
-    char msg[200];
+    bool from_stdin = strcmp(source, "-") == 0;
+    FILE *in = from_stdin ? stdin : fopen(source, "rb");
+    struct elftool_manifest m;
+    size_t len = 0;
+    char *text;
 
-    if (root == NULL) {
-        fprintf(stderr, "solo5-elftool: %s:%d: JSON parse error: %s\n", source, jerr.line,
-                jerr.text);
+    if (in == NULL) {
+        fprintf(stderr, "solo5-elftool: %s: cannot open: %s\n", source, strerror(errno));
         return EXIT_FAILURE;
     }
-    if (!json_is_object(root)) {
-        rc = bad(source, root, "(root): expected OBJECT");
-        goto out;
+    text = read_all(in, &len);
+    if (!from_stdin)
+        fclose(in);
+    if (text == NULL) {
+        fprintf(stderr, "solo5-elftool: %s: read error\n", source);
+        return EXIT_FAILURE;
     }
-    const char *key;
-    json_t *v, *type = NULL, *version = NULL, *devices = NULL;
-    json_object_foreach(root, key, v)
-    {
-        if (strcmp(key, "type") == 0)
-            type = v;
-        else if (strcmp(key, "version") == 0)
-            version = v;
-        else if (strcmp(key, "devices") == 0)
-            devices = v;
-        else {
-            snprintf(msg, sizeof msg, "(root): unknown key: %s", key);
-            rc = bad(source, v, msg);
-            goto out;
-        }
-    }
-    if (type == NULL || version == NULL || devices == NULL) {
-        rc = bad(source, root,
-                 type == NULL      ? "missing .type"
-                 : version == NULL ? "missing .version"
-                                   : "missing .devices[]");
-        goto out;
-    }
-    if (!json_is_string(type) || strcmp(json_string_value(type), "solo5.manifest") != 0) {
-        rc = bad(source, type, ".type: invalid value, expected \"solo5.manifest\"");
-        goto out;
-    }
-    if (!json_is_integer(version) || json_integer_value(version) != MFT_VERSION) {
-        snprintf(msg, sizeof msg, ".version: invalid version, expected %d", MFT_VERSION);
-        rc = bad(source, version, msg);
-        goto out;
-    }
-    if (!json_is_array(devices)) {
-        rc = bad(source, devices, ".devices: expected ARRAY");
-        goto out;
-    }
-    if (json_array_size(devices) > MFT_MAX_ENTRIES - 1) {
-        snprintf(msg, sizeof msg, ".devices[]: too many entries, maximum %d", MFT_MAX_ENTRIES - 1);
-        rc = bad(source, devices, msg);
-        goto out;
-    }
-    size_t i;
-    json_array_foreach(devices, i, v)
-    {
-        if (parse_device(source, v, &devs[n]) != 0)
-            goto out;
-        for (size_t j = 0; j < n; j++)
-            if (strcmp(devs[j].name, devs[n].name) == 0) {
-                snprintf(msg, sizeof msg, ".devices[...]: duplicate name: %s", devs[n].name);
-                rc = bad(source, v, msg);
-                goto out;
-            }
-        n++;
-    }
+    int rc = elftool_manifest_parse(source, text, len, &m, stderr);
+    free(text);
+    if (rc != 0)
+        return rc;
 
     FILE *o = strcmp(output, "-") == 0 ? stdout : fopen(output, "w");
     if (o == NULL) {
         fprintf(stderr, "solo5-elftool: %s: cannot open for writing\n", output);
-        goto out;
+        return EXIT_FAILURE;
     }
-    write_c(o, devs, n);
+    elftool_manifest_write_c(o, &m);
     bool bad_write = fflush(o) != 0 || ferror(o);
     if (o != stdout)
         bad_write |= fclose(o) != 0;
@@ -237,10 +293,7 @@ int elftool_gen_manifest(const char *source, const char *output)
         fprintf(stderr, "solo5-elftool: %s: write error\n", output);
         if (o != stdout)
             remove(output);
-        goto out;
+        return EXIT_FAILURE;
     }
-    rc = EXIT_SUCCESS;
-out:
-    json_decref(root);
-    return rc;
+    return EXIT_SUCCESS;
 }
