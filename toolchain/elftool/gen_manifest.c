@@ -37,11 +37,30 @@ static int bad(const struct src *src, const char *what)
     return EXIT_FAILURE;
 }
 
+/*
+ * A string from the JSON, fit for a one-line message: control characters
+ * (a key may hold "\n") as \xNN, and no more than fits `out`.
+ */
+static const char *quote(const char *s, char *out, size_t len)
+{
+    size_t n = 0;
+
+    for (; *s && n + 5 < len; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f)
+            n += (size_t)snprintf(out + n, len - n, "\\x%02x", c);
+        else
+            out[n++] = (char)c;
+    }
+    out[n] = '\0';
+    return out;
+}
+
 static int parse_device(const struct src *src, json_t *d, struct elftool_device *out)
 {
     const char *key, *name = NULL, *type = NULL;
     json_t *v;
-    char msg[160];
+    char msg[160], q[80];
 
     if (!json_is_object(d))
         return bad(src, ".devices[]: expected OBJECT");
@@ -72,7 +91,7 @@ static int parse_device(const struct src *src, json_t *d, struct elftool_device 
                     out->closed = json_is_true(b);
             }
         } else {
-            snprintf(msg, sizeof msg, ".devices[...]: unknown key: %s", key);
+            snprintf(msg, sizeof msg, ".devices[...]: unknown key: %s", quote(key, q, sizeof q));
             return bad(src, msg);
         }
     }
@@ -93,7 +112,7 @@ static int parse_device(const struct src *src, json_t *d, struct elftool_device 
         out->type = "BLOCK_BASIC";
     else {
         snprintf(msg, sizeof msg, ".devices[...]: unknown type %s (NET_BASIC or BLOCK_BASIC)",
-                 type);
+                 quote(type, q, sizeof q));
         return bad(src, msg);
     }
     if ((out->vnet || out->closed) && strcmp(out->type, "NET_BASIC") != 0)
@@ -110,7 +129,7 @@ static int parse_root(const struct src *src, json_t *root, struct elftool_manife
 {
     const char *key;
     json_t *v, *type = NULL, *version = NULL, *devices = NULL;
-    char msg[200];
+    char msg[200], q[80];
     size_t i;
 
     m->count = 0;
@@ -125,7 +144,7 @@ static int parse_root(const struct src *src, json_t *root, struct elftool_manife
         else if (strcmp(key, "devices") == 0)
             devices = v;
         else {
-            snprintf(msg, sizeof msg, "(root): unknown key: %s", key);
+            snprintf(msg, sizeof msg, "(root): unknown key: %s", quote(key, q, sizeof q));
             return bad(src, msg);
         }
     }
@@ -166,10 +185,13 @@ int elftool_manifest_parse(const char *source, const char *text, size_t len,
     const struct src src = { source, err };
     json_error_t jerr;
     json_t *root = json_loadb(text, len, LOAD_FLAGS, &jerr);
+    char q[sizeof jerr.text + 16];
 
     m->count = 0;
     if (root == NULL) {
-        fprintf(err, "solo5-elftool: %s:%d: JSON parse error: %s\n", source, jerr.line, jerr.text);
+        /* jansson's text may quote the input near the error */
+        fprintf(err, "solo5-elftool: %s:%d: JSON parse error: %s\n", source, jerr.line,
+                quote(jerr.text, q, sizeof q));
         return EXIT_FAILURE;
     }
     int rc = parse_root(&src, root, m);
