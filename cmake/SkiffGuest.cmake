@@ -217,4 +217,7 @@ function(skiff_add_guest)
     DEPENDS ${objs} ${SKIFF_TC_LIB}/solo5_${abi}.o ${SKIFF_TC_LIB}/solo5_${abi}.lds skiff_toolchain
     COMMENT "Linking guest image ${image}" VERBATIM)
   add_custom_target(${image} ALL DEPENDS ${out})
+  # Every image and manifest the build makes: tests/fuzz seeds its fuzzers with them.
+  set_property(GLOBAL APPEND PROPERTY SKIFF_GUEST_IMAGES ${out})
+  set_property(GLOBAL APPEND PROPERTY SKIFF_GUEST_MANIFESTS ${json})
 endfunction()
