@@ -4,8 +4,14 @@
  * other NIC and flushes once. When the other side's ring is full the bridge
  * waits for room (back-pressure: frames then queue in the host kernel rather
  * than being dropped here); only a frame that still finds no room after
- * SPACE_WAIT_NS, or one above the other side's MTU, is dropped and counted.
+ * SPACE_WAIT_NS (see the command line below), or one above the other
+ * side's MTU, is dropped and counted.
  * Exits 0, printing the counters, when a NIC closes.
+ *
+ * Command line: empty, or "space-wait-ms=N" (1..600000) to wait up to N ms
+ * for room instead of SPACE_WAIT_NS: a test that must see no drop while
+ * its reader can be descheduled for longer than 100 ms on a loaded host
+ * asks for a bound it can never reach.
  *
  * Offloads: the image asks for vnet headers on both NICs. Where the host
  * enabled them (SOLO5_NET_F_VNET) frames come with a virtio-net header and
@@ -23,9 +29,10 @@
 
 #include "vnet.h"
 
-#define BATCH         32
-#define IDLE_WAIT_NS  1000000000ull /* yield deadline when idle */
-#define SPACE_WAIT_NS 100000000ull  /* longest wait for room on the output */
+#define BATCH             32
+#define IDLE_WAIT_NS      1000000000ull /* yield deadline when idle */
+#define SPACE_WAIT_NS     100000000ull  /* default longest wait for room on the output */
+#define SPACE_WAIT_MAX_MS 600000ull
 
 /* Every buffer has room for the largest vnet frame; a plain frame is read
  * HROOM bytes in, so a header can be put in front without copying. */
@@ -45,12 +52,47 @@ struct direction {
     uint64_t forwarded, dropped;
 };
 
-/* Queue one frame on the output, waiting up to SPACE_WAIT_NS for room. */
+/* Longest wait for room on the output (the command line may change it). */
+static uint64_t space_wait_ns = SPACE_WAIT_NS;
+
+/* "" or "space-wait-ms=N" (leading and trailing spaces allowed). */
+static bool parse_cmdline(const char *s)
+{
+    static const char key[] = "space-wait-ms=";
+    uint64_t ms = 0;
+    size_t i = 0;
+
+    if (s == NULL)
+        return true;
+    while (*s == ' ')
+        s++;
+    if (*s == '\0')
+        return true;
+    for (; key[i] != '\0'; i++)
+        if (s[i] != key[i])
+            return false;
+    s += i;
+    if (*s < '0' || *s > '9')
+        return false;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        ms = ms * 10 + (uint64_t)(*s - '0');
+        if (ms > SPACE_WAIT_MAX_MS)
+            return false;
+    }
+    while (*s == ' ')
+        s++;
+    if (*s != '\0' || ms == 0)
+        return false;
+    space_wait_ns = ms * 1000000ull;
+    return true;
+}
+
+/* Queue one frame on the output, waiting up to space_wait_ns for room. */
 static bool send_frame(const struct direction *d, const uint8_t *p, size_t len)
 {
     solo5_result_t q = solo5_net_queue(d->to->h, p, len);
     if (q == SOLO5_R_AGAIN &&
-        solo5_net_wait_space(d->to->h, solo5_clock_monotonic() + SPACE_WAIT_NS) == SOLO5_R_OK)
+        solo5_net_wait_space(d->to->h, solo5_clock_monotonic() + space_wait_ns) == SOLO5_R_OK)
         q = solo5_net_queue(d->to->h, p, len);
     return q == SOLO5_R_OK; /* else no room in time, or above the other MTU */
 }
@@ -146,6 +188,12 @@ int solo5_app_main(const struct solo5_start_info *si)
     struct port wan = { .name = "wan" }, lan = { .name = "lan" };
     struct solo5_net_info wan_info, lan_info;
 
+    if (!parse_cmdline(si->cmdline)) {
+        skiff_printf("bridge: bad command line '%s': give nothing, or space-wait-ms=N "
+                     "(1..%llu) for the longest wait for room on an output\n",
+                     si->cmdline, (unsigned long long)SPACE_WAIT_MAX_MS);
+        return SOLO5_EXIT_FAILURE;
+    }
     if (solo5_net_acquire("wan", &wan.h, &wan_info) != SOLO5_R_OK ||
         solo5_net_acquire("lan", &lan.h, &lan_info) != SOLO5_R_OK) {
         skiff_printf("bridge: cannot acquire NICs \"wan\" and \"lan\"\n");
