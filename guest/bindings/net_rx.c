@@ -342,11 +342,7 @@ solo5_result_t solo5_net_peek_batch(solo5_handle_t handle, struct solo5_net_view
     if (n == NULL || count == NULL || (views == NULL && n_max > 0))
         return SOLO5_R_EINVAL;
     *count = 0;
-    /* hvt does not lend yet: with lending, the nested-KVM bridge test
-     * (tests/hvt/in_bridge.sh under tests/kvm) once hung a UDP burst,
-     * which neither spt nor hvt on PVM ever showed; until that is
-     * understood, hvt guests copy. */
-    if (skiff_direct || SKIFF_GUEST_TARGET == SKIFF_TARGET_HVT)
+    if (skiff_direct)
         return SOLO5_R_EUNSPEC;
     if (n->rx_handoff) {
         n->rx_handoff = false;

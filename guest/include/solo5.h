@@ -171,8 +171,7 @@ struct solo5_net_view {
  * should be soon (the host stops receiving for the device while its ring is
  * full). A forwarder queues them on another device, then releases: one copy
  * per frame instead of two. SOLO5_R_EUNSPEC (nothing lent): this device
- * cannot lend frames (--io=direct has no ring; hvt does not lend yet); use
- * solo5_net_read_batch().
+ * cannot lend frames (--io=direct has no ring); use solo5_net_read_batch().
  * A device that has lent frames takes every later frame through its ring.
  */
 solo5_result_t solo5_net_peek_batch(solo5_handle_t handle, struct solo5_net_view *views, size_t n,

@@ -6,6 +6,7 @@
 #ifndef SKIFF_NIC_H
 #define SKIFF_NIC_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <net/if.h>
@@ -21,8 +22,18 @@ enum skiff_drop {
                            * a read shorter than the vnet header) */
     SKIFF_DROP_OVERRUN,   /* guest ring counters were inconsistent */
     SKIFF_DROP_TAP_ERROR, /* write(2) to the packet fd failed */
+    SKIFF_DROP_LINK_DOWN, /* ... with EIO: the TAP was down (as while it
+                           * moves into a network namespace, until it is
+                           * set up there); expected, not a fault */
     SKIFF_DROP_MAX
 };
+
+/* Why a frame the packet fd refused (write error `err`, 0 for a short
+ * write) is dropped. */
+static inline enum skiff_drop skiff_tx_drop_reason(int err)
+{
+    return err == EIO ? SKIFF_DROP_LINK_DOWN : SKIFF_DROP_TAP_ERROR;
+}
 
 /* Counters written only by the I/O thread (or the vcpu thread in direct
  * mode) and read by the stats reporter with CMM_LOAD_SHARED. */

@@ -16,10 +16,11 @@
 #include <urcu/system.h>
 
 static const char *const drop_names[SKIFF_DROP_MAX] = {
-    [SKIFF_DROP_TOO_BIG] = "too_big",
-    [SKIFF_DROP_BAD_SLOT] = "bad_slot",
-    [SKIFF_DROP_OVERRUN] = "overrun",
-    [SKIFF_DROP_TAP_ERROR] = "tap_error",
+    [SKIFF_DROP_TOO_BIG] = "too_big",     /* over the MTU or the slot */
+    [SKIFF_DROP_BAD_SLOT] = "bad_slot",   /* an invalid slot header */
+    [SKIFF_DROP_OVERRUN] = "overrun",     /* inconsistent ring counters */
+    [SKIFF_DROP_TAP_ERROR] = "tap_error", /* the packet fd refused it */
+    [SKIFF_DROP_LINK_DOWN] = "link_down", /* ... with EIO: the TAP was down */
 };
 
 /* Hypercall names, by number, for the hvt exit counters. */

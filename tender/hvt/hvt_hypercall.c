@@ -205,7 +205,7 @@ static enum hvt_hc_result hc_netwrite(struct hvt *h, uint64_t gpa)
             SKIFF_STAT_ADD(nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
         } else if (n != (ssize_t)a.len) {
             a.ret = -1; /* EIO (TAP down), EMSGSIZE...: this frame is lost */
-            SKIFF_STAT_ADD(nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
+            SKIFF_STAT_ADD(nic->stats.tx_drops[skiff_tx_drop_reason(n < 0 ? errno : 0)], 1);
         } else {
             a.ret = 0;
             SKIFF_STAT_ADD(nic->stats.tx_frames, 1);

@@ -639,7 +639,7 @@ static int tx_write(struct skiff_dp *dp, const void *data, uint32_t len)
             return 0;
         /* EIO (TAP down), EMSGSIZE, a short write...: this frame is lost,
          * the next one may fare better. */
-        SKIFF_STAT_ADD(nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
+        SKIFF_STAT_ADD(nic->stats.tx_drops[skiff_tx_drop_reason(err)], 1);
         if (skiff_write_err_closed(err) && !nic->closed)
             rx_close(dp, strerror(err));
         return 1;
@@ -710,7 +710,7 @@ static bool tx_queue_flush(struct skiff_dp *dp, struct tx_queue *q)
             return true;
         }
         /* As tx_write(): this frame is lost; a dead fd closes the NIC. */
-        SKIFF_STAT_ADD(nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
+        SKIFF_STAT_ADD(nic->stats.tx_drops[skiff_tx_drop_reason(r < 0 ? -r : 0)], 1);
         if (r < 0 && skiff_write_err_closed(-r) && !nic->closed)
             rx_close(dp, strerror(-r));
     }

@@ -4,7 +4,9 @@
  * request can be queued: READV and WRITE only, on registered files only
  * (IOSQE_FIXED_FILE required), with links; no further register operations.
  * Seccomp never sees the operations a ring carries, so this is what keeps
- * the I/O thread's allowlist claim true with io_uring_enter allowed.
+ * the I/O thread's allowlist claim true with io_uring_enter allowed. A
+ * kernel that refuses non-blocking requests on a packet fd (probe_nowait)
+ * fails the set-up: the caller then moves frames one read/write at a time.
  */
 #include "tap_uring.h"
 
@@ -21,6 +23,38 @@ static int fail(char *why, size_t why_len, const char *what, int rc)
 {
     snprintf(why, why_len, "%s: %s", what, strerror(-rc));
     return rc;
+}
+
+/*
+ * Every request is RWF_NOWAIT (an empty fd must say -EAGAIN at once, see
+ * skiff_uring_readv), and a kernel refuses that flag with EOPNOTSUPP, on
+ * every request, for a file it does not mark FMODE_NOWAIT: TAP fds before
+ * Linux 6.4 (sockets too on 6.1). The ring would then carry no frame at
+ * all, so ask each packet fd once with a read of 0 bytes, which takes
+ * nothing from it (TAPs, sockets and pipes return 0 for an empty read
+ * before looking for data). 0, or -EOPNOTSUPP with `why` saying so.
+ */
+static int probe_nowait(struct skiff_uring *u, const int *fds, unsigned n, char *why,
+                        size_t why_len)
+{
+    static char none;
+    const struct iovec empty[2] = { { &none, 0 }, { &none, 0 } };
+
+    for (unsigned i = 0; i < n; i++) {
+        int res = 0;
+        if (fds[i] < 0)
+            continue;
+        int rc = skiff_uring_readv(u, i, empty, 1, &res);
+        if (rc < 0)
+            return fail(why, why_len, "io_uring probe read", rc);
+        if (res == -EOPNOTSUPP) {
+            snprintf(why, why_len,
+                     "RWF_NOWAIT refused on the packet fds (EOPNOTSUPP): TAPs take "
+                     "non-blocking io_uring reads and writes from Linux 6.4");
+            return res;
+        }
+    }
+    return 0;
 }
 
 int skiff_uring_init(struct skiff_uring *u, const int *fds, unsigned n, char *why, size_t why_len)
@@ -64,7 +98,10 @@ int skiff_uring_init(struct skiff_uring *u, const int *fds, unsigned n, char *wh
         skiff_uring_fini(u);
         return fail(why, why_len, "io_uring_enable_rings", rc);
     }
-    return 0;
+    rc = probe_nowait(u, fds, n, why, why_len);
+    if (rc < 0)
+        skiff_uring_fini(u);
+    return rc;
 }
 
 void skiff_uring_release_files(struct skiff_uring *u)

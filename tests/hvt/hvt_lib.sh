@@ -36,3 +36,19 @@ udp_burst() {
     timeout 120 ip netns exec "$from" iperf3 -c "$dst" -u -l 1000 \
         -b "${UDP_RATE:-4M}" -k "$count" -J
 }
+
+# hvt_stall_report OUT: after a transfer through the bridge failed or hung,
+# what tells a dead path from a stuck client: the tender's counters twice,
+# 2 s apart (SIGUSR1: are frames, kicks and guest exits still moving?), and
+# one ping each way.
+hvt_stall_report() {
+    local out=$1
+    kill -USR1 "$SKIFF_PID" 2>/dev/null || { log "skiff is gone"; return 0; }
+    sleep 2
+    kill -USR1 "$SKIFF_PID" 2>/dev/null
+    sleep 0.5
+    log "tender counters, 2 s apart:"
+    tail -n 30 "$out/skiff.log" >&2
+    timeout 10 ip netns exec "$NS1" ping -n -c 2 -W 2 10.78.0.2 >&2 || log "ping h1 -> h2 fails too"
+    timeout 10 ip netns exec "$NS2" ping -n -c 2 -W 2 10.78.0.1 >&2 || log "ping h2 -> h1 fails too"
+}

@@ -20,7 +20,8 @@ hvt_bridge_topology "$out" --io=event
 warm_up "$NS1" 10.78.0.2
 ping_checked "$NS1" 10.78.0.2 20 0.05 1400 0f1e2d3c "$out/ping.log"
 ping_checked "$NS2" 10.78.0.1 20 0.05 56 c3d2e1f0 "$out/ping-back.log"
-udp_burst "$NS1" "$NS2" 10.78.0.2 "$burst" >"$out/udp.json" || die "UDP burst failed"
+udp_burst "$NS1" "$NS2" 10.78.0.2 "$burst" >"$out/udp.json" ||
+    { tail -n 5 "$out/udp.json" >&2; hvt_stall_report "$out"; die "UDP burst failed"; }
 got=$(jq -r '.end.sum.packets - .end.sum.lost_packets' "$out/udp.json")
 log "UDP burst: $burst sent, $got received"
 [ "$got" -gt 0 ] || die "no UDP datagram arrived"

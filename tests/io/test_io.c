@@ -1,8 +1,8 @@
 /*
  * The I/O thread and datapath against a SOCK_SEQPACKET socketpair, in event
  * and poll mode: full-duplex integrity and ordering, RX back-pressure without
- * loss or spinning, EOF, oversized frames, a hostile guest TX ring, and
- * idle CPU use.
+ * loss or spinning, a forwarder that lends RX frames in place, EOF, oversized frames, a hostile
+ * guest TX ring, and idle CPU use.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -122,6 +122,119 @@ static void test_duplex_poll(void **state)
 {
     (void)state;
     duplex(SKIFF_IO_POLL);
+}
+
+/*
+ * A guest that lends: it peeks a batch of RX frames in place and releases
+ * them only after using them. With a 4-slot ring the tender finds the ring
+ * full, and waits for room, on almost every batch, so every release must
+ * reach it: the kick after a release that finds it waiting, or its own
+ * check before it sleeps. `forward`: as the bridge image does on both
+ * targets, each lent frame is queued on TX (waiting for room while the
+ * batch is still lent), then the batch released and TX published; the
+ * frames go out of the same NIC and the peer checks every one, in order.
+ * Otherwise the guest checks each frame where it lies and sends nothing, so
+ * the release's kick is the only thing that can wake the tender for RX.
+ */
+static void lend(unsigned mode, bool forward)
+{
+    const uint32_t frames = 5000, batch = 32;
+    struct io_h h;
+    h_init(&h, 4);
+    h_attach_socketpair(&h);
+    h_start(&h, mode);
+    h_guest_tx_init(&h);
+
+    struct h_peer wr = { .h = &h, .count = frames };
+    struct h_peer rd = { .h = &h, .count = frames };
+    if (forward)
+        h_peer_reader_start(&rd);
+    h_peer_writer_start(&wr);
+    uint32_t moved = 0, idle_ms = 0;
+    while (moved < frames) {
+        struct shms_rslot rs[32];
+        uint32_t n = 0;
+        while (n < batch && shms_reader_peek(&h.grx, &rs[n]) == SHMS_OK)
+            n++;
+        if (n == 0) {
+            shms_reader_release(&h.grx); /* the peek that found nothing */
+            h_guest_rx_release(&h);
+            /* Nothing lent: sleep until the tender publishes. A tender that
+             * never learnt of a release shows as idle time while the peer
+             * still has frames to send. */
+            if (h_guest_wait(&h, true, false, 100))
+                idle_ms = 0;
+            else if ((idle_ms += 100) >= WAIT_MS)
+                fail_msg("stalled with %u of %u frames lent and released (rx %llu, ring full "
+                         "%llu, kicks %llu)",
+                         moved, frames, (unsigned long long)CMM_LOAD_SHARED(h.nic.stats.rx_frames),
+                         (unsigned long long)CMM_LOAD_SHARED(h.nic.stats.rx_ring_full),
+                         (unsigned long long)CMM_LOAD_SHARED(h.nic.stats.guest_kicks));
+            continue;
+        }
+        idle_ms = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (!forward) {
+                if (!h_frame_check(rs[i].data, rs[i].len, moved + i))
+                    fail_msg("lent frame %u corrupt or out of order", moved + i);
+                continue;
+            }
+            uint64_t deadline = h_now_ms() + WAIT_MS;
+            while (h_guest_send(&h, rs[i].data, rs[i].len) == SHMS_FULL) {
+                h_guest_tx_publish(&h);
+                h_guest_wait(&h, false, true, 100);
+                if (h_now_ms() > deadline)
+                    fail_msg("no TX room for %d ms with %u frames lent", WAIT_MS, n);
+            }
+        }
+        shms_reader_release(&h.grx);
+        h_guest_rx_release(&h);
+        if (forward)
+            h_guest_tx_publish(&h);
+        moved += n;
+    }
+    h_peer_join(&wr);
+    if (forward)
+        h_peer_join(&rd);
+    h_stop(&h);
+    assert_int_equal(wr.bad, 0);
+    const struct skiff_nic_stats *s = &h.nic.stats;
+    if (forward) {
+        assert_int_equal(rd.bad, 0);
+        assert_int_equal(rd.done, frames);
+        assert_int_equal(s->tx_frames, frames);
+    }
+    assert_int_equal(s->rx_frames, frames);
+    assert_int_equal(h_drops(s->rx_drops) + h_drops(s->tx_drops), 0);
+    assert_true(s->rx_ring_full > 0); /* the case this test is about */
+    print_message("ring full %llu times, kicks %llu, guest wake-ups %llu\n",
+                  (unsigned long long)s->rx_ring_full, (unsigned long long)s->guest_kicks,
+                  (unsigned long long)s->guest_wakeups);
+    h_fini(&h);
+}
+
+static void test_lend_event(void **state)
+{
+    (void)state;
+    lend(SKIFF_IO_EVENT, false);
+}
+
+static void test_lend_poll(void **state)
+{
+    (void)state;
+    lend(SKIFF_IO_POLL, false);
+}
+
+static void test_lend_forward_event(void **state)
+{
+    (void)state;
+    lend(SKIFF_IO_EVENT, true);
+}
+
+static void test_lend_forward_poll(void **state)
+{
+    (void)state;
+    lend(SKIFF_IO_POLL, true);
 }
 
 /* A guest that does not read: the ring fills, the tender stops reading the
@@ -500,6 +613,10 @@ int main(void)
         cmocka_unit_test(test_duplex_poll),
         cmocka_unit_test(test_backpressure_event),
         cmocka_unit_test(test_backpressure_poll),
+        cmocka_unit_test(test_lend_event),
+        cmocka_unit_test(test_lend_poll),
+        cmocka_unit_test(test_lend_forward_event),
+        cmocka_unit_test(test_lend_forward_poll),
         cmocka_unit_test(test_eof_event),
         cmocka_unit_test(test_eof_poll),
         cmocka_unit_test(test_too_big),

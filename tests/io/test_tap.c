@@ -1,8 +1,9 @@
 /*
  * skiff_tap_attach against real TAP interfaces (needs root and /dev/net/tun;
  * exits 77 = skipped otherwise): attach errors, then traffic both ways
- * through the kernel with AF_PACKET on the host side, and oversized frames
- * from the kernel counted as drops.
+ * through the kernel with AF_PACKET on the host side, oversized frames
+ * from the kernel counted as drops, and frames refused by a TAP that is
+ * down counted as such.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -367,6 +368,54 @@ static void test_vnet_traffic(void **state)
     h_fini(&h);
 }
 
+/* A TAP that is down refuses frames with EIO, as one does while it moves
+ * into a network namespace until it is set up there: they are counted as
+ * link_down (expected), not as TAP errors, and frames go out again once it
+ * is up. */
+static void test_link_down(void **state)
+{
+    (void)state;
+    struct io_h h;
+    h_init(&h, 64);
+    set_up(TAP_NAME, true);
+    assert_int_equal(skiff_tap_attach(&h.nic, TAP_NAME), 0);
+    h_guest_tx_init(&h);
+    h_start(&h, SKIFF_IO_EVENT);
+    uint8_t buf[H_FRAME_MAX + 64];
+    enum { DOWN = 5 };
+
+    set_up(TAP_NAME, false);
+    for (uint32_t i = 0; i < DOWN; i++) {
+        h_frame_fill(buf, i);
+        assert_int_equal(h_guest_send(&h, buf, h_frame_len(i)), SHMS_OK);
+    }
+    h_guest_tx_publish(&h);
+    for (int t = 0; t < 5000 && CMM_LOAD_SHARED(h.nic.stats.tx_drops[SKIFF_DROP_LINK_DOWN]) < DOWN;
+         t++)
+        usleep(1000);
+    assert_int_equal(CMM_LOAD_SHARED(h.nic.stats.tx_drops[SKIFF_DROP_LINK_DOWN]), DOWN);
+
+    set_up(TAP_NAME, true);
+    int ps = packet_socket(); /* one open across the down would say ENETDOWN */
+    h_frame_fill(buf, DOWN);
+    assert_int_equal(h_guest_send(&h, buf, h_frame_len(DOWN)), SHMS_OK);
+    h_guest_tx_publish(&h);
+    for (;;) {
+        ssize_t n = recv(ps, buf, sizeof(buf), 0);
+        assert_true(n > 0);
+        if (h_is_test_frame(buf, (uint32_t)n)) {
+            assert_true(h_frame_check(buf, (uint32_t)n, DOWN));
+            break;
+        }
+    }
+    h_stop(&h);
+    close(ps);
+    assert_int_equal(h.nic.stats.tx_drops[SKIFF_DROP_LINK_DOWN], DOWN);
+    assert_int_equal(h.nic.stats.tx_drops[SKIFF_DROP_TAP_ERROR], 0);
+    assert_int_equal(h.nic.stats.tx_frames, 1);
+    h_fini(&h);
+}
+
 static void test_traffic_event(void **state)
 {
     (void)state;
@@ -393,7 +442,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_attach_errors), cmocka_unit_test(test_vnet_attach),
         cmocka_unit_test(test_vnet_traffic),  cmocka_unit_test(test_traffic_event),
-        cmocka_unit_test(test_traffic_poll),
+        cmocka_unit_test(test_traffic_poll),  cmocka_unit_test(test_link_down),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
