@@ -67,6 +67,7 @@ struct rt_counters {
     uint64_t icmp_echo_replies, icmp_errors, icmp_limited;
     uint64_t own_failed; /* the router's own frames lost (no route, no ARP) */
     uint64_t arp_requests, arp_replies, arp_resolved, arp_timeouts;
+    uint64_t fragmented, fragments; /* packets cut to fit an MTU; pieces */
 };
 
 /* The sum of a NIC's drop counters. */

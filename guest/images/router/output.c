@@ -91,8 +91,11 @@ static bool fragments(struct router *r, struct rt_pkt *p, unsigned out, const ui
         return false;
     memset(r->scratch, 0, vh);
     memcpy(r->scratch + vh, eth, RT_ETH_HLEN);
-    while ((len = rt_frag_next(&f, r->scratch + vh + RT_ETH_HLEN)) != 0)
+    r->cnt.fragmented++;
+    while ((len = rt_frag_next(&f, r->scratch + vh + RT_ETH_HLEN)) != 0) {
+        r->cnt.fragments++;
         ok = send(r, p, out, r->scratch, vh + RT_ETH_HLEN + len) && ok;
+    }
     return ok;
 }
 

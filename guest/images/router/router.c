@@ -312,6 +312,9 @@ void router_report(const struct router *r, void (*line)(void *ctx, const char *t
         u(t->arp_requests), u(t->arp_replies), u(t->arp_resolved), u(t->arp_timeouts),
         r->arp.waiting);
     line(ctx, l.buf);
+    l.len = 0;
+    add(&l, "router: fragmented packets=%llu fragments=%llu", u(t->fragmented), u(t->fragments));
+    line(ctx, l.buf);
     for (unsigned i = 0; i < r->acl.n; i++) {
         l.len = 0;
         add(&l, "router: acl %u %s matched=%llu", i + 1, r->acl.rule[i].allow ? "allow" : "deny",
