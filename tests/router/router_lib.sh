@@ -27,9 +27,11 @@ router_topology() {
     make_netns "$H1"
     make_netns "$H2"
     make_netns "$H3"
-    start_bg ROUTER_PID "$SKIFF" --net:wan="$TAPW" --net:lan="$TAPL" \
-        --net-mac:wan=$WAN_MAC --net-mac:lan=$LAN_MAC --stats="$out/stats.json" "$@" \
-        "$image" -- $args >"$out/skiff.log" 2>&1
+    # ROUTER_TENDER (e.g. Solo5's solo5-spt) instead of skiff: no --stats.
+    local tender=("$SKIFF" --stats="$out/stats.json")
+    [ -z "${ROUTER_TENDER:-}" ] || tender=("$ROUTER_TENDER")
+    start_bg ROUTER_PID "${tender[@]}" --net:wan="$TAPW" --net:lan="$TAPL" \
+        --net-mac:wan=$WAN_MAC --net-mac:lan=$LAN_MAC "$@" -- "$image" $args >"$out/skiff.log" 2>&1
     wait_attached "$TAPW"
     wait_attached "$TAPL"
     move_tap "$TAPW" "$H1" 10.1.0.2/24
@@ -60,19 +62,22 @@ router_stop() {
     [ $rc -eq 0 ] || die "router exited $rc: $(tail -5 "$OUT/skiff.log")"
 }
 
-# field LINE-PREFIX KEY: KEY=VALUE from the last report line starting with
-# "router: LINE-PREFIX " (empty if absent).
-field() {
-    grep "^router: $1 " "$OUT/skiff.log" | tail -1 | tr ' ' '\n' | sed -n "s/^$2=//p"
+# router_counters: the report the router printed at exit, into the array
+# RC: RC[wan.in], RC[wan.forwarded]..., RC[wan.drop.REASON], RC[icmp.errors],
+# RC[arp.timeouts], RC[fragmented.packets], RC[acl.N] (matches of rule N).
+declare -A RC
+router_counters() {
+    local k v
+    RC=()
+    while read -r k v; do RC[$k]=$v; done < <(awk '
+        $1 != "router:" { next }
+        $2 == "acl" && $5 ~ /^matched=/ { sub("matched=", "", $5); print "acl." $3, $5; next }
+        $3 == "dropped" { for (i = 4; i <= NF; i++) { split($i, kv, "="); print $2 ".drop." kv[1], kv[2] }; next }
+        $3 ~ /=/ { for (i = 3; i <= NF; i++) { split($i, kv, "="); print $2 "." kv[1], kv[2] } }' \
+        "$OUT/skiff.log")
 }
 
 # rcount NIC FIELD: a NIC's counter (in, forwarded, local, queued, dropped,
-# out, out-failed, own), from the report at exit.
-rcount() { field "$1 in=[0-9]*" "$2"; }
-
-# rdrop NIC REASON: a NIC's drop counter for one reason (0 if not printed).
-rdrop() {
-    local v
-    v=$(field "$1 dropped" "$2")
-    echo "${v:-0}"
-}
+# out, out-failed, own). rdrop NIC REASON: a drop counter (0 if none).
+rcount() { echo "${RC[$1.$2]:-}"; }
+rdrop() { echo "${RC[$1.drop.$2]:-0}"; }

@@ -367,6 +367,7 @@ static void test_fragmentation(void **state)
     assert_memory_equal(whole, f + 34, got);
     assert_int_equal(cnt(WAN)->forwarded, 1);
     assert_int_equal(cnt(LAN)->out, 4); /* 3 fragments, 1 ARP reply */
+    assert_non_null(strstr(h_report(&env), "router: fragmented packets=1 fragments=3\n"));
 }
 
 static void test_local(void **state)
