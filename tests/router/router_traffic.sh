@@ -25,9 +25,9 @@ source "$(dirname "$0")/../integration/lib.sh"
 source "$(dirname "$0")/router_lib.sh"
 skip_unless_root
 mode=${1:?io mode} target=${2:?spt or hvt} level=${3:?basic or full}
-if [ "$target" = hvt ] && ! { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then
-    echo "SKIP: no usable /dev/kvm for router.hvt"
-    exit 77
+if [ "$target" = hvt ]; then
+    source "$(dirname "$0")/../lib/native_kvm.sh"
+    require_native_kvm
 fi
 INJECT=${INJECT:-$SKIFF_BUILD/tests/router/router_inject}
 OUT=$(mktemp -d)
