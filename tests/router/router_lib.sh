@@ -69,12 +69,13 @@ declare -A RC
 router_counters() {
     local k v
     RC=()
-    while read -r k v; do RC[$k]=$v; done < <(awk '
+    # (No process substitution: the nested VM has no /dev/fd.)
+    while read -r k v; do [ -z "$k" ] || RC[$k]=$v; done <<<"$(awk '
         $1 != "router:" { next }
         $2 == "acl" && $5 ~ /^matched=/ { sub("matched=", "", $5); print "acl." $3, $5; next }
         $3 == "dropped" { for (i = 4; i <= NF; i++) { split($i, kv, "="); print $2 ".drop." kv[1], kv[2] }; next }
         $3 ~ /=/ { for (i = 3; i <= NF; i++) { split($i, kv, "="); print $2 "." kv[1], kv[2] } }' \
-        "$OUT/skiff.log")
+        "$OUT/skiff.log")"
 }
 
 # rcount NIC FIELD: a NIC's counter (in, forwarded, local, queued, dropped,

@@ -139,17 +139,17 @@ fi
 for pair in "wan $H1 $TAPW" "lan $H2 $TAPL"; do
     read -r name ns tap <<<"$pair"
     r_in=$(rcount "$name" in) r_out=$(rcount "$name" out)
-    read -r k_tx k_rx k_rxd < <(ip netns exec "$ns" sh -c "cd /sys/class/net/$tap/statistics &&
-        echo \$(cat tx_packets rx_packets rx_dropped)")
+    read -r k_tx k_rx k_rxd <<<"$(ip netns exec "$ns" sh -c "cd /sys/class/net/$tap/statistics &&
+        echo \$(cat tx_packets rx_packets rx_dropped)")"
     if [ "$mode" = direct ]; then # the guest reads and writes the TAPs itself
         [ "$k_tx" -eq "$r_in" ] || die "$name: kernel sent $k_tx, router took $r_in"
         [ "$r_out" -ge "$k_rx" ] && [ "$r_out" -le $((k_rx + k_rxd)) ] ||
             die "$name: router sent $r_out, kernel got $k_rx (+$k_rxd dropped)"
     else
         # Frames through the ring, or read/written by the guest itself.
-        read -r t_in t_out t_in_d t_out_d < <(jq -r --arg n "$name" '.nics[] | select(.name == $n)
+        read -r t_in t_out t_in_d t_out_d <<<"$(jq -r --arg n "$name" '.nics[] | select(.name == $n)
             | "\(.rx.frames + .guest_rx_frames) \(.tx.frames + .guest_tx_frames)" +
-              " \([.rx.drops[]] | add) \([.tx.drops[]] | add)"' "$OUT/stats.json")
+              " \([.rx.drops[]] | add) \([.tx.drops[]] | add)"' "$OUT/stats.json")"
         [ "$k_tx" -eq $((t_in + t_in_d)) ] || die "$name: kernel sent $k_tx, tender took $t_in+$t_in_d"
         [ "$t_in" -eq "$r_in" ] || die "$name: tender gave $t_in, router took $r_in"
         [ "$r_out" -eq $((t_out + t_out_d)) ] || die "$name: router sent $r_out, tender wrote $t_out+$t_out_d"
