@@ -7,7 +7,8 @@
  *
  *   ipflood send IFNAME DST_MAC SRC_IP DST_IP SIZE RATE SECONDS
  *       SIZE bytes per frame without FCS (60 = the wire's 64-byte frame);
- *       prints "sent N"
+ *       prints "sent N offered M": M = RATE x SECONDS, N of them sent (fewer
+ *       when the generator did not get the CPU to keep up)
  *   ipflood recv IFNAME SECONDS
  *       counts ipflood's frames arriving on IFNAME until SECONDS pass
  *       without one (after the first), or SIGTERM; prints
@@ -163,7 +164,7 @@ static int do_send(char **argv)
             return 1;
         }
     }
-    printf("sent %llu\n", (unsigned long long)seq);
+    printf("sent %llu offered %llu\n", (unsigned long long)seq, (unsigned long long)(rate * secs));
     return 0;
 }
 

@@ -89,8 +89,8 @@ int main(int argc, char **argv)
     char err[160];
     uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 10000000;
 
-    if (!rt_config_parse("wan=10.1.0.1/24 lan=10.2.0.1/24 route=10.4.0.0/16,via=10.2.0.2", names,
-                         2, &cfg, err, sizeof err)) {
+    if (!rt_config_parse("wan=10.1.0.1/24 lan=10.2.0.1/24 route=10.4.0.0/16,via=10.2.0.2", names, 2,
+                         &cfg, err, sizeof err)) {
         fprintf(stderr, "logic: %s\n", err);
         return 1;
     }
