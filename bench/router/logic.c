@@ -5,7 +5,7 @@
  * counts; reports ns per frame. Under `valgrind --tool=callgrind` it gives
  * the instructions per forwarded frame, which survive a noisy machine.
  *
- *   logic [FRAMES]      (default 10,000,000)
+ *   BUILD/bench/router-logic [FRAMES]      (default 10,000,000)
  */
 #include <stdio.h>
 #include <stdlib.h>
