@@ -75,7 +75,11 @@ if [ "$level" = full ]; then
     for port in 9999 9999 9999 9999 9999 9998 9998 9998; do
         ip netns exec "$H1" bash -c "echo x >/dev/udp/10.2.0.254/$port"
     done
-    sleep 0.5
+    for _ in $(seq 1 50); do # until the allowed ones have arrived
+        [ $(($(noports) - n0)) -ge 3 ] && break
+        sleep 0.1
+    done
+    sleep 0.3 # and the denied ones would have
     n1=$(noports)
     [ $((n1 - n0)) -eq 3 ] || die "ACL: h2 got $((n1 - n0)) datagrams to closed ports, want 3 (9998 only)"
     # ACL rule 2: TCP from lan to port 5302 is dropped, so h3's connect
