@@ -356,7 +356,9 @@ solo5_result_t solo5_net_peek_batch(solo5_handle_t handle, struct solo5_net_view
         if (rv == SHMS_OK)
             rv = slot_bytes(n, &rs, &p, &len); /* a bad slot goes back, unread, with the rest */
         if (rv == SHMS_OK) {
-            views[got++] = (struct solo5_net_view){ p, len };
+            /* Guest memory the tender does not touch again until the
+             * slot is released: the application may rewrite it. */
+            views[got++] = (struct solo5_net_view){ (uint8_t *)(uintptr_t)p, len };
             continue;
         }
         if (rv == SHMS_NO_DATA)

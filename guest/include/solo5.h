@@ -121,6 +121,10 @@ solo5_result_t solo5_net_read(solo5_handle_t handle, uint8_t *buf, size_t size, 
 
 /* --------------------------------------------------- extensions (skiff) */
 
+/* Defined by skiff's solo5.h only: code that also builds against Solo5's
+ * own headers tests it before using anything below. */
+#define SKIFF_SOLO5_EXTENSIONS 1
+
 /*
  * Put one frame on the device's transmit queue without telling the host.
  * SOLO5_R_AGAIN if the queue is full (the frame was not taken). Frames are
@@ -156,9 +160,11 @@ struct solo5_net_frame {
 solo5_result_t solo5_net_read_batch(solo5_handle_t handle, struct solo5_net_frame *frames, size_t n,
                                     size_t *count);
 
-/* A received frame lent in place by solo5_net_peek_batch(). */
+/* A received frame lent in place by solo5_net_peek_batch(). Until it is
+ * released its bytes are the application's: it may rewrite them in place
+ * (a router's new addresses, TTL, checksum), its length stays. */
 struct solo5_net_view {
-    const uint8_t *buf; /* the frame (with a vnet NIC: header + frame) */
+    uint8_t *buf; /* the frame (with a vnet NIC: header + frame) */
     size_t len;
 };
 
