@@ -13,12 +13,10 @@ target=$1 prefix=$2 images=$3
 export SKIFF_BUILD=$images
 source "$(dirname "$0")/../lib/third_party.sh"
 source "$(dirname "$0")/../integration/lib.sh"
-tp_require mirage-solo5 mirage-net-solo5
-if [ "$target" = hvt ] && ! { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then
-    [ "${SKIFF_KVM_REQUIRE:-0}" = 1 ] && die "SKIFF_KVM_REQUIRE=1: no usable /dev/kvm"
-    echo "SKIP: no usable /dev/kvm on this host"
-    exit 77
-fi
+source "$(dirname "$0")/../lib/native_kvm.sh"
+# In the nested-KVM VM (nested.sh) the images came in ready-built.
+[ -n "${SKIFF_HVT_NESTED:-}" ] || tp_require mirage-solo5 mirage-net-solo5
+[ "$target" = spt ] || [ -n "${SKIFF_HVT_NESTED:-}" ] || require_native_kvm
 image=$images/netecho.$target
 [ -f "$image" ] || die "no $image (did mirage_build run?)"
 out=$(mktemp -d)
