@@ -53,6 +53,9 @@ for f in bin/$triple-cc bin/$triple-ld bin/solo5-elftool lib/$triple/solo5_spt.o
 done
 
 log() { echo "[mirage build] $*" >&2; }
+# One build per cache at a time (the tests and bench/mirage share it).
+exec 8>"$cache/.lock"
+flock 8
 export PATH=$tc/bin:$PATH
 
 # run_logged LOG CMD...: run quietly; on failure show the log's tail.

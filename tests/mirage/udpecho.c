@@ -43,7 +43,7 @@ static void fill(uint8_t *buf, size_t len, uint32_t seq)
 /* Wait up to ms for a datagram; returns its length, or -1 on timeout. */
 static ssize_t recv_wait(int s, uint8_t *buf, size_t size, int ms)
 {
-    struct pollfd p = {.fd = s, .events = POLLIN};
+    struct pollfd p = { .fd = s, .events = POLLIN };
     int r = poll(&p, 1, ms);
 
     if (r < 0) {
@@ -78,7 +78,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: udpecho ADDR PORT COUNT MAXSIZE [BURST]\n");
         return 2;
     }
-    struct sockaddr_in dst = {.sin_family = AF_INET};
+    struct sockaddr_in dst = { .sin_family = AF_INET };
     if (inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1) {
         fprintf(stderr, "udpecho: bad address '%s'\n", argv[1]);
         return 2;
