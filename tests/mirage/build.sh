@@ -111,7 +111,7 @@ if [ "$(cat "$os5/.skiff-built" 2>/dev/null)" != "$os5_key" ]; then
     (
         cd "$os5/src"
         export OCAMLPATH=$ocsrc/findlib
-        run_logged "$os5/build.log" ./configure.sh --target=$triple --prefix="$os5/prefix"
+        run_logged "$os5/configure.log" ./configure.sh --target=$triple --prefix="$os5/prefix"
         run_logged "$os5/build.log" make -j"$jobs"
         run_logged "$os5/install.log" make install
     )

@@ -17,8 +17,8 @@ source "$(dirname "$0")/../lib/native_kvm.sh"
 # In the nested-KVM VM (nested.sh) the images came in ready-built.
 [ -n "${SKIFF_HVT_NESTED:-}" ] || tp_require mirage-solo5 mirage-net-solo5
 [ "$target" = spt ] || [ -n "${SKIFF_HVT_NESTED:-}" ] || require_native_kvm
-image=$images/netecho.$target
-[ -f "$image" ] || die "no $image (did mirage_build run?)"
+source "$(dirname "$0")/image.sh"
+image=$(mirage_image "$images" "netecho.$target") || exit $?
 out=$(mktemp -d)
 trap 'rc=$?; rm -rf "$out"; set +e; (exit $rc); cleanup' EXIT
 

@@ -12,8 +12,8 @@ source "$(dirname "$0")/../lib/native_kvm.sh"
 # In the nested-KVM VM (nested.sh) the images came in ready-built.
 [ -n "${SKIFF_HVT_NESTED:-}" ] || tp_require ocaml-solo5
 [ "$target" = spt ] || [ -n "${SKIFF_HVT_NESTED:-}" ] || require_native_kvm
-image=$images/hello.$target
-[ -f "$image" ] || { echo "FAIL: no $image (did mirage_build run?)"; exit 1; }
+source "$(dirname "$0")/image.sh"
+image=$(mirage_image "$images" "hello.$target") || exit $?
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 

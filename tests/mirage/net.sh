@@ -24,8 +24,8 @@ source "$(dirname "$0")/../lib/native_kvm.sh"
 [ -n "${SKIFF_HVT_NESTED:-}" ] || tp_require mirage-solo5 mirage-net-solo5
 skip_unless_root
 [ "$target" = spt ] || [ -n "${SKIFF_HVT_NESTED:-}" ] || require_native_kvm
-image=$images/netecho.$target
-[ -f "$image" ] || die "no $image (did mirage_build run?)"
+source "$(dirname "$0")/image.sh"
+image=$(mirage_image "$images" "netecho.$target") || exit $?
 udpecho=${UDPECHO:?UDPECHO must name the udpecho program}
 # In the nested VM (emulated CPU) fewer, slower echoes.
 if [ -n "${SKIFF_HVT_NESTED:-}" ]; then
