@@ -27,7 +27,8 @@ need_root() {
 deps() {
     local pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
         liburcu-dev libev-dev libcmocka-dev libseccomp-dev liburing-dev libjansson-dev
-        iperf3 iputils-ping iproute2 procps jq gnuplot-nox strace)
+        iperf3 iputils-ping iproute2 procps jq gnuplot-nox strace
+        ocaml-nox ocaml-source ocaml-findlib ocaml-dune)
     local missing=()
     for p in "${pkgs[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
