@@ -10,10 +10,9 @@ export SKIFF_BUILD=$OUT
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../integration/lib.sh"
 skip_unless_root
-if [ "$TARGET" = hvt ] && ! { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then
-    [ "${SKIFF_KVM_REQUIRE:-0}" = 1 ] && die "SKIFF_KVM_REQUIRE=1: no usable /dev/kvm"
-    echo "SKIP: no usable /dev/kvm on this host (the launchers_hvt_nested test runs these in the nested-KVM VM)"
-    exit 77
+if [ "$TARGET" = hvt ]; then
+    source "$here/../lib/native_kvm.sh"
+    require_native_kvm # (launchers_hvt_nested runs these in the nested-KVM VM)
 fi
 export PATH=$PREFIX/bin:$PATH
 WORK=$(mktemp -d)

@@ -18,17 +18,17 @@
 #include <seccomp.h>
 
 static const char *const allowed[] = {
-    "rt_sigaction", "ioctl",           "pread64",        "mmap",
-    "recvmsg",      "openat",          "sendto",         "mprotect",
-    "write",        "epoll_ctl",       "epoll_create1",  "read",
-    "open",         "close",           "fstat",          "stat",
-    "munmap",       "brk",             "access",         "execve",
-    "timerfd_create", "arch_prctl",    "lseek",          "personality",
-    "socket",       "bind",            "getsockname",    "exit",
-    "exit_group",   "getpid",          "tgkill",         "nanosleep",
-    "futex",        "epoll_pwait",     "rt_sigreturn",   "timerfd_settime",
-    "pwrite64",     "newfstatat",      "set_tid_address", "set_robust_list",
-    "rseq",         "prlimit64",       "getrandom",
+    "rt_sigaction",   "ioctl",       "pread64",         "mmap",
+    "recvmsg",        "openat",      "sendto",          "mprotect",
+    "write",          "epoll_ctl",   "epoll_create1",   "read",
+    "open",           "close",       "fstat",           "stat",
+    "munmap",         "brk",         "access",          "execve",
+    "timerfd_create", "arch_prctl",  "lseek",           "personality",
+    "socket",         "bind",        "getsockname",     "exit",
+    "exit_group",     "getpid",      "tgkill",          "nanosleep",
+    "futex",          "epoll_pwait", "rt_sigreturn",    "timerfd_settime",
+    "pwrite64",       "newfstatat",  "set_tid_address", "set_robust_list",
+    "rseq",           "prlimit64",   "getrandom",
 };
 
 _Static_assert(sizeof allowed / sizeof allowed[0] == 43, "urunc allows 43 system calls");

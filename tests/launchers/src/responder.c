@@ -127,7 +127,6 @@ static int parse_ip(const char *p, uint8_t ip[4])
     return 0;
 }
 
-
 static uint16_t get16(const uint8_t *p)
 {
     return (uint16_t)(p[0] << 8 | p[1]);
