@@ -88,8 +88,8 @@ static int hvt_probe(const char *image)
     }
     char alt[128];
     spt_name(image, alt, sizeof alt);
-    ERR("%s: hvt image needs KVM, but %s is not usable here (%s); run the spt "
-        "build of the image instead (%s)",
+    ERR("%s: Could not open: %s: %s (an hvt image needs KVM; run the spt build of the image "
+        "instead: %s)",
         image, KVM_DEV, strerror(errno), alt);
     return -1;
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <linux/filter.h>
 #include <linux/kvm.h>
@@ -54,6 +55,8 @@ void skiff_hvt_single_signals(void);
 void skiff_hvt_single_attach(struct hvt *h); /* the handlers may touch h now */
 void skiff_hvt_single_detach(void);          /* ... and no longer */
 int skiff_hvt_single_run(struct skiff_vm *vm, int grace_ms, int *first_sig);
+/* The wall clock without clock_gettime(2) (one timerfd_settime). 0 or -1. */
+int skiff_hvt_single_wall(struct timespec *ts);
 
 /* Serve hypercall `nr` whose argument block is at `gpa`. */
 enum hvt_hc_result skiff_hvt_hypercall(struct hvt *h, unsigned nr, uint64_t gpa);

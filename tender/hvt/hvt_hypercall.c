@@ -105,7 +105,8 @@ static enum hvt_hc_result hc_walltime(struct hvt *h, uint64_t gpa)
     if (!arg_in(h, gpa, &a, sizeof a))
         return bad_arg(h, SKIFF_HC_WALLTIME, gpa);
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    if (!h->single || skiff_hvt_single_wall(&ts) < 0)
+        clock_gettime(CLOCK_REALTIME, &ts);
     a.nsecs = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
     arg_out(h, gpa, &a, sizeof a);
     return HVT_HC_CONTINUE;

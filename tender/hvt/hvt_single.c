@@ -12,7 +12,9 @@
  * sleeping POLL returns, also if the signal came just before it). The loop
  * then starts the graceful stop of main.c's threaded path: the NICs read
  * as closed and the guest gets the grace period, measured by the same
- * timerfd (no clock needed), or a second signal, to exit by itself.
+ * timerfd (no clock needed), or a second signal, to exit by itself. The
+ * WALLTIME hypercall reads a realtime timerfd (skiff_hvt_single_wall), not
+ * clock_gettime(2), which the launcher's filter may not allow.
  */
 #include "hvt.h"
 
@@ -21,6 +23,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <time.h>
 
 #include <sys/timerfd.h>
 
@@ -31,6 +35,11 @@ static volatile sig_atomic_t stop_count;
 static volatile sig_atomic_t stats_asked; /* SIGUSR1 */
 static struct kvm_run *volatile run_page; /* set while the vCPU exists */
 static volatile int wake_fd = -1;         /* the cancel timerfd */
+static int wall_fd = -1;                  /* CLOCK_REALTIME timerfd: the wall clock */
+
+/* A wall-clock timer armed this far ahead (absolute): reading how long it
+ * has to go tells the time (year 2096; timerfds take up to year 2262). */
+#define WALL_FAR_S 4000000000LL
 
 static void arm(int fd, long ns)
 {
@@ -71,8 +80,39 @@ void skiff_hvt_single_signals(void)
         sigaction(sigs[i], &sa, NULL);
 }
 
+/* (Re-)arm the wall-clock timerfd at WALL_FAR_S; *left (if not NULL) gets
+ * how long it had to go. 0 or -1. */
+static int wall_arm(struct itimerspec *left)
+{
+    struct itimerspec far;
+    memset(&far, 0, sizeof far);
+    far.it_value.tv_sec = (time_t)WALL_FAR_S;
+    return timerfd_settime(wall_fd, TFD_TIMER_ABSTIME, &far, left);
+}
+
+int skiff_hvt_single_wall(struct timespec *ts)
+{
+    struct itimerspec left;
+    if (wall_fd < 0 || wall_arm(&left) < 0)
+        return -1;
+    int64_t ns = WALL_FAR_S * 1000000000LL -
+                 ((int64_t)left.it_value.tv_sec * 1000000000LL + left.it_value.tv_nsec);
+    ts->tv_sec = (time_t)(ns / 1000000000LL);
+    ts->tv_nsec = (long)(ns % 1000000000LL);
+    return 0;
+}
+
 void skiff_hvt_single_attach(struct hvt *h)
 {
+    /* The vDSO reads the wall clock without a system call only where the
+     * clock source allows (not HPET, as in the nested test VM): its
+     * fallback, clock_gettime(2), is outside urunc's filter. A realtime
+     * timerfd is inside it (timerfd_create, timerfd_settime). */
+    wall_fd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC);
+    if (wall_fd >= 0 && wall_arm(NULL) < 0) {
+        close(wall_fd);
+        wall_fd = -1;
+    }
     wake_fd = h->cancel_fd;
     run_page = h->run;
     if (first_sig != 0) /* a stop signal during set-up */
@@ -83,6 +123,9 @@ void skiff_hvt_single_detach(void)
 {
     run_page = NULL;
     wake_fd = -1;
+    if (wall_fd >= 0)
+        close(wall_fd);
+    wall_fd = -1;
 }
 
 /* Has the cancel timerfd expired since it was last armed? */

@@ -304,14 +304,7 @@ static int attach_inherited(struct skiff_nic *nic, const char *num)
                 num);
         return -1;
     }
-    int fd = (int)v;
-    if (fd <= 2) {
-        fprintf(stderr,
-                "skiff: error: net %s: fd %d is a standard stream, not a "
-                "packet fd\n",
-                nic->name, fd);
-        return -1;
-    }
+    int fd = (int)v; /* 0..2 only as solo5-*, as Solo5 (the command line decides) */
     /* Under a launcher's seccomp filter fcntl(2) may be forbidden (urunc's
      * is): fstat(2) says whether the fd is open, and FIONBIO (ioctl) makes
      * it non-blocking below; the access mode is then not checked here (a

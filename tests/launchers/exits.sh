@@ -89,6 +89,12 @@ row missing-kernel "exited 1" 'Missing KERNEL operand' "$solo5" --mem=2
 row bad-image "exited 1" 'invalid or unsupported executable' "$solo5" "$TOOLS/waitstatus"
 row missing-device "exited 1" "Device 'service' of type NET_BASIC declared but not attached" \
     "$solo5" "$(image mirage)"
+# a packet fd on stdin: Solo5 takes any fd number, skiff's own name 3 and up
+block_file "$WORK/b.img" 4096
+row net-fd0 "exited 3" 'responder: mac ' sh -c 'exec "$@" <>/dev/null' sh "$solo5" --net:service=@0 --block:storage="$WORK/b.img" \
+    "$(image mirage)" --ipv4=10.0.0.2/24 --then=exit:3
+row net-fd0-skiff "exited 1" 'stdin/stdout/stderr' "$skiff" --net:service=@0 \
+    --block:storage="$WORK/b.img" "$(image mirage)" -- --ipv4=10.0.0.2/24 --then=exit:3
 row help "exited 1" '^usage: solo5-'"$TARGET"' ' "$solo5" --help
 [ -s "$WORK/out" ] && { echo "FAIL $TARGET help: stdout not empty"; failed=1; }
 row help-skiff "exited 0" "" "$skiff" --help

@@ -70,6 +70,9 @@ same wrong-target-spt 1 'Executable is not for the solo5-spt target' "$s_spt" "$
 same wrong-target-hvt 1 'Executable is not for the solo5-hvt target' "$s_hvt" "$hello.spt" -- "$k_hvt" "$none.spt"
 # each tender refuses the other project's images by their ABI version
 same abi-version 1 'Executable requests unsupported ABI version' "$s_spt" "$none.spt" -- "$k_spt" "$hello.spt"
+if [ ! -e /dev/kvm ]; then
+    same no-kvm 1 'Could not open: /dev/kvm: No such file or directory' "$s_hvt" "$hello.hvt" -- "$k_hvt" "$none.hvt"
+fi
 same buggyelf 1 'note does not fall within valid size' \
     "$s_hvt" "$S/tests/test_buggyelf/buggyelf.hvt" -- "$k_hvt" "$S/tests/test_buggyelf/buggyelf.hvt"
 

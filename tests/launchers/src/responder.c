@@ -9,7 +9,8 @@
  * "--ipv4=A.B.C.D/N" (any "...ipv4=" option) or rumprun's JSON
  * ("addr":"A.B.C.D"). Other words it knows, anywhere on the line:
  *   --count=N    after N echo replies, do what --then says (default exit:0)
- *   --then=WHAT  exit:N, abort, sleep (until stopped), fault (write to
+ *   --then=WHAT  exit:N, abort, sleep (until stopped), wall (print the wall
+ *                clock's seconds, exit 0), fault (write to
  *                address 0), wx (write to its own code), syscall (a raw
  *                system call, forbidden on spt);
  *                without --count: at once (once its devices are acquired)
@@ -197,6 +198,12 @@ static int then(const char *what)
     }
     if (memcmp(what, "abort", 5) == 0)
         solo5_abort();
+    if (memcmp(what, "wall", 4) == 0) {
+        put("responder: wall ");
+        put_u64(solo5_clock_wall() / 1000000000ull);
+        put("\n");
+        return 0;
+    }
     if (memcmp(what, "sleep", 5) == 0) {
         put("responder: sleeping\n");
         for (;;)
