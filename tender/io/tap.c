@@ -279,6 +279,14 @@ static int check_pollable(struct skiff_nic *nic, int fd)
                 nic->name, fd, strerror(err));
         return -1;
     }
+    if (skiff_sandbox_inherited()) { /* pipe2 and dup3: outside urunc's filter */
+        fprintf(stderr,
+                "skiff: error: net %s: fd %d is at end of file (a file or /dev/null, not a "
+                "packet fd), and under a launcher's seccomp filter skiff cannot stand a pipe in "
+                "for it: pass a TAP or a socket\n",
+                nic->name, fd);
+        return -1;
+    }
     if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0 || dup3(p[0], fd, O_CLOEXEC) < 0) {
         fprintf(stderr, "skiff: error: net %s: fd %d: cannot replace it with a pipe: %s\n",
                 nic->name, fd, strerror(errno));
