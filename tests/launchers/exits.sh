@@ -78,6 +78,7 @@ else
     row syscall "exited 255" 'invalid opcode.*\(ABORT\)' "$solo5" "$img" --then=syscall
     if [ -n "$PROBE" ]; then
         row port "exited 1" 'Invalid guest port access: port=0x540' "$solo5" "$PROBE" badport
+        row hypercall-nr "exited 1" 'Invalid guest port access: port=0x50a' "$solo5" "$PROBE" badcall
         row hypercall-arg "exited 1" 'Invalid guest access: gpa=0xfffff000' "$solo5" --mem=16 "$PROBE" badarg
     fi
 fi
@@ -115,4 +116,5 @@ fi
 stop sighup HUP "signalled SIGHUP" '' "$solo5"
 stop sigterm-skiff TERM "exited 143" '' "$skiff"
 stop sigint-skiff INT "exited 130" '' "$skiff"
+stop sighup-skiff HUP "exited 129" '' "$skiff"
 exit $failed
