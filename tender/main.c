@@ -540,6 +540,11 @@ int main(int argc, char **argv)
     vm.mem_size = cli.mem_bytes;
     vm.io_mode = cli.io_mode;
 
+    /* Outside a launcher's filter there will be threads: block our signals
+     * before anything, so one that comes during set-up still tears down.
+     * Inside one the backend decides (below). */
+    if (!skiff_sandbox_inherited() && (sig_fd = block_signals()) < 0)
+        goto out;
     if (!cmdline) {
         fprintf(stderr, "skiff: error: out of memory\n");
         goto out;
@@ -572,12 +577,11 @@ int main(int argc, char **argv)
     vm.mem_at_gpa = vm.backend->mem_at_gpa;
     if (!choose_sandbox(&vm, &cli))
         goto out;
-    /* Signals: a signalfd main waits on, or (one thread) handlers that
-     * interrupt the guest. Set before anything is attached, so a stop
-     * signal during set-up still tears down. */
+    /* Under a launcher's filter: handlers that interrupt the guest (one
+     * thread), or the signalfd; before anything is attached. */
     if (vm.single)
         vm.backend->single_signals();
-    else if ((sig_fd = block_signals()) < 0)
+    else if (sig_fd < 0 && (sig_fd = block_signals()) < 0)
         goto out;
     if (vm.backend->probe && vm.backend->probe(cli.image) < 0)
         goto out;

@@ -19,15 +19,19 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
+usage() { echo "usage: bench/launchers/urunc_hvt.sh BUILD [ROUNDS] [PINGS] (defaults: 3 rounds, 2000 pings)"; }
+case "${1:-}" in
+-h | --help) usage; exit 0 ;;
+esac
 if [ "${1:-}" != --inside ]; then
-    [ $# -ge 1 ] || { echo "usage: urunc_hvt.sh BUILD [ROUNDS] [PINGS]" >&2; exit 2; }
+    [ $# -ge 1 ] || { usage >&2; exit 2; }
     b=$(realpath "$1")
     hold=()
     [ ! -x "$b/tests/kvm/kvm_hold" ] || hold=(--hold "$b/tests/kvm/kvm_hold")
     exec "$root/tests/kvm/kvm-run" --timeout 1500 --with-net-tools --quiet "${hold[@]}" \
         --file "$b/launchers-prefix" --file "$b/launchers-images" \
         --file "$b/tests/launchers/urunc_seccomp" --file "$(command -v strace)" \
-        --file "$here/urunc_hvt.sh" --file "$root/tests/integration/lib.sh" \
+        --file "$here/urunc_hvt.sh" --file "$root/tests/integration/lib.sh" --file "$root/tests/lib" \
         -- bash "$here/urunc_hvt.sh" --inside "$b" "${2:-3}" "${3:-2000}"
 fi
 b=$2 rounds=$3 pings=$4
