@@ -594,6 +594,10 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
             continue;
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            if (cli->solo5) { /* Solo5 knows no -h: usage and status 1 all the same */
+                usage(err, cli->prog);
+                return SKIFF_CLI_ERROR;
+            }
             usage(out, cli->prog);
             return SKIFF_CLI_EXIT;
         }

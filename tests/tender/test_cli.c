@@ -225,6 +225,8 @@ static void test_solo5_forms(void **state)
     assert_string_equal(out_buf, "");
     assert_int_equal(run("--bogus", "--help", "img", NULL), SKIFF_CLI_ERROR);
     assert_non_null(strstr(err_buf, "usage: solo5-spt"));
+    assert_int_equal(run("-h", NULL), SKIFF_CLI_ERROR);
+    assert_non_null(strstr(err_buf, "usage: solo5-spt"));
     assert_int_equal(run("--mem=x", "--version", "img", NULL), SKIFF_CLI_VERSION);
     assert_int_equal(run("img", "--version", NULL), SKIFF_CLI_RUN);
     assert_int_equal(cli.guest_argc, 1);
