@@ -3,7 +3,8 @@
  * NICs, start the I/O thread and the guest, confine main itself, wait for
  * the guest to end (or a signal), then undo everything in reverse order.
  * Every failure path goes through the same teardown so nothing is left
- * running or half-configured.
+ * running or half-configured. Under a launcher's seccomp filter an hvt
+ * guest runs on main itself instead (sandbox.h, hvt_single.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +17,10 @@
 
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <seccomp.h>
 
@@ -29,6 +32,7 @@
 #include "host.h"
 #include "io.h"
 #include "main_seccomp.h"
+#include "sandbox.h"
 #include "stats.h"
 #include "tap.h"
 #include "vm.h"
@@ -44,7 +48,7 @@ static int read_image(const char *path, uint8_t **buf, size_t *len)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0) {
-        fprintf(stderr, "skiff: error: %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "skiff: error: %s: Could not open: %s\n", path, strerror(errno));
         return -1;
     }
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -94,8 +98,9 @@ static int match_nics(const struct skiff_cli *cli, const struct skiff_manifest *
         if (found)
             continue;
         fprintf(stderr,
-                "skiff: error: --net:%s: image has no NIC '%s' (it has: ", cli->nets[i].name,
-                cli->nets[i].name);
+                "skiff: error: --net:%s: Resource not declared in manifest: '%s' (the image's "
+                "NICs: ",
+                cli->nets[i].name, cli->nets[i].name);
         for (uint32_t j = 0; j < m->nic_count; j++)
             fprintf(stderr, "%s%s", j ? ", " : "", m->nics[j].name);
         fprintf(stderr, "%s)\n", m->nic_count ? "" : "none");
@@ -104,8 +109,8 @@ static int match_nics(const struct skiff_cli *cli, const struct skiff_manifest *
     for (uint32_t i = 0; i < m->nic_count; i++)
         if (!skiff_cli_find_net(cli, m->nics[i].name)) {
             fprintf(stderr,
-                    "skiff: error: image needs NIC '%s': add "
-                    "--net:%s=TAP\n",
+                    "skiff: error: Device '%s' of type NET_BASIC declared but not attached "
+                    "(add --net:%s=TAP)\n",
                     m->nics[i].name, m->nics[i].name);
             return -1;
         }
@@ -127,10 +132,14 @@ static int attach_nics(struct skiff_vm *vm, const struct skiff_cli *cli)
         if (skiff_tap_attach(n, net->spec) < 0)
             return -1;
         vm->nic_count = i + 1; /* detach exactly what was attached */
-        if (net->has_mac)
+        if (net->has_mac) {
             memcpy(n->mac, net->mac, sizeof n->mac);
-        else
-            skiff_cli_default_mac(n->name, net->spec, n->mac);
+        } else if (skiff_nic_random_mac(n->mac) < 0) {
+            fprintf(stderr,
+                    "skiff: error: net %s: no random MAC address: %s (give --net-mac:%s=...)\n",
+                    n->name, strerror(errno), n->name);
+            return -1;
+        }
     }
     return 0;
 }
@@ -145,7 +154,9 @@ static int attach_blocks(struct skiff_vm *vm, const struct skiff_cli *cli)
         while (j < img->block_count && strcmp(img->block_names[j], cli->blocks[i].name) != 0)
             j++;
         if (j == img->block_count) {
-            fprintf(stderr, "skiff: error: --block:%s: image has no block device '%s'\n",
+            fprintf(stderr,
+                    "skiff: error: --block:%s: Resource not declared in manifest: '%s' (the "
+                    "image has no block device of that name)\n",
                     cli->blocks[i].name, cli->blocks[i].name);
             return -1;
         }
@@ -156,7 +167,9 @@ static int attach_blocks(struct skiff_vm *vm, const struct skiff_cli *cli)
             if (strcmp(cli->blocks[j].name, img->block_names[i]) == 0)
                 c = &cli->blocks[j];
         if (!c) {
-            fprintf(stderr, "skiff: error: image needs block device '%s': add --block:%s=FILE\n",
+            fprintf(stderr,
+                    "skiff: error: Device '%s' of type BLOCK_BASIC declared but not attached "
+                    "(add --block:%s=FILE)\n",
                     img->block_names[i], img->block_names[i]);
             return -1;
         }
@@ -234,19 +247,80 @@ static void report_end(const struct skiff_end *e)
     }
 }
 
-/* skiff's exit status for how the guest ended: spt deaths by a signal give
- * 128 + signal, as Solo5's spt does (139 for a fault, 159 for SIGSYS). */
-static int end_status(const struct skiff_end *e, int stop_sig)
+/* How the tender ends: with an exit status, or (signo > 0) by a signal,
+ * raised once everything is torn down. */
+struct tender_exit {
+    int status;
+    int signo;
+};
+
+/*
+ * The end waitpid() shows, for how the guest ended and the stop signal that
+ * began it (first_sig, 0 if none): Solo5's tenders' where skiff mirrors
+ * them (docs/solo5-compat.md, "Exit statuses").
+ *  - An spt guest killed by a signal (a fault, a forbidden call, SIGKILL):
+ *    the tender ends by that signal, as Solo5's spt (the guest is its own
+ *    process there). A shell shows 139 or 159 either way.
+ *  - As solo5-hvt, SIGTERM/SIGINT: exit 1 ("Exiting on signal N"); as
+ *    solo5-spt, and SIGHUP as either: the tender ends by that signal (Solo5
+ *    catches only those two, only in hvt). skiff's own name keeps 128 + N
+ *    for a guest it had to cancel, and the guest's status if the guest
+ *    exited within the grace period.
+ */
+static struct tender_exit end_status(const struct skiff_end *e, int first_sig, bool solo5,
+                                     uint32_t target)
 {
+    struct tender_exit x = { .status = EXIT_GUEST_KILLED, .signo = 0 };
     switch (e->kind) {
-    case SKIFF_END_EXIT: return e->status;
-    case SKIFF_END_CANCELLED: return 128 + (stop_sig > 0 ? stop_sig : SIGTERM);
-    case SKIFF_END_FAILED: return EXIT_TENDER_ERROR;
     case SKIFF_END_SYSCALL:
     case SKIFF_END_FAULT:
-    case SKIFF_END_SIGNAL: return 128 + e->signo;
-    default: return EXIT_GUEST_KILLED;
+    case SKIFF_END_SIGNAL: x.signo = e->signo; return x;
+    default: break;
     }
+    if (first_sig > 0 && solo5) {
+        if (target == SKIFF_TARGET_HVT && first_sig != SIGHUP) {
+            fprintf(stderr, "skiff: Exiting on signal %d (%s)\n", first_sig, strsignal(first_sig));
+            x.status = EXIT_TENDER_ERROR;
+        } else {
+            x.signo = first_sig;
+        }
+        return x;
+    }
+    switch (e->kind) {
+    case SKIFF_END_EXIT: x.status = e->status; break;
+    case SKIFF_END_CANCELLED: x.status = 128 + (first_sig > 0 ? first_sig : SIGTERM); break;
+    case SKIFF_END_FAILED: x.status = EXIT_TENDER_ERROR; break;
+    case SKIFF_END_ERROR: x.status = e->status ? e->status : EXIT_GUEST_KILLED; break;
+    default: break;
+    }
+    return x;
+}
+
+/*
+ * End the tender by signal `sig`, as the guest's own death or the stop
+ * signal would have ended Solo5's tender. Raw system calls: the sanitizer
+ * runtimes intercept sigaction() and would keep their handlers. No core
+ * dump: the tender did not fault (an spt guest never dumps either). main's
+ * filter allows exactly these calls (main_seccomp.c).
+ */
+static _Noreturn void die_by_signal(int sig)
+{
+    struct {
+        void (*handler)(int);
+        unsigned long flags;
+        void (*restorer)(void);
+        uint64_t mask;
+    } dfl = { SIG_DFL, 0, NULL, 0 };
+    fflush(stdout);
+    fflush(stderr);
+    syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    kill(getpid(), sig);
+    _exit(128 + sig); /* not reached */
 }
 
 /* The epoll set main sleeps in: the guest's exit eventfd and the backend's
@@ -361,32 +435,95 @@ static uint64_t solo5_mem_size(const struct skiff_vm *vm, uint64_t asked)
     return asked > need ? asked : need;
 }
 
-int main(int argc, char **argv)
+/* Signals main handles through a signalfd, blocked in every thread before
+ * any exists (threaded modes). */
+static int block_signals(void)
 {
-    struct skiff_cli cli;
-    switch (skiff_cli_parse(argc, argv, &cli, stdout, stderr)) {
-    case SKIFF_CLI_EXIT: return 0;
-    case SKIFF_CLI_VERSION: skiff_host_version(stdout); return 0;
-    case SKIFF_CLI_CHECK: return skiff_host_check(stdout);
-    case SKIFF_CLI_ERROR: return EXIT_TENDER_ERROR;
-    case SKIFF_CLI_RUN: break;
-    }
-
-    /* Block our signals before any thread exists so every thread inherits
-     * the mask and they all arrive at main's signalfd. */
     sigset_t sigs;
     tender_signals(&sigs);
     sigaddset(&sigs, SIGUSR2); /* hvt's cancel signal: vCPU thread only */
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     sigdelset(&sigs, SIGUSR2);
-    signal(SIGPIPE, SIG_IGN); /* a closed @FD socket is an error, not a death */
-    int sig_fd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
-    if (sig_fd < 0) {
+    int fd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0)
         fprintf(stderr, "skiff: error: signalfd: %s\n", strerror(errno));
-        return EXIT_TENDER_ERROR;
+    return fd;
+}
+
+/*
+ * Under a launcher's seccomp filter (sandbox.h) skiff can add no filter of
+ * its own and may lack threads, eventfds and signal masks: an hvt guest then
+ * runs on main, in direct mode, confined by the launcher's filter (unless
+ * --io= asked for a ring mode: then the launcher's filter must allow skiff's
+ * threads). One line says which and why. false: an option needs the
+ * threads.
+ */
+static bool choose_sandbox(struct skiff_vm *vm, const struct skiff_cli *cli)
+{
+    if (!skiff_sandbox_inherited())
+        return true;
+    const char *why = "started under a seccomp filter (Seccomp: 2 in /proc/self/status, as "
+                      "urunc runs solo5-hvt)";
+    if (vm->backend->single_run == NULL) {
+        fprintf(stderr,
+                "skiff: sandbox: %s: %s keeps its own sandbox (guest process, I/O thread, "
+                "filters); the launcher's filter must allow them\n",
+                why, vm->backend->name);
+        return true;
+    }
+    if (cli->io_given && cli->io_mode != SKIFF_IO_DIRECT) {
+        fprintf(stderr,
+                "skiff: sandbox: %s, but --io=%s was given: skiff's threads and filters are "
+                "kept; the launcher's filter must allow them (clone, eventfd2, seccomp...)\n",
+                why, cli->io_mode == SKIFF_IO_POLL ? "poll" : "event");
+        return true;
+    }
+    for (unsigned i = 0; i < cli->net_count; i++)
+        if (cli->nets[i].has_rate) {
+            fprintf(stderr,
+                    "skiff: error: --net-rate:%s needs the I/O thread, which skiff does not "
+                    "start under a launcher's seccomp filter (%s)\n",
+                    cli->nets[i].name, why);
+            return false;
+        }
+    if (cli->io_uring == SKIFF_IO_URING_ON) {
+        fprintf(stderr,
+                "skiff: error: --io-uring=on needs the I/O thread, which skiff does not start "
+                "under a launcher's seccomp filter (%s)\n",
+                why);
+        return false;
+    }
+    vm->single = true;
+    vm->io_mode = SKIFF_IO_DIRECT;
+    fprintf(stderr,
+            "skiff: sandbox: %s: hvt runs the guest on one thread in --io=direct mode, under "
+            "that filter alone (skiff cannot add its own)\n",
+            why);
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    struct skiff_cli cli;
+    switch (skiff_cli_parse(argc, argv, &cli, stdout, stderr)) {
+    case SKIFF_CLI_EXIT: return 0;
+    case SKIFF_CLI_VERSION:
+        if (cli.solo5)
+            skiff_host_version_solo5(stderr, cli.prog); /* where Solo5 prints it */
+        else
+            skiff_host_version(stdout);
+        return 0;
+    case SKIFF_CLI_CHECK: return skiff_host_check(stdout);
+    case SKIFF_CLI_ERROR: return EXIT_TENDER_ERROR;
+    case SKIFF_CLI_RUN: break;
     }
 
-    int rc = EXIT_TENDER_ERROR, wait_fd = -1;
+    signal(SIGPIPE, SIG_IGN); /* a closed @FD socket is an error, not a death */
+    if (skiff_sandbox_inherited())
+        skiff_sandbox_report_sigsys();
+
+    int wait_fd = -1, sig_fd = -1;
+    struct tender_exit ends = { .status = EXIT_TENDER_ERROR, .signo = 0 };
     uint8_t *image = NULL;
     size_t image_len = 0;
     struct skiff_image img;
@@ -403,14 +540,19 @@ int main(int argc, char **argv)
     vm.mem_size = cli.mem_bytes;
     vm.io_mode = cli.io_mode;
 
+    /* Outside a launcher's filter there will be threads: block our signals
+     * before anything, so one that comes during set-up still tears down.
+     * Inside one the backend decides (below). */
+    if (!skiff_sandbox_inherited() && (sig_fd = block_signals()) < 0)
+        goto out;
     if (!cmdline) {
         fprintf(stderr, "skiff: error: out of memory\n");
         goto out;
     }
     if (skiff_cli_cmdline(&cli, cmdline, SKIFF_CMDLINE_MAX) < 0) {
         fprintf(stderr,
-                "skiff: error: guest arguments longer than %u bytes "
-                "(shorten them)\n",
+                "skiff: error: Guest command line too long (max=%u characters): shorten the "
+                "guest arguments\n",
                 SKIFF_CMDLINE_MAX - 1);
         goto out;
     }
@@ -433,10 +575,19 @@ int main(int argc, char **argv)
         goto out;
     }
     vm.mem_at_gpa = vm.backend->mem_at_gpa;
+    if (!choose_sandbox(&vm, &cli))
+        goto out;
+    /* Under a launcher's filter: handlers that interrupt the guest (one
+     * thread), or the signalfd; before anything is attached. */
+    if (vm.single)
+        vm.backend->single_signals();
+    else if (sig_fd < 0 && (sig_fd = block_signals()) < 0)
+        goto out;
     if (vm.backend->probe && vm.backend->probe(cli.image) < 0)
         goto out;
-    /* Opened now: main may open nothing once the guest runs. */
-    if (cli.stats_file && skiff_stats_file_open(&stats_file, cli.stats_file) < 0)
+    /* Opened now: main may open nothing once the guest runs. Under a
+     * launcher's filter it is written in place (no rename(2) there). */
+    if (cli.stats_file && skiff_stats_file_open(&stats_file, cli.stats_file, vm.single) < 0)
         goto out;
     vm.img = &img;
     vm.image_buf = image;
@@ -473,36 +624,44 @@ int main(int argc, char **argv)
     guest_started = true;
     ran = true;
 
-    /* Set-up is over: from here main only waits, reports and tears down,
-     * under its own allowlist (the I/O thread and a vCPU thread have
-     * theirs already). */
-    wait_fd = make_waiter(&vm, sig_fd);
-    struct skiff_main_fds mfds = {
-        .signal_fd = sig_fd,
-        .wait_fd = wait_fd,
-        .io_stop_fd = skiff_io_stop_fd(io),
-        .stats_fd = skiff_stats_file_fd(&stats_file),
-        .stats_dir = stats_file.dir_fd,
-    };
-    if (wait_fd < 0 || skiff_main_seccomp_install(&vm, &mfds) < 0)
-        goto out;
+    int stop_sig, first_sig;
+    if (vm.single) {
+        /* The guest runs here until it ends, or a stop signal and the
+         * grace period end it. */
+        stop_sig = vm.backend->single_run(&vm, GRACE_MS, &first_sig);
+    } else {
+        /* Set-up is over: from here main only waits, reports and tears
+         * down, under its own allowlist (the I/O thread and a vCPU thread
+         * have theirs already). */
+        wait_fd = make_waiter(&vm, sig_fd);
+        struct skiff_main_fds mfds = {
+            .signal_fd = sig_fd,
+            .wait_fd = wait_fd,
+            .io_stop_fd = skiff_io_stop_fd(io),
+            .stats_fd = skiff_stats_file_fd(&stats_file),
+            .stats_dir = stats_file.dir_fd,
+        };
+        if (wait_fd < 0 || skiff_main_seccomp_install(&vm, &mfds) < 0)
+            goto out;
 
-    int stop_sig = wait_guest(&vm, wait_fd, sig_fd, -1);
-    if (stop_sig > 0 && (io != NULL || vm.io_mode == SKIFF_IO_DIRECT)) {
-        /* Graceful: close the NICs so the guest sees end of input and can
-         * exit by itself; a second signal or the grace period cancels it. */
-        fprintf(stderr, "skiff: %s: closing NICs, waiting up to %d ms for the guest to exit\n",
-                strsignal(stop_sig), GRACE_MS);
-        if (io != NULL) {
-            skiff_io_close_nics(io);
-        } else {
-            for (unsigned i = 0; i < vm.nic_count; i++)
-                vm.nics[i].gone_reported = true; /* closed on purpose */
-            skiff_mem_close_direct(&vm);
+        stop_sig = first_sig = wait_guest(&vm, wait_fd, sig_fd, -1);
+        if (stop_sig > 0 && (io != NULL || vm.io_mode == SKIFF_IO_DIRECT)) {
+            /* Graceful: close the NICs so the guest sees end of input and
+             * can exit by itself; a second signal or the grace period
+             * cancels it. */
+            fprintf(stderr, "skiff: %s: closing NICs, waiting up to %d ms for the guest to exit\n",
+                    strsignal(stop_sig), GRACE_MS);
+            if (io != NULL) {
+                skiff_io_close_nics(io);
+            } else {
+                for (unsigned i = 0; i < vm.nic_count; i++)
+                    vm.nics[i].gone_reported = true; /* closed on purpose */
+                skiff_mem_close_direct(&vm);
+            }
+            int again = wait_guest(&vm, wait_fd, sig_fd, GRACE_MS);
+            if (again == 0)
+                stop_sig = 0;
         }
-        int again = wait_guest(&vm, wait_fd, sig_fd, GRACE_MS);
-        if (again == 0)
-            stop_sig = 0;
     }
     struct skiff_end end;
     if (vm.backend->stop(&vm, stop_sig != 0, &end) < 0) {
@@ -512,7 +671,7 @@ int main(int argc, char **argv)
     }
     guest_started = false;
     report_end(&end);
-    rc = end_status(&end, stop_sig);
+    ends = end_status(&end, first_sig, cli.solo5, vm.backend->target);
 
 out:
     if (guest_started) {
@@ -527,8 +686,8 @@ out:
         skiff_stats_print(stderr, vm.nics, vm.nic_count, vm.io_mode, exits);
         if (cli.stats_file &&
             skiff_stats_file_write(&stats_file, vm.nics, vm.nic_count, vm.io_mode, exits) < 0 &&
-            rc == 0)
-            rc = EXIT_TENDER_ERROR;
+            ends.status == 0 && ends.signo == 0)
+            ends.status = EXIT_TENDER_ERROR;
     }
     skiff_stats_file_close(&stats_file);
     skiff_mem_teardown(&vm, unmap);
@@ -540,8 +699,12 @@ out:
     free(cmdline);
     if (wait_fd >= 0)
         close(wait_fd);
-    close(sig_fd);
+    if (sig_fd >= 0)
+        close(sig_fd);
     if (!unmap)
-        _exit(rc); /* skip atexit work while the guest may still run */
-    return rc;
+        _exit(ends.signo ? 128 + ends.signo
+                         : ends.status); /* skip atexit work while the guest may still run */
+    if (ends.signo)
+        die_by_signal(ends.signo);
+    return ends.status;
 }

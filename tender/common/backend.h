@@ -67,6 +67,16 @@ struct skiff_backend {
     /* Add to main's seccomp allowlist (main_seccomp.c) what running(),
      * stop() and the stats need once the guest runs. 0 or -1. */
     int (*confine_main)(const struct skiff_vm *vm, scmp_filter_ctx ctx);
+
+    /* One-thread mode (vm->single: a launcher's seccomp filter forbids
+     * threads, eventfds and signal masks; NULL if the backend has none).
+     * single_signals() installs the stop-signal handlers, before set-up;
+     * single_run() runs the started guest on the calling thread until it
+     * ends, or a stop signal plus grace_ms (the NICs closed meanwhile) or a
+     * second signal end it. Returns the signal that cancelled the guest (0
+     * if it ended by itself); *first_sig is the first stop signal (0: none). */
+    void (*single_signals)(void);
+    int (*single_run)(struct skiff_vm *vm, int grace_ms, int *first_sig);
 };
 
 extern const struct skiff_backend skiff_backend_spt;

@@ -1,7 +1,8 @@
 /*
  * Backing files of block devices. Opened read-write where the file allows
  * it and read-only otherwise (writes then fail in the guest); the size must
- * be whole blocks, as Solo5 requires. Regular files and block devices.
+ * be whole blocks, and at least one, as Solo5 requires (with its words, which
+ * scripts around Solo5 look for). Regular files and block devices.
  */
 #include "block.h"
 
@@ -22,7 +23,8 @@ int skiff_block_open(struct skiff_block *b, const char *path)
         ro = true;
     }
     if (fd < 0) {
-        fprintf(stderr, "skiff: error: --block:%s=%s: %s\n", b->name, path, strerror(errno));
+        fprintf(stderr, "skiff: error: --block:%s=%s: Could not open block device: %s: %s\n",
+                b->name, path, path, strerror(errno));
         return -1;
     }
     struct stat st;
@@ -34,16 +36,24 @@ int skiff_block_open(struct skiff_block *b, const char *path)
     }
     off_t end = lseek(fd, 0, SEEK_END);
     if (end < 0) {
-        fprintf(stderr, "skiff: error: --block:%s=%s: cannot find its size: %s\n", b->name, path,
-                strerror(errno));
+        fprintf(stderr, "skiff: error: --block:%s=%s: Could not determine capacity: %s\n", b->name,
+                path, strerror(errno));
         close(fd);
         return -1;
     }
     if ((uint64_t)end % b->block_size != 0) {
         fprintf(stderr,
-                "skiff: error: --block:%s=%s: size %lld is not a whole number of %u-byte blocks "
-                "(backing storage size must be block aligned)\n",
-                b->name, path, (long long)end, b->block_size);
+                "skiff: error: %s: Backing storage size must be block aligned (%u bytes): "
+                "--block:%s=%s is %lld bytes, not a whole number of %u-byte blocks\n",
+                b->name, b->block_size, b->name, path, (long long)end, b->block_size);
+        close(fd);
+        return -1;
+    }
+    if ((uint64_t)end < b->block_size) {
+        fprintf(stderr,
+                "skiff: error: %s: Backing storage must be at least 1 block (%u bytes) in size: "
+                "--block:%s=%s is empty\n",
+                b->name, b->block_size, b->name, path);
         close(fd);
         return -1;
     }

@@ -22,21 +22,30 @@
 #error "SKIFF_VERSION must be defined by the build"
 #endif
 
-static void usage(FILE *f)
+static void usage(FILE *f, const char *prog)
 {
+    if (strcmp(prog, "skiff") == 0)
+        fprintf(f, "usage: skiff [OPTIONS] [--] IMAGE [[--] GUEST ARGS]\n"
+                   "       solo5-spt | solo5-hvt [OPTIONS] [--] KERNEL [ARGS]\n");
+    else
+        fprintf(f,
+                "usage: %s [OPTIONS] [--] KERNEL [ARGS]\n"
+                "       skiff [OPTIONS] [--] IMAGE [[--] GUEST ARGS]\n",
+                prog);
     fprintf(f,
-            "usage: skiff [OPTIONS] [--] IMAGE [[--] GUEST ARGS]\n"
-            "       solo5-spt | solo5-hvt [OPTIONS] [--] KERNEL [ARGS]\n"
             "\n"
-            "Run the unikernel IMAGE (spt target), bridging its NICs to TAP devices\n"
+            "Run the unikernel IMAGE (spt or hvt, as its ABI note says), bridging its\n"
+            "NICs to TAP devices "
             "through shared-memory rings.\n"
             "\n"
             "  --mem=MB              guest memory in MiB (default %u, %u..%u)\n"
             "  --net:NAME=IFACE      attach the image's NIC NAME to TAP device IFACE\n"
             "  --net:NAME=@FD        ... or to the already open packet fd FD (>= 3)\n"
-            "  --net-mac:NAME=MAC    MAC address of NIC NAME (default: locally\n"
-            "                        administered 02:xx:xx:xx:xx:xx derived from NAME\n"
-            "                        and its --net value, stable across runs)\n"
+            "  --net-mac:NAME=MAC    MAC address of NIC NAME (default: a random locally\n"
+            "                        administered unicast address, new at every start)\n"
+            "  --block:NAME=PATH     attach the image's block device NAME to file PATH\n"
+            "  --block-sector-size:NAME=N\n"
+            "                        its block size: a power of 2, 512 (default)..65536\n"
             "  --net-rate:NAME=LIMIT[,LIMIT...]\n"
             "                        rate-limit NIC NAME (event and poll modes); LIMIT\n"
             "                        is rx-frames=N, rx-bytes=N, tx-frames=N or\n"
@@ -59,17 +68,27 @@ static void usage(FILE *f)
             "                        or a sandbox forbids it; --stats says which, why\n"
             "  --stats[=FILE]        print per-NIC statistics at exit (SIGUSR1 prints\n"
             "                        them any time); with FILE also write them as JSON\n"
-            "  --help                show this help\n"
-            "  --version             show the version and the host's KVM kind\n"
+            "  --help                show this help (as solo5-*: on stderr, status 1)\n"
+            "  --version             show the version and the host's KVM kind (as\n"
+            "                        solo5-*: Solo5's two lines, the ABI version of\n"
+            "                        the images this tender runs)\n"
             "  --check               say what this host can run (spt, hvt, TAP)\n"
             "\n"
-            "Every NIC the image declares needs exactly one --net option.\n"
+            "Every device the image declares needs exactly one --net or --block option.\n"
             "\n"
-            "Exit status: the guest's; 1 for usage and set-up errors; 255 if the guest\n"
-            "was killed (forbidden system call, fault); 128+N after signal N.\n",
+            "Exit status: the guest's; 1 for usage and set-up errors and for an hvt guest\n"
+            "the tender cannot serve (a write to its code, a stray port); 255 after\n"
+            "solo5_abort() or an hvt guest fault. An spt guest killed by a fault or a\n"
+            "forbidden system call ends the tender by that signal (a shell shows 139,\n"
+            "159). SIGTERM/SIGINT: skiff exits 128+N; solo5-hvt exits 1, solo5-spt\n"
+            "ends by the signal, as Solo5's tenders (docs/solo5-compat.md).\n",
             SKIFF_MEM_DEFAULT_MB, SKIFF_MEM_MIN_MB, SKIFF_MEM_MAX_MB, SKIFF_RATE_BURST_MS_DEFAULT,
             SKIFF_SPIN_US_DEFAULT);
 }
+
+/* What Solo5's tenders say of an option they cannot parse; skiff says why
+ * after it. */
+#define INVALID "Invalid option: `%s': "
 
 __attribute__((format(printf, 2, 3))) static enum skiff_cli_result fail(FILE *err, const char *fmt,
                                                                         ...)
@@ -161,6 +180,22 @@ static const char *split_name(const char *arg, char name[SKIFF_NAME_MAX], bool *
     return eq ? eq + 1 : NULL;
 }
 
+/* solo5-spt or solo5-hvt, alone or with ".DIGITS" (albatross looks for
+ * "solo5-hvt.<ABI version>" first). */
+static bool solo5_name(const char *name)
+{
+    if (strncmp(name, "solo5-spt", 9) != 0 && strncmp(name, "solo5-hvt", 9) != 0)
+        return false;
+    if (name[9] == '\0')
+        return true;
+    if (name[9] != '.' || name[10] == '\0')
+        return false;
+    for (const char *p = name + 10; *p; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    return true;
+}
+
 static int net_index(const struct skiff_cli *cli, const char *name)
 {
     for (unsigned i = 0; i < cli->net_count; i++)
@@ -209,13 +244,13 @@ static enum skiff_cli_result opt_net(struct skiff_cli *cli, const char *arg, con
 
     if (!name_ok)
         return fail(err,
-                    "%s: NIC name must be 1-%u characters of [A-Za-z0-9_] "
-                    "(e.g. --net:service=tap0)",
+                    INVALID "NIC name must be 1-%u characters of [A-Za-z0-9_] "
+                            "(e.g. --net:service=tap0)",
                     arg, SKIFF_NAME_MAX - 1);
     if (!spec || *spec == '\0')
         return fail(err,
-                    "%s: missing TAP device (use --net:%s=IFACE or "
-                    "--net:%s=@FD)",
+                    INVALID "missing TAP device (use --net:%s=IFACE or "
+                            "--net:%s=@FD)",
                     arg, name, name);
     if (find_net(cli, name))
         return fail(err, "%s: NIC '%s' given twice (use one --net per NIC)", arg, name);
@@ -225,8 +260,8 @@ static enum skiff_cli_result opt_net(struct skiff_cli *cli, const char *arg, con
         uint64_t fd;
         if (!parse_u64(spec + 1, &fd) || fd > INT_MAX)
             return fail(err,
-                        "%s: '%s' is not a file descriptor number "
-                        "(use @FD, e.g. @3)",
+                        INVALID "'%s' is not a file descriptor number "
+                                "(use @FD, e.g. @3)",
                         arg, spec);
         if (fd < 3 && !cli->solo5)
             return fail(err,
@@ -234,10 +269,10 @@ static enum skiff_cli_result opt_net(struct skiff_cli *cli, const char *arg, con
                         "packet fd as 3 or above)",
                         arg, spec + 1);
     } else if (strlen(spec) >= IF_NAMESIZE) {
-        return fail(err, "%s: interface name '%s' is longer than %d characters", arg, spec,
+        return fail(err, INVALID "interface name '%s' is longer than %d characters", arg, spec,
                     IF_NAMESIZE - 1);
     } else if (strchr(spec, '/') || strchr(spec, ' ')) {
-        return fail(err, "%s: '%s' is not a valid interface name", arg, spec);
+        return fail(err, INVALID "'%s' is not a valid interface name", arg, spec);
     }
     struct skiff_cli_net *n = &cli->nets[cli->net_count++];
     memset(n, 0, sizeof *n);
@@ -255,12 +290,12 @@ static enum skiff_cli_result opt_net_mac(struct pending_mac *macs, unsigned *cou
     uint8_t mac[6];
 
     if (!name_ok)
-        return fail(err, "%s: NIC name must be 1-%u characters of [A-Za-z0-9_]", arg,
+        return fail(err, INVALID "NIC name must be 1-%u characters of [A-Za-z0-9_]", arg,
                     SKIFF_NAME_MAX - 1);
     if (!val || !parse_mac(val, mac))
         return fail(err,
-                    "%s: bad MAC address (use six hex octets, e.g. "
-                    "--net-mac:%s=02:00:00:00:00:01)",
+                    INVALID "bad MAC address (use six hex octets, e.g. "
+                            "--net-mac:%s=02:00:00:00:00:01)",
                     arg, name);
     if (mac[0] & 1)
         return fail(err,
@@ -385,10 +420,18 @@ static enum skiff_cli_result opt_mem(struct skiff_cli *cli, const char *arg, con
                                      FILE *err)
 {
     uint64_t mb;
-    if (!parse_u64(val, &mb))
-        return fail(err, "%s: not a whole number of MiB (e.g. --mem=64)", arg);
+    if (!parse_u64(val, &mb) || mb == 0)
+        return fail(err,
+                    "Malformed argument to --mem: %s is not a whole number of MiB (e.g. "
+                    "--mem=512)",
+                    arg);
     unsigned min = cli->solo5 ? SKIFF_MEM_MIN_SOLO5_MB : SKIFF_MEM_MIN_MB;
-    if (mb < min || mb > SKIFF_MEM_MAX_MB)
+    if (mb > SKIFF_MEM_MAX_MB)
+        return fail(err,
+                    "%s: guest memory size %llu MiB exceeds the max size %u MiB (guest memory "
+                    "must be %u..%u MiB)",
+                    arg, (unsigned long long)mb, SKIFF_MEM_MAX_MB, min, SKIFF_MEM_MAX_MB);
+    if (mb < min)
         return fail(err, "%s: guest memory must be %u..%u MiB", arg, min, SKIFF_MEM_MAX_MB);
     cli->mem_bytes = mb << 20;
     return SKIFF_CLI_RUN;
@@ -426,11 +469,11 @@ static enum skiff_cli_result opt_block(struct skiff_cli *cli, const char *arg, c
     const char *path = block_name(rest, name);
     if (!path)
         return fail(err,
-                    "%s: block device name must be 1-%u characters of [A-Za-z0-9] "
-                    "(e.g. --block:storage=disk.img)",
+                    INVALID "block device name must be 1-%u characters of [A-Za-z0-9] "
+                            "(e.g. --block:storage=disk.img)",
                     arg, SKIFF_BLOCK_NAME_SIZE - 1);
     if (*path == '\0')
-        return fail(err, "%s: missing file (use --block:%s=PATH)", arg, name);
+        return fail(err, INVALID "missing file (use --block:%s=PATH)", arg, name);
     if (find_block(cli, name))
         return fail(err, "%s: block device '%s' given twice", arg, name);
     if (cli->block_count == SKIFF_MAX_BLOCKS)
@@ -450,13 +493,16 @@ static enum skiff_cli_result opt_block_size(struct pending_size *sizes, unsigned
     uint64_t n;
     if (!v)
         return fail(err,
-                    "%s: block device name must be 1-%u characters of [A-Za-z0-9] "
-                    "(e.g. --block-sector-size:storage=4096)",
+                    INVALID "block device name must be 1-%u characters of [A-Za-z0-9] "
+                            "(e.g. --block-sector-size:storage=4096)",
                     arg, SKIFF_BLOCK_NAME_SIZE - 1);
     if (!parse_u64(v, &n))
-        return fail(err, "%s: not a whole number of bytes (e.g. =4096)", arg);
+        return fail(err, INVALID "not a whole number of bytes (e.g. =4096)", arg);
     if (n < 512 || n > 65536 || (n & (n - 1)) != 0)
-        return fail(err, "%s: block size must be a power of 2 from 512 to 65536", arg);
+        return fail(err,
+                    "%s: Block size must be a multiple of 2 greater than or equal 512 (a power "
+                    "of 2 from 512 to 65536)",
+                    arg);
     for (unsigned i = 0; i < *count; i++)
         if (strcmp(sizes[i].name, name) == 0)
             return fail(err, "%s: block size of '%s' given twice", arg, name);
@@ -500,11 +546,22 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
     if (argc > 0 && argv[0] != NULL) {
         const char *slash = strrchr(argv[0], '/');
         const char *name = slash ? slash + 1 : argv[0];
-        if (strcmp(name, "solo5-spt") == 0 || strcmp(name, "solo5-hvt") == 0) {
+        if (solo5_name(name)) {
             cli->solo5 = true;
             cli->target = name[6] == 's' ? SKIFF_TARGET_SPT : SKIFF_TARGET_HVT;
             cli->prog = name;
         }
+    }
+    /* As Solo5's tenders: --help and --version anywhere before the kernel
+     * win over every other option (Solo5 looks for them first). */
+    for (int i = 1; cli->solo5 && i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0;
+         i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            usage(err, cli->prog);
+            return SKIFF_CLI_ERROR; /* Solo5: usage on stderr, status 1 */
+        }
+        if (strcmp(argv[i], "--version") == 0)
+            return SKIFF_CLI_VERSION;
     }
 
     for (int i = 1; i < argc; i++) {
@@ -537,7 +594,11 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
             continue;
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(out);
+            if (cli->solo5) { /* Solo5 knows no -h: usage and status 1 all the same */
+                usage(err, cli->prog);
+                return SKIFF_CLI_ERROR;
+            }
+            usage(out, cli->prog);
             return SKIFF_CLI_EXIT;
         }
         if (strcmp(a, "--version") == 0)
@@ -559,6 +620,7 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
             if (!opt_choice(a, 5, modes, 3, &cli->io_mode))
                 return fail(err, "%s: unknown I/O mode (use --io=event, --io=poll or --io=direct)",
                             a);
+            cli->io_given = true;
             r = SKIFF_CLI_RUN;
         } else if (strncmp(a, "--io-uring=", 11) == 0) {
             static const struct choice urings[] = { { "auto", SKIFF_IO_URING_AUTO },
@@ -590,7 +652,7 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
             r = SKIFF_CLI_RUN;
         } else if (strcmp(a, "--mem") == 0 || strcmp(a, "--io") == 0 ||
                    strcmp(a, "--spin-us") == 0) {
-            return fail(err, "%s needs a value joined with '=' (e.g. %s=...)", a, a);
+            return fail(err, INVALID "it needs a value joined with '=' (e.g. %s=...)", a, a);
         } else if (strncmp(a, "--net-rate=", 11) == 0 || strcmp(a, "--net-rate") == 0) {
             return fail(err, "%s: name the NIC (use --net-rate:NAME=LIMIT,...)", a);
         } else if (strncmp(a, "--block:", 8) == 0) {
@@ -598,9 +660,9 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
         } else if (strncmp(a, "--block-sector-size:", 20) == 0) {
             r = opt_block_size(sizes, &size_count, a, a + 20, err);
         } else if (strncmp(a, "--net=", 6) == 0 || strcmp(a, "--net") == 0) {
-            return fail(err, "%s: name the NIC (use --net:NAME=IFACE)", a);
+            return fail(err, INVALID "name the NIC (use --net:NAME=IFACE)", a);
         } else {
-            return fail(err, "unknown option '%s' (see skiff --help)", a);
+            return fail(err, INVALID "unknown option (see %s --help)", a, cli->prog);
         }
         if (r != SKIFF_CLI_RUN)
             return r;
@@ -608,9 +670,9 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
 
     if (!cli->image)
         return fail(err,
-                    "missing IMAGE (usage: %s [OPTIONS] [--] IMAGE "
-                    "[ARGS]; see skiff --help)",
-                    cli->prog);
+                    "Missing KERNEL operand (usage: %s [OPTIONS] [--] IMAGE "
+                    "[ARGS]; see %s --help)",
+                    cli->prog, cli->prog);
     if (have_spin && cli->io_mode != SKIFF_IO_POLL)
         return fail(err, "--spin-us only applies to --io=poll (drop it or add "
                          "--io=poll)");
@@ -653,24 +715,6 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
                             cli->nets[i].name, cli->nets[i].spec, cli->nets[j].name,
                             cli->nets[j].name, cli->nets[j].spec);
     return SKIFF_CLI_RUN;
-}
-
-void skiff_cli_default_mac(const char *name, const char *spec, uint8_t mac[6])
-{
-    /* FNV-1a (64 bit) over "name\0spec": stable, and spread enough that two
-     * NICs of one command line get different addresses. */
-    uint64_t h = 0xcbf29ce484222325ull;
-    const char *parts[2] = { name, spec };
-    for (int p = 0; p < 2; p++) {
-        for (const char *s = parts[p]; *s; s++) {
-            h ^= (uint8_t)*s;
-            h *= 0x100000001b3ull;
-        }
-        h *= 0x100000001b3ull; /* the separator byte (0) */
-    }
-    mac[0] = 0x02; /* locally administered, unicast */
-    for (int i = 1; i < 6; i++)
-        mac[i] = (uint8_t)(h >> (8 * (i - 1)));
 }
 
 int skiff_cli_cmdline(const struct skiff_cli *cli, char *buf, size_t len)

@@ -30,6 +30,7 @@ struct skiff_cli_block {
 struct skiff_cli {
     uint64_t mem_bytes;     /* --mem, in bytes */
     unsigned io_mode;       /* SKIFF_IO_* */
+    bool io_given;          /* --io= was on the command line */
     uint64_t spin_ns;       /* --spin-us, poll mode */
     unsigned io_uring;      /* --io-uring: SKIFF_IO_URING_* (nic.h) */
     bool stats;             /* --stats or --stats=FILE */
@@ -67,13 +68,6 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
 
 /* Find a --net by NIC name, NULL if none. */
 const struct skiff_cli_net *skiff_cli_find_net(const struct skiff_cli *cli, const char *name);
-
-/*
- * Default MAC for a NIC without --net-mac: locally administered unicast
- * (02:xx:xx:xx:xx:xx), a hash of the NIC name and its --net spec, so the same
- * command line always gets the same address.
- */
-void skiff_cli_default_mac(const char *name, const char *spec, uint8_t mac[6]);
 
 /* Join guest arguments with spaces into buf. -1 if it does not fit. */
 int skiff_cli_cmdline(const struct skiff_cli *cli, char *buf, size_t len);

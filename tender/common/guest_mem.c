@@ -208,16 +208,24 @@ static int setup_fds(struct skiff_vm *vm)
 {
     vm->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     vm->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    vm->exit_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    vm->console_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-    if (vm->epoll_fd < 0 || vm->timer_fd < 0 || vm->exit_fd < 0 || vm->console_fd < 0) {
+    if (vm->single) {
+        /* One thread (a launcher's filter: no eventfd, no fcntl): nobody
+         * to signal the guest's end to, and the console is stdout itself. */
+        vm->console_fd = STDOUT_FILENO;
+    } else {
+        vm->exit_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        vm->console_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+    }
+    if (vm->epoll_fd < 0 || vm->timer_fd < 0 || (!vm->single && vm->exit_fd < 0) ||
+        vm->console_fd < 0) {
         ERR("cannot create guest fds: %s", strerror(errno));
         return -1;
     }
     if (epoll_add(vm->epoll_fd, vm->timer_fd, SKIFF_SPT_TAG_TIMER, "the guest's timer", EPOLLIN) <
         0)
         return -1;
-    if (vm->io_mode == SKIFF_IO_DIRECT) {
+    /* One thread closes the NICs for the guest itself (hvt_single.c). */
+    if (vm->io_mode == SKIFF_IO_DIRECT && !vm->single) {
         int p[2];
         if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
             ERR("pipe: %s", strerror(errno));
@@ -372,7 +380,8 @@ void skiff_mem_teardown(struct skiff_vm *vm, bool unmap)
     close_fd(&vm->epoll_fd);
     close_fd(&vm->timer_fd);
     close_fd(&vm->exit_fd);
-    close_fd(&vm->console_fd);
+    if (vm->console_fd > STDERR_FILENO) /* one-thread mode borrows stdout */
+        close_fd(&vm->console_fd);
     close_fd(&vm->closed_rd);
     close_fd(&vm->closed_wr);
     close_fd(&vm->mem_fd);

@@ -4,6 +4,9 @@
  */
 #include "host.h"
 
+#include "elf_abi.h"
+#include "skiff/abi.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -45,6 +48,15 @@ void skiff_host_version(FILE *f)
 #else
     fprintf(f, "hvt: not built for this architecture\n");
 #endif
+}
+
+void skiff_host_version_solo5(FILE *f, const char *prog)
+{
+    /* Solo5's two lines (its tenders print them on stderr). Launchers read
+     * the second: albatross wants exactly "ABI version N" for the N in the
+     * image's ABI1 note, which for skiff's images is this value. */
+    fprintf(f, "%s tender, version skiff-%s\n", prog, SKIFF_VERSION);
+    fprintf(f, "ABI version %u\n", SKIFF_SOLO5_ABI_VERSION_BASE + SKIFF_ABI_VERSION);
 }
 
 int skiff_host_check(FILE *f)

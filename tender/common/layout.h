@@ -12,8 +12,9 @@
 #include "skiff/abi.h"
 #include "vnet.h"
 
-#define SKIFF_MEM_DEFAULT_MB 64u /* --mem default */
-#define SKIFF_MEM_MIN_MB     4u  /* image + boot info + stack + a little heap */
+/* --mem default: Solo5's. Mapped lazily, so idle pages cost nothing. */
+#define SKIFF_MEM_DEFAULT_MB 512u
+#define SKIFF_MEM_MIN_MB     4u /* image + boot info + stack + a little heap */
 /* As solo5-spt / solo5-hvt, --mem is the least the guest gets: skiff grows
  * it to fit the image and its rings, so any positive size is valid. */
 #define SKIFF_MEM_MIN_SOLO5_MB 1u

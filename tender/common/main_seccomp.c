@@ -18,8 +18,10 @@
 #include <unistd.h>
 
 #include <linux/if_tun.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 
 #include <seccomp.h>
 
@@ -113,6 +115,17 @@ int skiff_main_seccomp_install(const struct skiff_vm *vm, const struct skiff_mai
                                        skiff_scmp_eq(1, (scmp_datum_t)TUNSETOFFLOAD) };
         r |= skiff_scmp_allow(ctx, "ioctl", 2, off);
     }
+    /* The end by a signal (main.c, die_by_signal: an spt guest's death, or
+     * a stop signal as solo5-spt): that signal's default action, no core
+     * dump of the tender, the signal unblocked (rt_sigprocmask, above) and
+     * sent to itself. */
+#ifndef SKIFF_MAIN_SANITIZE /* (allowed without conditions there already) */
+    r |= skiff_scmp_allow(ctx, "rt_sigaction", 0, NULL);
+    struct scmp_arg_cmp nodump[2] = { skiff_scmp_eq(0, PR_SET_DUMPABLE), skiff_scmp_eq(1, 0) };
+    r |= skiff_scmp_allow(ctx, "prctl", 2, nodump);
+#endif
+    struct scmp_arg_cmp self = skiff_scmp_eq(0, (scmp_datum_t)getpid());
+    r |= skiff_scmp_allow(ctx, "kill", 1, &self);
     /* Direct mode: main polls the packet fds for a device that went away
      * (main.c, check_direct_nics). */
     if (vm->io_mode == SKIFF_IO_DIRECT && vm->nic_count > 0) {

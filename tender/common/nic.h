@@ -120,6 +120,14 @@ static inline bool skiff_nic_rx_handoff(const struct skiff_nic *nic, unsigned io
 }
 
 /*
+ * The MAC of a NIC without --net-mac: random, locally administered unicast,
+ * new at every start (as Solo5's tenders do), so two guests started with the
+ * same names (every urunc pod: NIC "service", TAP "tap0_urunc") never share
+ * one. 0, or -1 with errno.
+ */
+int skiff_nic_random_mac(uint8_t mac[6]);
+
+/*
  * One line saying the NIC's device went away (`why`: "end of file",
  * "hang-up", an error text) and the guest sees it closed. Once per NIC: later
  * calls, or a NIC with gone_reported already set, print nothing. Called by

@@ -275,11 +275,12 @@ static void json_exits(FILE *f, const struct skiff_exit_stats *c, const struct s
             exits_per_frame(&s));
 }
 
-int skiff_stats_file_open(struct skiff_stats_file *sf, const char *path)
+int skiff_stats_file_open(struct skiff_stats_file *sf, const char *path, bool in_place)
 {
     memset(sf, 0, sizeof *sf);
     sf->dir_fd = -1;
     sf->path = path;
+    sf->in_place = in_place;
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
     char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
@@ -307,7 +308,8 @@ int skiff_stats_file_open(struct skiff_stats_file *sf, const char *path)
         return -1;
     }
     free(dir);
-    int fd = openat(sf->dir_fd, sf->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    int fd = openat(sf->dir_fd, in_place ? sf->name : sf->tmp,
+                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd >= 0)
         sf->f = fdopen(fd, "w");
     if (!sf->f) {
@@ -315,7 +317,7 @@ int skiff_stats_file_open(struct skiff_stats_file *sf, const char *path)
                 strerror(errno));
         if (fd >= 0) {
             close(fd);
-            unlinkat(sf->dir_fd, sf->tmp, 0);
+            unlinkat(sf->dir_fd, in_place ? sf->name : sf->tmp, 0);
         }
         skiff_stats_file_close(sf);
         return -1;
@@ -385,7 +387,7 @@ int skiff_stats_file_write(struct skiff_stats_file *sf, const struct skiff_nic *
         fprintf(stderr, "skiff: error: --stats=%s: write to %s.tmp failed\n", sf->path, sf->path);
         return -1;
     }
-    if (renameat(sf->dir_fd, sf->tmp, sf->dir_fd, sf->name) < 0) {
+    if (!sf->in_place && renameat(sf->dir_fd, sf->tmp, sf->dir_fd, sf->name) < 0) {
         fprintf(stderr, "skiff: error: --stats=%s: rename from %s.tmp failed: %s\n", sf->path,
                 sf->path, strerror(errno));
         return -1;
@@ -400,7 +402,7 @@ void skiff_stats_file_close(struct skiff_stats_file *sf)
         fclose(sf->f);
         sf->f = NULL;
     }
-    if (sf->dir_fd >= 0 && sf->tmp && !sf->written)
+    if (sf->dir_fd >= 0 && sf->tmp && !sf->written && !sf->in_place)
         unlinkat(sf->dir_fd, sf->tmp, 0);
     if (sf->dir_fd >= 0)
         close(sf->dir_fd);

@@ -45,11 +45,12 @@ struct skiff_stats_file {
     FILE *f;          /* FILE.tmp, until written */
     char *name, *tmp; /* FILE's and FILE.tmp's names within dir_fd */
     bool written;
+    bool in_place; /* FILE itself, no rename (a launcher's filter) */
 };
 
 /* Open FILE's folder and create FILE.tmp. Prints a one-line error and
  * returns -1 on failure (nothing left behind). */
-int skiff_stats_file_open(struct skiff_stats_file *sf, const char *path);
+int skiff_stats_file_open(struct skiff_stats_file *sf, const char *path, bool in_place);
 
 /* The fd behind FILE.tmp (-1 once written), for main's allowlist. */
 int skiff_stats_file_fd(const struct skiff_stats_file *sf);

@@ -37,6 +37,7 @@ struct skiff_vm {
     struct skiff_boot_info *boot;
 
     unsigned io_mode; /* SKIFF_IO_* */
+    bool single;      /* one thread: the guest runs on main (backend.h) */
     struct skiff_nic nics[SKIFF_MAX_NICS];
     unsigned nic_count;
     struct skiff_block blocks[SKIFF_MAX_BLOCKS]; /* in manifest order */

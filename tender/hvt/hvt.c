@@ -10,6 +10,9 @@
  * exit eventfd and returns. Main cancels it by setting h->cancel, writing the
  * cancel eventfd (wakes a POLL) and sending SIGUSR2 (interrupts KVM_RUN; the
  * handler sets immediate_exit so a signal just before KVM_RUN is not lost).
+ *
+ * Under a launcher's seccomp filter there is no vCPU thread: main runs the
+ * same steps itself (hvt_single.c), with a timerfd as the cancel fd.
  */
 #include "hvt.h"
 
@@ -30,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 
 #include "datapath.h"
 #include "guest_thread.h"
@@ -84,8 +88,8 @@ static int hvt_probe(const char *image)
     }
     char alt[128];
     spt_name(image, alt, sizeof alt);
-    ERR("%s: hvt image needs KVM, but %s is not usable here (%s); run the spt "
-        "build of the image instead (%s)",
+    ERR("%s: Could not open: %s: %s (an hvt image needs KVM; run the spt build of the image "
+        "instead: %s)",
         image, KVM_DEV, strerror(errno), alt);
     return -1;
 }
@@ -103,6 +107,8 @@ static void hvt_free(struct skiff_vm *vm)
     if (!h)
         return;
     cancel_run = NULL;
+    if (h->single)
+        skiff_hvt_single_detach();
     if (h->run)
         munmap(h->run, h->run_size);
     close_fd(&h->cancel_fd); /* leaves vm->epoll_fd with it */
@@ -114,54 +120,68 @@ static void hvt_free(struct skiff_vm *vm)
     vm->backend_priv = NULL;
 }
 
-/* Describe a fatal exit, with the instruction pointer when KVM gives it. */
+/* Describe a fatal exit, with the instruction pointer when KVM gives it.
+ * Solo5's hvt ends with status 1 for every exit it cannot handle. */
 static void end_fatal(struct hvt *h, const char *what, bool regs_lost)
 {
     struct kvm_regs r;
     if (!regs_lost && ioctl(h->vcpu_fd, KVM_GET_REGS, &r) == 0)
-        skiff_hvt_end_error(h, "%s, rip 0x%llx", what, (unsigned long long)r.rip);
+        skiff_hvt_end_status(h, 1, "%s, rip=0x%llx", what, (unsigned long long)r.rip);
     else
-        skiff_hvt_end_error(h, "%s", what);
+        skiff_hvt_end_status(h, 1, "%s", what);
+}
+
+bool skiff_hvt_vcpu_step(struct hvt *h)
+{
+    struct skiff_exit_stats *st = &h->vm->exits;
+    if (ioctl(h->vcpu_fd, KVM_RUN, 0) < 0) {
+        if (errno == EINTR || errno == EAGAIN) {
+            h->run->immediate_exit = 0;
+            return true;
+        }
+        if (errno == EFAULT) /* Solo5's words for a guest access KVM cannot map */
+            end_fatal(h, "KVM: host/guest translation fault", false);
+        else
+            skiff_hvt_end_status(h, 1, "KVM: ioctl (RUN) failed: %s", strerror(errno));
+        return false;
+    }
+    struct hvt_exit e;
+    skiff_hvt_arch_decode(h->run, h->run_size, &e);
+    switch (e.kind) {
+    case HVT_EXIT_HYPERCALL:
+        SKIFF_STAT_ADD(st->hypercall[e.nr], 1);
+        return skiff_hvt_hypercall(h, e.nr, e.arg) != HVT_HC_END;
+    case HVT_EXIT_FAULT: {
+        char msg[sizeof h->end.msg];
+        SKIFF_STAT_ADD(st->faults, 1);
+        int status = skiff_hvt_arch_fault(h->vm, h->vcpu_fd, e.arg, msg, sizeof msg);
+        /* "ABORT": what Solo5's hvt prints when a guest faults (its exit
+         * status is 255 too), so scripts that look for it work. A fault
+         * Solo5's tender would have met itself (a write to the image's
+         * code, a stray port) has its words already, and status 1. */
+        if (status == 1)
+            skiff_hvt_end_status(h, 1, "%s", msg);
+        else
+            skiff_hvt_end_error(h, "%s (ABORT)", msg);
+        return false;
+    }
+    case HVT_EXIT_FATAL:
+        SKIFF_STAT_ADD(st->other, 1);
+        end_fatal(h, e.msg, e.regs_lost);
+        return false;
+    }
+    return false;
 }
 
 static void vcpu_loop(struct hvt *h)
 {
-    struct skiff_exit_stats *st = &h->vm->exits;
     for (;;) {
         if (atomic_load(&h->cancel)) {
             h->end.kind = SKIFF_END_CANCELLED;
             return;
         }
-        if (ioctl(h->vcpu_fd, KVM_RUN, 0) < 0) {
-            if (errno == EINTR || errno == EAGAIN) {
-                h->run->immediate_exit = 0;
-                continue;
-            }
-            skiff_hvt_end_error(h, "KVM_RUN: %s", strerror(errno));
+        if (!skiff_hvt_vcpu_step(h))
             return;
-        }
-        struct hvt_exit e;
-        skiff_hvt_arch_decode(h->run, h->run_size, &e);
-        switch (e.kind) {
-        case HVT_EXIT_HYPERCALL:
-            SKIFF_STAT_ADD(st->hypercall[e.nr], 1);
-            if (skiff_hvt_hypercall(h, e.nr, e.arg) == HVT_HC_END)
-                return;
-            break;
-        case HVT_EXIT_FAULT: {
-            char msg[sizeof h->end.msg];
-            SKIFF_STAT_ADD(st->faults, 1);
-            skiff_hvt_arch_fault(h->vm, h->vcpu_fd, e.arg, msg, sizeof msg);
-            /* "ABORT": what Solo5's hvt prints when a guest faults (its
-             * exit status is 255 too), so scripts that look for it work. */
-            skiff_hvt_end_error(h, "%s (ABORT)", msg);
-            return;
-        }
-        case HVT_EXIT_FATAL:
-            SKIFF_STAT_ADD(st->other, 1);
-            end_fatal(h, e.msg, e.regs_lost);
-            return;
-        }
     }
 }
 
@@ -283,11 +303,19 @@ static int hvt_start(struct skiff_vm *vm)
 
     if (setup_kvm(h) < 0)
         goto fail;
-    h->cancel_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    /* One thread: a timerfd, which a signal handler arms (eventfds are
+     * outside launchers' filters). */
+    h->single = vm->single;
+    h->cancel_fd = h->single ? timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)
+                             : eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     struct epoll_event ev = { .events = EPOLLIN, .data.u64 = SKIFF_HVT_CANCEL_TAG };
     if (h->cancel_fd < 0 || epoll_ctl(vm->epoll_fd, EPOLL_CTL_ADD, h->cancel_fd, &ev) < 0) {
-        ERR("cancel eventfd: %s", strerror(errno));
+        ERR("cancel fd: %s", strerror(errno));
         goto fail;
+    }
+    if (h->single) {
+        skiff_hvt_single_attach(h);
+        return 0;
     }
     if (skiff_hvt_seccomp_build(h) < 0) {
         ERR("cannot build the vCPU thread's seccomp filter");
@@ -364,4 +392,6 @@ const struct skiff_backend skiff_backend_hvt = {
     .running = hvt_running,
     .stop = hvt_stop,
     .confine_main = skiff_hvt_main_rules,
+    .single_signals = skiff_hvt_single_signals,
+    .single_run = skiff_hvt_single_run,
 };

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <linux/filter.h>
 #include <linux/kvm.h>
@@ -27,7 +28,8 @@ struct hvt {
     int kvm_fd, vm_fd, vcpu_fd;
     struct kvm_run *run; /* the vCPU's shared page(s) */
     size_t run_size;
-    int cancel_fd;          /* eventfd in vm->epoll_fd */
+    int cancel_fd;          /* eventfd in vm->epoll_fd; one-thread mode: a timerfd */
+    bool single;            /* no vCPU thread: main runs the guest (hvt_single.c) */
     atomic_bool cancel;     /* main asked the vCPU thread to stop */
     struct sock_fprog prog; /* the vCPU thread's compiled allowlist */
 
@@ -44,6 +46,18 @@ enum hvt_hc_result {
     HVT_HC_END,      /* the guest is done: h->end says how */
 };
 
+/* One KVM_RUN and the exit it ends with. false: the guest is done (h->end
+ * says how); true: run it again (also after a signal interrupted it). */
+bool skiff_hvt_vcpu_step(struct hvt *h);
+
+/* One-thread mode (hvt_single.c, the backend's single_* operations). */
+void skiff_hvt_single_signals(void);
+void skiff_hvt_single_attach(struct hvt *h); /* the handlers may touch h now */
+void skiff_hvt_single_detach(void);          /* ... and no longer */
+int skiff_hvt_single_run(struct skiff_vm *vm, int grace_ms, int *first_sig);
+/* The wall clock without clock_gettime(2) (one timerfd_settime). 0 or -1. */
+int skiff_hvt_single_wall(struct timespec *ts);
+
 /* Serve hypercall `nr` whose argument block is at `gpa`. */
 enum hvt_hc_result skiff_hvt_hypercall(struct hvt *h, unsigned nr, uint64_t gpa);
 
@@ -53,8 +67,13 @@ int skiff_hvt_seccomp_build(struct hvt *h);
 /* Add what main does to the vCPU thread (cancel it) to main's allowlist. */
 int skiff_hvt_main_rules(const struct skiff_vm *vm, scmp_filter_ctx ctx);
 
-/* Record how the guest ended (first record wins). */
+/* Record how the guest ended (first record wins): its own status; an error
+ * that ends the tender with 255 (a guest fault, as Solo5's "ABORT"); or one
+ * with another status (1: what Solo5's hvt ends with when it cannot serve
+ * the guest). */
 void skiff_hvt_end_exit(struct hvt *h, int status);
 __attribute__((format(printf, 2, 3))) void skiff_hvt_end_error(struct hvt *h, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) void skiff_hvt_end_status(struct hvt *h, int status,
+                                                                const char *fmt, ...);
 
 #endif /* SKIFF_HVT_H */

@@ -43,15 +43,20 @@ struct hvt_exit {
     unsigned nr;
     uint64_t arg;
     bool regs_lost; /* FATAL: the vCPU was reset, its registers mean nothing */
-    char msg[120];
+    char msg[200];
 };
 
 /* Classify the exit described by run (run_size bytes, from KVM). */
 void skiff_hvt_arch_decode(const struct kvm_run *run, size_t run_size, struct hvt_exit *out);
 
-/* One line describing a HVT_EXIT_FAULT (report at gpa arg), for the error. */
-void skiff_hvt_arch_fault(const struct skiff_vm *vm, int vcpu_fd, uint64_t arg, char *out,
-                          size_t len);
+/* One line describing a HVT_EXIT_FAULT (report at gpa arg), for the error.
+ * Returns the tender's exit status for it, Solo5's hvt's for the same
+ * event: 1 where Solo5's tender itself stops the guest (a write to the
+ * image's code or read-only data: "host/guest translation fault"; port I/O
+ * outside the hypercall ports: "Invalid guest port access"), 255 for the
+ * faults Solo5's guest reports itself ("ABORT"). */
+int skiff_hvt_arch_fault(const struct skiff_vm *vm, int vcpu_fd, uint64_t arg, char *out,
+                         size_t len);
 
 /* Set the guest's TLS base (x86_64: FS base) from the vCPU thread. 0 or
  * -errno. */

@@ -34,23 +34,39 @@ void skiff_hvt_end_exit(struct hvt *h, int status)
     h->end.status = status;
 }
 
-void skiff_hvt_end_error(struct hvt *h, const char *fmt, ...)
+static void end_error(struct hvt *h, int status, const char *fmt, va_list ap)
 {
     if (h->end.kind != SKIFF_END_VANISHED)
         return;
     h->end.kind = SKIFF_END_ERROR;
+    h->end.status = status;
+    vsnprintf(h->end.msg, sizeof h->end.msg, fmt, ap);
+}
+
+void skiff_hvt_end_error(struct hvt *h, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(h->end.msg, sizeof h->end.msg, fmt, ap);
+    end_error(h, 255, fmt, ap);
     va_end(ap);
 }
 
+void skiff_hvt_end_status(struct hvt *h, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    end_error(h, status, fmt, ap);
+    va_end(ap);
+}
+
+/* Solo5's hvt ends with status 1 and these words when a hypercall's
+ * argument is not in guest memory. */
 static enum hvt_hc_result bad_arg(struct hvt *h, unsigned nr, uint64_t gpa)
 {
-    skiff_hvt_end_error(h,
-                        "guest hypercall %u: argument 0x%llx outside guest "
-                        "memory",
-                        nr, (unsigned long long)gpa);
+    skiff_hvt_end_status(h, 1,
+                         "Invalid guest access: gpa=0x%llx (guest hypercall %u: argument "
+                         "0x%llx outside guest memory)",
+                         (unsigned long long)gpa, nr, (unsigned long long)gpa);
     return HVT_HC_END;
 }
 
@@ -89,7 +105,8 @@ static enum hvt_hc_result hc_walltime(struct hvt *h, uint64_t gpa)
     if (!arg_in(h, gpa, &a, sizeof a))
         return bad_arg(h, SKIFF_HC_WALLTIME, gpa);
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    if (!h->single || skiff_hvt_single_wall(&ts) < 0)
+        clock_gettime(CLOCK_REALTIME, &ts);
     a.nsecs = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
     arg_out(h, gpa, &a, sizeof a);
     return HVT_HC_CONTINUE;
@@ -121,6 +138,13 @@ static enum hvt_hc_result hc_poll(struct hvt *h, uint64_t gpa)
 
     if (!arg_in(h, gpa, &a, sizeof a))
         return bad_arg(h, SKIFF_HC_POLL, gpa);
+    if (h->direct_closed) {
+        /* Graceful stop (direct mode): every NIC reads as closed, now. */
+        a.ready_set = vm->nic_count ? ~0ull >> (64 - vm->nic_count) : 0;
+        a.ret = 0;
+        arg_out(h, gpa, &a, sizeof a);
+        return HVT_HC_CONTINUE;
+    }
     if (a.timeout_nsecs > 0) {
         /* A zero it_value would disarm the timer, hence the > 0 test. */
         uint64_t ns = a.timeout_nsecs < POLL_MAX_NS ? a.timeout_nsecs : POLL_MAX_NS;
@@ -131,10 +155,11 @@ static enum hvt_hc_result hc_poll(struct hvt *h, uint64_t gpa)
         timerfd_settime(vm->timer_fd, 0, &its, NULL);
         timeout_ms = -1;
     }
-    int n = epoll_wait(vm->epoll_fd, ev, SKIFF_MAX_NICS + 3, 0);
+    /* epoll_pwait, not epoll_wait: the one launchers' filters allow. */
+    int n = epoll_pwait(vm->epoll_fd, ev, SKIFF_MAX_NICS + 3, 0, NULL);
     if (n == 0 && timeout_ms != 0) {
         SKIFF_STAT_ADD(vm->exits.poll_sleeps, 1);
-        n = epoll_wait(vm->epoll_fd, ev, SKIFF_MAX_NICS + 3, timeout_ms);
+        n = epoll_pwait(vm->epoll_fd, ev, SKIFF_MAX_NICS + 3, timeout_ms, NULL);
     }
     a.ready_set = 0;
     a.ret = 0;
@@ -167,11 +192,14 @@ static enum hvt_hc_result hc_poll(struct hvt *h, uint64_t gpa)
 
 /* A direct-mode NIC read said "closed" (skiff/closed.h): take its fd out of
  * the POLL set, or its hang-up readiness would wake every POLL for ever.
- * Idempotent (a graceful stop may put a closed pipe in its place). */
-static void net_forget(struct hvt *h, struct skiff_nic *nic)
+ * Idempotent (a graceful stop may put a closed pipe in its place). With no
+ * main thread watching the fds (one-thread mode) the line is printed here. */
+static void net_forget(struct hvt *h, struct skiff_nic *nic, const char *why)
 {
     nic->closed = true;
     (void)epoll_ctl(h->vm->epoll_fd, EPOLL_CTL_DEL, nic->fd, NULL);
+    if (h->single)
+        skiff_nic_report_gone(nic, why);
 }
 
 /* The NIC a direct-mode net hypercall names, or NULL. */
@@ -235,12 +263,12 @@ static enum hvt_hc_result hc_netread(struct hvt *h, uint64_t gpa)
             ;
         if (nic->closed) {
             a.ret = 2;
-            net_forget(h, nic);
+            net_forget(h, nic, "end of file");
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             a.ret = 1;
         } else if (n == 0 || (n < 0 && skiff_read_err_closed(errno))) {
             a.ret = 2;
-            net_forget(h, nic);
+            net_forget(h, nic, n == 0 ? "end of file" : strerror(errno));
         } else if (n < 0) {
             a.ret = -1;
         } else {
@@ -334,6 +362,8 @@ enum hvt_hc_result skiff_hvt_hypercall(struct hvt *h, unsigned nr, uint64_t gpa)
     case SKIFF_HC_SET_TLS: return hc_set_tls(h, gpa);
     case SKIFF_HC_BLOCK_READ: return hc_block(h, gpa, false);
     case SKIFF_HC_BLOCK_WRITE: return hc_block(h, gpa, true);
-    default: skiff_hvt_end_error(h, "guest hypercall %u: no such hypercall", nr); return HVT_HC_END;
+    default:
+        skiff_hvt_end_status(h, 1, "Invalid guest hypercall: num=%u (no such hypercall)", nr);
+        return HVT_HC_END;
     }
 }

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <linux/if_tun.h>
 #include <stdio.h>
@@ -15,8 +16,10 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "sandbox.h"
 #include "vnet.h"
 
 /* MTU assumed for an inherited fd that is not a TAP (nothing to ask). */
@@ -115,19 +118,33 @@ static int enable_vnet(struct skiff_nic *nic, int fd)
     return 0;
 }
 
+/* One line for a TAP that cannot be attached by name: Solo5's words
+ * ("Could not attach interface: NAME: ERROR"), then what to do. */
+__attribute__((format(printf, 4, 5))) static void
+attach_err(const struct skiff_nic *nic, const char *ifname, int err, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "skiff: error: net %s: Could not attach interface: %s: %s (", nic->name, ifname,
+            strerror(err));
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(")\n", stderr);
+}
+
 static int attach_by_name(struct skiff_nic *nic, const char *ifname)
 {
     if (ifname[0] == '\0' || strlen(ifname) >= IFNAMSIZ) {
-        fprintf(stderr, "skiff: error: net %s: invalid interface name '%s'\n", nic->name, ifname);
+        attach_err(nic, ifname, ENAMETOOLONG, "invalid interface name");
         return -1;
     }
     /* TUNSETIFF on a missing name would create a fresh TAP that nobody has
      * configured or brought up, and that vanishes when we exit: refuse. */
     if (if_nametoindex(ifname) == 0) {
-        fprintf(stderr,
-                "skiff: error: net %s: interface %s does not exist: create it with "
-                "'ip tuntap add %s mode tap user USER' and 'ip link set %s up'\n",
-                nic->name, ifname, ifname, ifname);
+        attach_err(nic, ifname, ENOENT,
+                   "interface %s does not exist: create it with 'ip tuntap add %s mode tap user "
+                   "USER' and 'ip link set %s up'",
+                   ifname, ifname, ifname);
         return -1;
     }
 
@@ -135,19 +152,16 @@ static int attach_by_name(struct skiff_nic *nic, const char *ifname)
     if (fd < 0) {
         int err = errno;
         if (err == ENOENT || err == ENODEV || err == ENXIO)
-            fprintf(stderr,
-                    "skiff: error: net %s: /dev/net/tun is missing: load the "
-                    "tun module (modprobe tun) or create the device node\n",
-                    nic->name);
+            attach_err(nic, ifname, err,
+                       "/dev/net/tun is missing: load the tun module (modprobe tun) or create "
+                       "the device node");
         else if (err == EACCES || err == EPERM)
-            fprintf(stderr,
-                    "skiff: error: net %s: cannot open /dev/net/tun: %s: run as "
-                    "root or with CAP_NET_ADMIN, or pre-create the TAP with "
-                    "'ip tuntap add %s mode tap user USER'\n",
-                    nic->name, strerror(err), ifname);
+            attach_err(nic, ifname, err,
+                       "cannot open /dev/net/tun: run as root or with CAP_NET_ADMIN, or "
+                       "pre-create the TAP with 'ip tuntap add %s mode tap user USER'",
+                       ifname);
         else
-            fprintf(stderr, "skiff: error: net %s: cannot open /dev/net/tun: %s\n", nic->name,
-                    strerror(err));
+            attach_err(nic, ifname, err, "cannot open /dev/net/tun");
         return -1;
     }
 
@@ -158,16 +172,13 @@ static int attach_by_name(struct skiff_nic *nic, const char *ifname)
     unsigned mtu = 0;
     int rc = query_iface(ifname, &flags, &mtu);
     if (rc < 0) {
-        fprintf(stderr, "skiff: error: net %s: cannot query interface %s: %s\n", nic->name, ifname,
-                strerror(-rc));
+        attach_err(nic, ifname, -rc, "cannot query interface %s", ifname);
         close(fd);
         return -1;
     }
     if (!(flags & IFF_UP)) {
-        fprintf(stderr,
-                "skiff: error: net %s: interface %s is down: run "
-                "'ip link set %s up'\n",
-                nic->name, ifname, ifname);
+        attach_err(nic, ifname, ENETDOWN, "interface %s is down: run 'ip link set %s up'", ifname,
+                   ifname);
         close(fd);
         return -1;
     }
@@ -182,24 +193,22 @@ static int attach_by_name(struct skiff_nic *nic, const char *ifname)
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
         int err = errno;
         if (err == EPERM || err == EACCES)
-            fprintf(stderr,
-                    "skiff: error: net %s: permission denied attaching to TAP %s: "
-                    "run as root or with CAP_NET_ADMIN, or pre-create it with "
-                    "'ip tuntap add %s mode tap user USER'\n",
-                    nic->name, ifname, ifname);
+            attach_err(nic, ifname, err,
+                       "permission denied attaching to TAP %s: run as root or with "
+                       "CAP_NET_ADMIN, or pre-create it with 'ip tuntap add %s mode tap user "
+                       "USER'",
+                       ifname, ifname);
         else if (err == EBUSY)
-            fprintf(stderr,
-                    "skiff: error: net %s: TAP %s is busy: another process, or another "
-                    "--net of this command (as @FD), holds it; a TAP takes one attach\n",
-                    nic->name, ifname);
+            attach_err(nic, ifname, err,
+                       "TAP %s is busy: another process, or another --net of this command (as "
+                       "@FD), holds it; a TAP takes one attach",
+                       ifname);
         else if (err == EINVAL)
-            fprintf(stderr,
-                    "skiff: error: net %s: interface %s is not a TAP device "
-                    "(or was created with different flags)\n",
-                    nic->name, ifname);
+            attach_err(nic, ifname, err,
+                       "interface %s is not a TAP device (or was created with different flags)",
+                       ifname);
         else
-            fprintf(stderr, "skiff: error: net %s: cannot attach to TAP %s: %s\n", nic->name,
-                    ifname, strerror(err));
+            attach_err(nic, ifname, err, "cannot attach to TAP %s", ifname);
         close(fd);
         return -1;
     }
@@ -270,6 +279,14 @@ static int check_pollable(struct skiff_nic *nic, int fd)
                 nic->name, fd, strerror(err));
         return -1;
     }
+    if (skiff_sandbox_inherited()) { /* pipe2 and dup3: outside urunc's filter */
+        fprintf(stderr,
+                "skiff: error: net %s: fd %d is at end of file (a file or /dev/null, not a "
+                "packet fd), and under a launcher's seccomp filter skiff cannot stand a pipe in "
+                "for it: pass a TAP or a socket\n",
+                nic->name, fd);
+        return -1;
+    }
     if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0 || dup3(p[0], fd, O_CLOEXEC) < 0) {
         fprintf(stderr, "skiff: error: net %s: fd %d: cannot replace it with a pipe: %s\n",
                 nic->name, fd, strerror(errno));
@@ -295,15 +312,14 @@ static int attach_inherited(struct skiff_nic *nic, const char *num)
                 num);
         return -1;
     }
-    int fd = (int)v;
-    if (fd <= 2) {
-        fprintf(stderr,
-                "skiff: error: net %s: fd %d is a standard stream, not a "
-                "packet fd\n",
-                nic->name, fd);
-        return -1;
-    }
-    int fl = fcntl(fd, F_GETFL);
+    int fd = (int)v; /* 0..2 only as solo5-*, as Solo5 (the command line decides) */
+    /* Under a launcher's seccomp filter fcntl(2) may be forbidden (urunc's
+     * is): fstat(2) says whether the fd is open, and FIONBIO (ioctl) makes
+     * it non-blocking below; the access mode is then not checked here (a
+     * read-only fd fails at its first write). */
+    bool sandboxed = skiff_sandbox_inherited();
+    struct stat st;
+    int fl = sandboxed ? (fstat(fd, &st) < 0 ? -1 : O_RDWR) : fcntl(fd, F_GETFL);
     if (fl < 0) {
         fprintf(stderr,
                 "skiff: error: net %s: fd %d is not open (pass it to skiff "
@@ -359,7 +375,9 @@ static int attach_inherited(struct skiff_nic *nic, const char *num)
         return -1;
     if (!is_tap && nic->vnet)
         vnet_off(nic, fd, "not a TAP");
-    if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+    int one = 1;
+    if (sandboxed ? ioctl(fd, FIONBIO, &one) < 0
+                  : !(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
         fprintf(stderr, "skiff: error: net %s: cannot make fd %d non-blocking: %s\n", nic->name, fd,
                 strerror(errno));
         return -1;

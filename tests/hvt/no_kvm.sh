@@ -21,7 +21,7 @@ tap=skn$$
 rc=$?
 [ "$rc" = 1 ] || { echo "FAIL: exit $rc, expected 1"; cat "$err"; exit 1; }
 [ "$(wc -l <"$err")" = 1 ] || { echo "FAIL: not one line:"; cat "$err"; exit 1; }
-grep -q '^skiff: error: .*ping.hvt: .*/dev/kvm.*(ping.spt)$' "$err" ||
+grep -q '^skiff: error: .*ping.hvt: Could not open: /dev/kvm: .*: ping.spt)$' "$err" ||
     { echo "FAIL: unexpected message:"; cat "$err"; exit 1; }
 if [ -e "/sys/class/net/$tap" ]; then
     echo "FAIL: TAP $tap left behind"; exit 1

@@ -54,7 +54,7 @@ tapfd=${TAPFD:-$SKIFF_BUILD/tests/integration/tapfd}
 rc=0
 timeout 10 "$tapfd" "$tap" "$SKIFF" --io=direct --net:wan=@3 --net:lan="$tap" "$bridge" >"$work/out" 2>"$work/err" || rc=$?
 [ $rc -eq 1 ] && [ "$(wc -l <"$work/err")" -eq 1 ] || die "TAP as @3 and by name: exit $rc: $(cat "$work/err")"
-grep -q "net lan: TAP $tap is busy: another process, or another --net of this command" "$work/err" ||
+grep -q "net lan: Could not attach interface: $tap: Device or resource busy (TAP $tap is busy: another process, or another --net of this command" "$work/err" ||
     die "TAP as @3 and by name: $(cat "$work/err")"
 log "ok: $(cat "$work/err")"
 pgrep -f "$GUESTS/" >/dev/null && die "a skiff process was left running"

@@ -42,7 +42,7 @@ grep -q '"io_mode": "event"' "$js" 2>/dev/null && [ ! -e "$js.tmp" ] ||
 rm -f "$js"
 check stats-folder 1 "skiff: error: --stats=/nonexistent/s.json: folder /nonexistent:" \
     --stats=/nonexistent/s.json "$probe" -- exit 0
-check no-nic 1 "image has no NIC 'x' (it has: none)" --net:x=tap0 "$probe"
+check no-nic 1 "Resource not declared in manifest: 'x' (the image's NICs: none)" --net:x=tap0 "$probe"
 check no-file 1 "skiff: error: /nonexistent" /nonexistent
 check not-elf 1 "not an ELF file" "$0"
 check small-mem 1 "skiff: error:" --mem=1 "$probe"

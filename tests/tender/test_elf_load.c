@@ -309,7 +309,7 @@ static void test_abi_note_errors(void **state)
     tb_init(&t);
     tb_clear_notes(&t);
     tb_add_manifest(&t, &m);
-    expect_error(&t, "no Solo5 ABI note");
+    expect_error(&t, "No Solo5 ABI information found in executable");
 
     tb_init(&t);
     tb_clear_notes(&t);
@@ -379,7 +379,7 @@ static void test_manifest_note_errors(void **state)
     tb_init(&t);
     tb_clear_notes(&t);
     tb_add_abi(&t, SKIFF_TARGET_SPT, SKIFF_ABI_VERSION);
-    expect_error(&t, "no Solo5 manifest note");
+    expect_error(&t, "No Solo5 manifest found in executable");
 }
 
 static void expect_manifest_error(struct skiff_manifest *m, const char *needle)
@@ -737,9 +737,11 @@ static void test_solo5_abi_errors(void **state)
     static const char *const devs[] = { "n:service" };
     solo5_image(&t, HVT_ABI_TARGET, 2, devs, 1); /* Solo5's own hvt bindings */
     assert_int_equal(parse_mem_target(&t, MEM, SKIFF_TARGET_ANY), -1);
-    assert_non_null(strstr(err, "linked with Solo5's own hvt bindings (ABI version 2)"));
+    assert_non_null(strstr(err, "Executable requests unsupported ABI version 2: it was linked "
+                                "with Solo5's own hvt bindings"));
     solo5_image(&t, VIRTIO_ABI_TARGET, SKIFF_V, devs, 1);
-    expect_error(&t, "Solo5 target 3 (not hvt or spt)");
+    expect_error(&t, "Executable is not for the solo5-spt target (it is built for Solo5 target 3, "
+                     "not hvt or spt");
     solo5_image(&t, SPT_ABI_TARGET, SKIFF_SOLO5_ABI_VERSION_BASE | 99, devs, 1);
     expect_error(&t, "ABI version 99");
     solo5_image(&t, HVT_ABI_TARGET, SKIFF_V, devs, 1);
@@ -802,22 +804,69 @@ static void test_solo5_interp(void **state)
     (void)state;
     struct test_image t;
     static const char *const devs[] = { "n:service" };
-    static const char interp[] = "/nonexistent/solo5/";
-    for (int good = 1; good >= 0; good--) {
+    /* skiff's bindings write the string and its NUL (20 bytes); Solo5's
+     * linker script pads the section to 24 with NULs; anything else is a
+     * host program's interpreter. */
+    static const struct {
+        const char *bytes;
+        size_t len;
+        int ok;
+    } cases[] = {
+        { "/nonexistent/solo5/", 20, 1 },        { "/nonexistent/solo5/\0\0\0\0", 24, 1 },
+        { "/nonexistent/solo5/", 19, 1 },        { "/lib64/ld-linux.so.", 20, 0 },
+        { "/nonexistent/solo5/\0\0\0x", 24, 0 }, { "/nonexistent/solo", 17, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         solo5_image(&t, SPT_ABI_TARGET, SKIFF_V, devs, 1);
         Elf64_Phdr *ph = &t.ph[t.phnum++];
         memset(ph, 0, sizeof *ph);
         ph->p_type = PT_INTERP;
         ph->p_offset = TB_NOTE_OFF + t.notes_len;
-        ph->p_filesz = sizeof interp;
-        memcpy(t.notes + t.notes_len, good ? interp : "/lib64/ld-linux.so.", sizeof interp);
-        t.notes_len += sizeof interp; /* written to the file, outside PT_NOTE */
+        ph->p_filesz = cases[i].len;
+        memcpy(t.notes + t.notes_len, cases[i].bytes, cases[i].len);
+        t.notes_len += 24; /* written to the file, outside PT_NOTE */
         t.eh.e_phnum = (uint16_t)t.phnum;
-        if (!good)
+        if (!cases[i].ok)
             expect_error(&t, "dynamically linked");
         else if (parse(&t) != 0)
-            fail_msg("%s", err);
+            fail_msg("case %zu: %s", i, err);
     }
+}
+
+/* Defects are named in the order Solo5's tenders find them; a Solo5 image
+ * (ABI version 2) with a broken manifest gets both. */
+static void test_defect_order(void **state)
+{
+    (void)state;
+    struct test_image t;
+    static const char *const devs[] = { "n:service" };
+    solo5_image(&t, HVT_ABI_TARGET, 2, devs, 1);
+    t.notes[mft_note_off + 4] = 1; /* MFT1 n_descsz: 1 byte (Solo5's buggyelf) */
+    assert_int_equal(parse_mem_target(&t, MEM, SKIFF_TARGET_ANY), -1);
+    if (strncmp(err, "note does not fall within valid size", 36) != 0)
+        fail_msg("%s", err);
+    solo5_image(&t, HVT_ABI_TARGET, 2, devs, 1);
+    uint32_t entries = 5; /* not what the note's size holds */
+    memcpy(t.notes + mft_note_off + 20 + 4 + 4, &entries, sizeof entries);
+    assert_int_equal(parse_mem_target(&t, MEM, SKIFF_TARGET_ANY), -1);
+    if (strncmp(err, "Solo5 manifest is invalid: ", 27) != 0 ||
+        !strstr(err, "; and: Executable requests unsupported ABI version 2"))
+        fail_msg("%s", err);
+    /* the wrong target comes before a missing manifest */
+    tb_init(&t);
+    tb_clear_notes(&t);
+    struct abi1_info a = { .abi_target = SPT_ABI_TARGET, .abi_version = SKIFF_V };
+    tb_add_note(&t, ABI1_NOTE_NAME, sizeof ABI1_NOTE_NAME, ABI1_NOTE_TYPE, &a, sizeof a);
+    assert_int_equal(parse_mem_target(&t, MEM, SKIFF_TARGET_HVT), -1);
+    if (strstr(err, "Executable is not for the solo5-hvt target") != err)
+        fail_msg("%s", err);
+    /* a static-linking defect never hides a manifest defect */
+    tb_init(&t);
+    tb_clear_notes(&t);
+    tb_add_note(&t, ABI1_NOTE_NAME, sizeof ABI1_NOTE_NAME, ABI1_NOTE_TYPE, &a, sizeof a);
+    t.ph[t.phnum] = (Elf64_Phdr){ .p_type = PT_DYNAMIC };
+    t.eh.e_phnum = (uint16_t)++t.phnum;
+    expect_error(&t, "No Solo5 manifest found in executable");
 }
 
 int main(void)
@@ -858,6 +907,7 @@ int main(void)
         cmocka_unit_test(test_solo5_manifest_errors),
         cmocka_unit_test(test_solo5_extras),
         cmocka_unit_test(test_solo5_interp),
+        cmocka_unit_test(test_defect_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,7 +38,7 @@ static unsigned char *read_image(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        fprintf(stderr, "solo5-elftool: %s: cannot open: %s\n", path, strerror(errno));
+        fprintf(stderr, "solo5-elftool: %s: Could not open: %s\n", path, strerror(errno));
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;
@@ -89,10 +89,16 @@ static int query_abi(const char *path)
     uint32_t descsz;
     char err[200];
     struct abi1_info a;
-    if (skiff_elf_find_note(buf, len, ABI1_NOTE_NAME, ABI1_NOTE_TYPE, &desc, &descsz, err,
-                            sizeof err) < 0 ||
-        descsz < sizeof a) {
-        fprintf(stderr, "solo5-elftool: %s: No Solo5 ABI information found in executable\n", path);
+    int found = skiff_elf_find_note(buf, len, ABI1_NOTE_NAME, ABI1_NOTE_TYPE, &desc, &descsz, err,
+                                    sizeof err);
+    if (found < 0 || descsz < sizeof a) {
+        /* A broken ELF file is named as such (Solo5's words), before any
+         * note is looked for. */
+        if (found < 0 && strcmp(err, "no such note") != 0)
+            fprintf(stderr, "solo5-elftool: %s: %s\n", path, err);
+        else
+            fprintf(stderr, "solo5-elftool: %s: No Solo5 ABI information found in executable\n",
+                    path);
         free(buf);
         return EXIT_FAILURE;
     }
@@ -118,7 +124,10 @@ static int query_manifest(const char *path)
     char err[200];
     if (skiff_elf_find_note(buf, len, MFT1_NOTE_NAME, MFT1_NOTE_TYPE, &desc, &descsz, err,
                             sizeof err) < 0) {
-        fprintf(stderr, "solo5-elftool: %s: No Solo5 manifest found in executable\n", path);
+        if (strcmp(err, "no such note") != 0)
+            fprintf(stderr, "solo5-elftool: %s: %s\n", path, err);
+        else
+            fprintf(stderr, "solo5-elftool: %s: No Solo5 manifest found in executable\n", path);
         free(buf);
         return EXIT_FAILURE;
     }

@@ -154,8 +154,11 @@ static int parse_root(const struct src *src, json_t *root, struct elftool_manife
                                           : "missing .devices[]");
     if (!json_is_string(type) || strcmp(json_string_value(type), "solo5.manifest") != 0)
         return bad(src, ".type: invalid value, expected \"solo5.manifest\"");
-    if (!json_is_integer(version) || json_integer_value(version) != MFT_VERSION) {
-        snprintf(msg, sizeof msg, ".version: invalid version, expected %d", MFT_VERSION);
+    if (!json_is_integer(version))
+        return bad(src, ".version: expected INTEGER");
+    if (json_integer_value(version) != MFT_VERSION) {
+        snprintf(msg, sizeof msg, ".version: invalid version %lld, expected %d",
+                 (long long)json_integer_value(version), MFT_VERSION);
         return bad(src, msg);
     }
     if (!json_is_array(devices))
@@ -287,7 +290,8 @@ int elftool_gen_manifest(const char *source, const char *output)
     char *text;
 
     if (in == NULL) {
-        fprintf(stderr, "solo5-elftool: %s: cannot open: %s\n", source, strerror(errno));
+        fprintf(stderr, "solo5-elftool: %s: Could not open for reading: %s\n", source,
+                strerror(errno));
         return EXIT_FAILURE;
     }
     text = read_all(in, &len);
@@ -304,7 +308,8 @@ int elftool_gen_manifest(const char *source, const char *output)
 
     FILE *o = strcmp(output, "-") == 0 ? stdout : fopen(output, "w");
     if (o == NULL) {
-        fprintf(stderr, "solo5-elftool: %s: cannot open for writing\n", output);
+        fprintf(stderr, "solo5-elftool: %s: Could not open for writing: %s\n", output,
+                strerror(errno));
         return EXIT_FAILURE;
     }
     elftool_manifest_write_c(o, &m);

@@ -57,17 +57,19 @@ static void decode_io(const struct kvm_run *run, size_t run_size, struct hvt_exi
         out->arg = v;
         return;
     }
+    /* Solo5's words: its hvt refuses any port but its hypercalls' too. */
     out->kind = HVT_EXIT_FATAL;
     if (out_dir && port == SKIFF_HVT_PIO_KICK && size == 4 && off <= run_size - 4) {
         uint32_t v;
         memcpy(&v, (const uint8_t *)run + off, sizeof v);
-        snprintf(out->msg, sizeof out->msg, "guest kicked unknown NIC %u", v);
+        snprintf(out->msg, sizeof out->msg,
+                 "Invalid guest port access: port=0x%x (guest kicked unknown NIC %u)", port, v);
         return;
     }
     snprintf(out->msg, sizeof out->msg,
-             "guest port I/O: %s of %u byte(s) at "
-             "unknown port 0x%x",
-             out_dir ? "out" : "in", size, port);
+             "Invalid guest port access: port=0x%x (guest port I/O: %s of %u byte(s) at "
+             "unknown port 0x%x)",
+             port, out_dir ? "out" : "in", size, port);
 }
 
 void skiff_hvt_arch_decode(const struct kvm_run *run, size_t run_size, struct hvt_exit *out)
@@ -77,54 +79,55 @@ void skiff_hvt_arch_decode(const struct kvm_run *run, size_t run_size, struct hv
     case KVM_EXIT_IO: decode_io(run, run_size, out); return;
     case KVM_EXIT_HLT:
         /* Cannot happen at CPL 3 (hlt faults), but say what it was. */
-        fatal(out, "guest halted the CPU (hlt)");
+        fatal(out, "KVM: unhandled exit: exit_reason=0x5 (guest halted the CPU: hlt)");
         return;
     case KVM_EXIT_SHUTDOWN:
         /* The exception stubs report faults; a shutdown means even that
          * failed (e.g. a fault while delivering one). */
-        fatal(out, "guest triple fault (VM shutdown: an exception the guest's "
-                   "exception stubs could not report)");
+        fatal(out, "KVM: unhandled exit: exit_reason=0x8 (guest triple fault, VM shutdown: an "
+                   "exception the guest's exception stubs could not report)");
         out->regs_lost = true; /* KVM has reset the vCPU by now */
         return;
     case KVM_EXIT_MMIO:
         out->kind = HVT_EXIT_FATAL;
         snprintf(out->msg, sizeof out->msg,
-                 "guest MMIO %s at 0x%llx (outside "
+                 "KVM: unhandled exit: exit_reason=0x%x (guest MMIO %s at 0x%llx, outside "
                  "guest memory)",
-                 run->mmio.is_write ? "write" : "read", (unsigned long long)run->mmio.phys_addr);
+                 run->exit_reason, run->mmio.is_write ? "write" : "read",
+                 (unsigned long long)run->mmio.phys_addr);
         return;
     case KVM_EXIT_FAIL_ENTRY:
         out->kind = HVT_EXIT_FATAL;
         snprintf(out->msg, sizeof out->msg,
-                 "VM entry failed (hardware reason "
-                 "0x%llx)",
+                 "KVM: entry failure: hw_entry_failure_reason=0x%llx (VM entry failed)",
                  (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
         return;
     case KVM_EXIT_INTERNAL_ERROR:
         out->kind = HVT_EXIT_FATAL;
         if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
             snprintf(out->msg, sizeof out->msg,
-                     "KVM could not emulate a guest instruction (internal error, "
-                     "suberror 1: an instruction KVM's emulator lacks)");
+                     "KVM: internal error exit: suberror=0x1 (KVM could not emulate a guest "
+                     "instruction: one KVM's emulator lacks)");
         else
-            snprintf(out->msg, sizeof out->msg, "KVM internal error (suberror %u)",
+            snprintf(out->msg, sizeof out->msg, "KVM: internal error exit: suberror=0x%x",
                      run->internal.suberror);
         return;
     default:
         out->kind = HVT_EXIT_FATAL;
-        snprintf(out->msg, sizeof out->msg, "unexpected VM exit (reason %u)", run->exit_reason);
+        snprintf(out->msg, sizeof out->msg, "KVM: unhandled exit: exit_reason=0x%x",
+                 run->exit_reason);
         return;
     }
 }
 
-void skiff_hvt_arch_fault(const struct skiff_vm *vm, int vcpu_fd, uint64_t arg, char *out,
-                          size_t len)
+int skiff_hvt_arch_fault(const struct skiff_vm *vm, int vcpu_fd, uint64_t arg, char *out,
+                         size_t len)
 {
     struct kvm_sregs sr;
     uint64_t cr2 = 0;
     if (ioctl(vcpu_fd, KVM_GET_SREGS, &sr) == 0)
         cr2 = sr.cr2;
-    skiff_x86_describe_fault(vm, arg, cr2, out, len);
+    return skiff_x86_describe_fault(vm, arg, cr2, out, len);
 }
 
 int skiff_hvt_arch_set_tls(int vcpu_fd, uint64_t base)

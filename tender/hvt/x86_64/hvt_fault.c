@@ -101,8 +101,8 @@ static const char *insn_hint(const char *insn)
     return "";
 }
 
-static void describe_gp(const struct skiff_vm *vm, const struct low_fault_frame *f, char *out,
-                        size_t len)
+static int describe_gp(const struct skiff_vm *vm, const struct low_fault_frame *f, char *out,
+                       size_t len)
 {
     uint8_t code[15]; /* the longest x86 instruction */
     size_t n = 0;
@@ -117,12 +117,16 @@ static void describe_gp(const struct skiff_vm *vm, const struct low_fault_frame 
     }
     long port;
     const char *insn = privileged_insn(code, n, f->rdx, &port);
-    if (insn && port >= 0)
+    if (insn && port >= 0) {
+        /* Solo5's hvt sees such an access as an exit and refuses it. */
         snprintf(out, len,
-                 "guest fault: %s at rip 0x%llx: %s on port 0x%lx, which is not a "
-                 "hypercall port (hvt guests run at CPL 3 and may only use those)",
-                 vector_names[13], (unsigned long long)f->rip, insn, port);
-    else if (insn)
+                 "Invalid guest port access: port=0x%lx (guest fault: %s at rip 0x%llx: %s on "
+                 "port 0x%lx, which is not a hypercall port; hvt guests run at CPL 3 and may "
+                 "only use those)",
+                 port, vector_names[13], (unsigned long long)f->rip, insn, port);
+        return 1;
+    }
+    if (insn)
         snprintf(out, len,
                  "guest fault: %s at rip 0x%llx: privileged instruction %s (hvt guests run at "
                  "CPL 3%s)",
@@ -130,10 +134,11 @@ static void describe_gp(const struct skiff_vm *vm, const struct low_fault_frame 
     else
         snprintf(out, len, "guest fault: %s at rip 0x%llx, error code 0x%llx", vector_names[13],
                  (unsigned long long)f->rip, (unsigned long long)f->error_code);
+    return 255;
 }
 
-static void describe_pf(const struct skiff_vm *vm, const struct low_fault_frame *f, uint64_t cr2,
-                        char *out, size_t len)
+static int describe_pf(const struct skiff_vm *vm, const struct low_fault_frame *f, uint64_t cr2,
+                       char *out, size_t len)
 {
     unsigned ec = (unsigned)f->error_code;
     const char *why;
@@ -149,38 +154,44 @@ static void describe_pf(const struct skiff_vm *vm, const struct low_fault_frame 
         why = "write to a read-only page (code or read-only data)";
     else
         why = "access not allowed";
-    snprintf(out, len, "guest fault: %s at rip 0x%llx: %s %s 0x%llx", vector_names[14],
+    /* A write to the image's code or read-only data: Solo5's hvt keeps
+     * those pages read-only in the tender, so KVM cannot map the write and
+     * the tender stops with these words and status 1. */
+    bool solo5_tender_fault = (ec & PF_P) && (ec & PF_W) && !(ec & PF_I) &&
+                              cr2 >= SKIFF_GUEST_LOAD_MIN && cr2 < vm->mem_size;
+    char head[64] = "";
+    if (solo5_tender_fault)
+        snprintf(head, sizeof head, "KVM: host/guest translation fault: rip=0x%llx (",
+                 (unsigned long long)f->rip);
+    snprintf(out, len, "%sguest fault: %s at rip 0x%llx: %s %s 0x%llx%s", head, vector_names[14],
              (unsigned long long)f->rip, why,
              (ec & PF_I)   ? "fetching"
              : (ec & PF_W) ? "writing"
                            : "reading",
-             (unsigned long long)cr2);
+             (unsigned long long)cr2, solo5_tender_fault ? ")" : "");
+    return solo5_tender_fault ? 1 : 255;
 }
 
-void skiff_x86_describe_fault(const struct skiff_vm *vm, uint64_t frame, uint64_t cr2, char *out,
-                              size_t len)
+int skiff_x86_describe_fault(const struct skiff_vm *vm, uint64_t frame, uint64_t cr2, char *out,
+                             size_t len)
 {
     struct low_fault_frame f;
     const void *p = skiff_gpa_ptr(vm, frame, sizeof f);
     if (!p) {
         snprintf(out, len, "guest fault report with a frame outside guest memory (0x%llx)",
                  (unsigned long long)frame);
-        return;
+        return 255;
     }
     memcpy(&f, p, sizeof f); /* once: the guest could be rewriting it */
     if (f.vector >= IDT_VECTORS) {
         snprintf(out, len, "guest fault report with a bad vector (%llu)",
                  (unsigned long long)f.vector);
-        return;
+        return 255;
     }
-    if (f.vector == 13) {
-        describe_gp(vm, &f, out, len);
-        return;
-    }
-    if (f.vector == 14) {
-        describe_pf(vm, &f, cr2, out, len);
-        return;
-    }
+    if (f.vector == 13)
+        return describe_gp(vm, &f, out, len);
+    if (f.vector == 14)
+        return describe_pf(vm, &f, cr2, out, len);
     const char *name = vector_names[f.vector];
     char unnamed[32];
     if (!name) {
@@ -188,4 +199,5 @@ void skiff_x86_describe_fault(const struct skiff_vm *vm, uint64_t frame, uint64_
         name = unnamed;
     }
     snprintf(out, len, "guest fault: %s at rip 0x%llx", name, (unsigned long long)f.rip);
+    return 255;
 }

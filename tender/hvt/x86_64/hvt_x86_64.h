@@ -25,9 +25,10 @@ void skiff_x86_table_regs(struct kvm_sregs *sr);
  * Describe the fault a stub reported (frame at gpa `frame`) in one line:
  * the exception, where, and what it most likely means (a privileged
  * instruction, a write to code, a null pointer...). cr2 is the vCPU's CR2
- * (the faulting address of a page fault).
+ * (the faulting address of a page fault). Returns the exit status (see
+ * skiff_hvt_arch_fault()).
  */
-void skiff_x86_describe_fault(const struct skiff_vm *vm, uint64_t frame, uint64_t cr2, char *out,
-                              size_t len);
+int skiff_x86_describe_fault(const struct skiff_vm *vm, uint64_t frame, uint64_t cr2, char *out,
+                             size_t len);
 
 #endif /* SKIFF_HVT_X86_64_H */

@@ -75,6 +75,8 @@ int solo5_app_main(const struct solo5_start_info *si)
         skiff_printf("hvt_probe: cmdline \"%s\"\n", cmd);
         return 0;
     }
+    if (strcmp(cmd, "badcall") == 0) /* a hypercall port with no hypercall */
+        hypercall(SKIFF_HC_MAX, 0);
     if (strcmp(cmd, "badarg") == 0)
         hypercall(SKIFF_HC_PUTS, 0xfffff000u); /* beyond any test --mem */
     if (strcmp(cmd, "baddata") == 0) {
