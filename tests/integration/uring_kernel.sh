@@ -20,15 +20,21 @@ awk -v r="$kernel" 'BEGIN { split(r, v, /[.-]/); exit !(v[1] < 6 || (v[1] == 6 &
 # run TAG TAP NETNS IO_URING: ping.spt answering 100 payload-checked pings
 # (after a warm-up one: ARP, and an emulated VM's slow start), then stopped
 # and its --stats written. Returns 1, with its exit status in $out/TAG.rc,
-# if skiff ended on its own instead (an error at start-up comes after the
-# TAP is attached).
+# if skiff ended on its own instead. A refusal at start-up comes after the
+# TAP is opened (the probe needs its fd) but may close it again before the
+# carrier is seen up: a skiff gone before its TAP was seen attached is that.
 run() {
     local tag=$1 tap=$2 ns=$3 uring=$4 pid rc=0
     make_tap "$tap"
     make_netns "$ns"
     start_bg pid "$SKIFF" --io="$mode" --io-uring="$uring" --net:service="$tap" \
         --stats="$out/$tag.json" "$GUESTS/ping.spt" -- 10.78.0.2 >"$out/$tag.log" 2>&1
-    wait_attached "$tap"
+    if ! carrier_wait "$tap" 5 "" "$pid"; then
+        kill -0 "$pid" 2>/dev/null && die "TAP $tap was never attached"
+        wait "$pid" || rc=$?
+        echo "$rc" >"$out/$tag.rc"
+        return 1
+    fi
     move_tap "$tap" "$ns" 10.78.0.1/24
     if ! timeout 15 ip netns exec "$ns" ping -n -c 1 -w 10 10.78.0.2 >/dev/null 2>&1; then
         kill -0 "$pid" 2>/dev/null && die "$tag: no answer from the guest at all"
