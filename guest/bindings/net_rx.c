@@ -153,10 +153,24 @@ static void rx_release(struct gnic *n)
 /* After giving the fd back under load, how long to leave it with the ring. */
 #define SKIFF_RX_HANDOFF_HOLDOFF_NS (20ull * 1000 * 1000)
 /* Largest frame taken from the fd (the tender's limit: MTU + 802.1Q
- * Ethernet header), and the bounce buffer for callers' smaller buffers
- * (one byte more, to see a frame that is too long). */
+ * Ethernet header; on a vnet NIC the header + a 64 KiB GSO frame), and the
+ * bounce buffer for callers' smaller buffers (one byte more, to see a frame
+ * that is too long). */
 #define RX_FRAME_OVERHEAD 18u
-static uint8_t rx_bounce[65535u + RX_FRAME_OVERHEAD + 1u];
+static uint8_t rx_bounce[SOLO5_NET_VNET_BUF_MAX + 1u];
+
+/* Frames lent from the packet fd (solo5_net_peek_batch while the fd is
+ * ours): one buffer for all NICs, held by at most one NIC at a time until
+ * it releases. Per-NIC buffers would add 64 KiB of image per NIC to every
+ * image; a NIC that finds the buffer taken gives its fd back instead, and
+ * its frames come through the ring. */
+static uint8_t rx_lend[SOLO5_NET_VNET_BUF_MAX + 1u];
+static const struct gnic *rx_lent_by;
+
+static size_t rx_frame_limit(const struct gnic *n)
+{
+    return n->vnet ? SOLO5_NET_VNET_BUF_MAX : (size_t)n->boot->mtu + RX_FRAME_OVERHEAD;
+}
 
 /* Give the packet fd back to the I/O thread and wake it to read on. */
 static void rx_giveback(struct gnic *n)
@@ -214,7 +228,7 @@ static bool handoff_read(struct gnic *n, uint8_t *buf, size_t size, size_t *len,
         n->rx_holdoff = hc_clock_monotonic() + SKIFF_RX_HANDOFF_HOLDOFF_NS;
         return false;
     }
-    size_t limit = (size_t)n->boot->mtu + RX_FRAME_OVERHEAD;
+    size_t limit = rx_frame_limit(n);
     bool bounce = size <= limit;
     for (int i = 0; i < RX_RETRIES; i++) {
         size_t got = 0;
@@ -234,8 +248,8 @@ static bool handoff_read(struct gnic *n, uint8_t *buf, size_t size, size_t *len,
             return true;
         default: /* a transient error: the I/O thread reads on */ rx_giveback(n); return false;
         }
-        if (got > limit)
-            continue; /* too long for the MTU: dropped, as by the tender */
+        if (got > limit || (n->vnet && got <= SOLO5_NET_VNET_HLEN))
+            continue; /* too long for the MTU, or a header alone: dropped, as by the tender */
         n->rx_run++;
         shms_reader_count_bypass(&n->rx, 1);
         if (got > size) {
@@ -328,10 +342,37 @@ solo5_result_t solo5_net_read_batch(solo5_handle_t handle, struct solo5_net_fram
 }
 
 /*
+ * The ring had nothing to lend and the packet fd is ours (low load, spt
+ * event mode): lend the next frame read from the fd in rx_lend instead.
+ * False if there is none (or it is taken: the fd then goes back to the I/O
+ * thread for a while, so a guest that keeps a frame lent cannot stall its
+ * other NICs' frames behind the buffer); *r says CLOSED at end of file.
+ */
+static bool lend_from_fd(struct gnic *n, struct solo5_net_view *v, solo5_result_t *r)
+{
+    size_t len = 0;
+
+    *r = SOLO5_R_AGAIN;
+    if (!n->rx_handoff || n->closed || !shms_reader_handed_off(&n->rx))
+        return false;
+    if (rx_lent_by != NULL) {
+        rx_giveback(n);
+        n->rx_holdoff = hc_clock_monotonic() + SKIFF_RX_HANDOFF_HOLDOFF_NS;
+        return false;
+    }
+    /* rx_lend is one byte longer than any frame: no bounce, no EINVAL. */
+    if (!handoff_read(n, rx_lend, sizeof rx_lend, &len, r) || *r != SOLO5_R_OK)
+        return false;
+    rx_lent_by = n;
+    *v = (struct solo5_net_view){ rx_lend, len };
+    return true;
+}
+
+/*
  * Zero-copy receive: frames lent in place from the RX ring. Only ring modes
- * have a ring to lend from; a NIC that lends stops asking for the packet fd
- * (a frame read from the fd has no slot to be lent from), so from the first
- * call on every frame comes through its ring.
+ * have a ring to lend from. While the packet fd is the guest's (spt event
+ * mode, low load) the ring is empty, and a frame read from the fd is lent
+ * from rx_lend (lend_from_fd), one per call.
  */
 solo5_result_t solo5_net_peek_batch(solo5_handle_t handle, struct solo5_net_view *views,
                                     size_t n_max, size_t *count)
@@ -344,10 +385,6 @@ solo5_result_t solo5_net_peek_batch(solo5_handle_t handle, struct solo5_net_view
     *count = 0;
     if (skiff_direct)
         return SOLO5_R_EUNSPEC;
-    if (n->rx_handoff) {
-        n->rx_handoff = false;
-        rx_giveback(n);
-    }
     for (int skipped = 0; got < n_max && skipped < RX_RETRIES && !n->closed;) {
         struct shms_rslot rs;
         const uint8_t *p;
@@ -374,6 +411,9 @@ solo5_result_t solo5_net_peek_batch(solo5_handle_t handle, struct solo5_net_view
             return SOLO5_R_EUNSPEC;
         }
     }
+    solo5_result_t r = SOLO5_R_AGAIN;
+    if (got == 0 && n_max > 0 && !n->closed && lend_from_fd(n, &views[0], &r))
+        got = 1;
     *count = got;
     if (got > 0 || n_max == 0)
         return SOLO5_R_OK;
@@ -389,6 +429,8 @@ solo5_result_t solo5_net_release(solo5_handle_t handle)
         return SOLO5_R_EINVAL;
     if (skiff_direct)
         return SOLO5_R_OK; /* nothing was lent */
+    if (rx_lent_by == n)
+        rx_lent_by = NULL;
     shms_reader_release(&n->rx);
     rx_release(n);
     return SOLO5_R_OK;

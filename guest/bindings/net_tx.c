@@ -45,6 +45,8 @@ static bool tx_bypass(struct gnic *n, const uint8_t *buf, size_t size, solo5_res
 {
     if (n->closed || n->tx_run >= SKIFF_TX_BYPASS_RUN || !shms_writer_reader_idle(&n->tx))
         return false;
+    if (n->vnet && size <= SOLO5_NET_VNET_HLEN)
+        return false; /* no frame behind the header: the ring path refuses it */
     switch (hc_net_write(n->index, buf, size)) {
     case HC_NET_OK:
         n->tx_run++;
