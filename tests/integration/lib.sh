@@ -64,8 +64,12 @@ bridge_topology() {
     # LAN_VIA_FD=1: lan is the TAP as an inherited plain fd (see tapfd.c).
     local pre=() lan=$TAP2
     if [ -n "${LAN_VIA_FD:-}" ]; then pre=("$TAPFD" "$TAP2"); lan=@3; fi
+    # The bridge waits up to 20 s (not its 100 ms default) for room on its
+    # output: a reader descheduled past 100 ms on a loaded machine would
+    # make it drop, by design, where these tests check that nothing is lost.
     start_bg SKIFF_PID "${pre[@]}" "$SKIFF" --net:wan="$TAP1" --net:lan="$lan" \
-        --stats="$out/stats.json" "$@" "${BRIDGE_IMAGE:-$GUESTS/bridge.spt}" >"$out/skiff.log" 2>&1
+        --stats="$out/stats.json" "$@" "${BRIDGE_IMAGE:-$GUESTS/bridge.spt}" -- space-wait-ms=20000 \
+        >"$out/skiff.log" 2>&1
     wait_attached "$TAP1"
     wait_attached "$TAP2"
     move_tap "$TAP1" "$NS1" 10.78.0.1/24
