@@ -143,13 +143,17 @@ static void rx_release(struct gnic *n)
         hc_kick(n->index);
 }
 
-/* Frames read from the packet fd in a row (no sleep, no empty read between
- * them) before it goes back: about a TAP's whole queue (1,000 frames by
- * default), i.e. the guest is falling behind and the I/O thread should read
- * in parallel. Not sooner: reading the fd itself costs the guest one system
- * call per frame, which the ring does not beat on CPU (bench/echo/rx-switch;
- * the figures: docs/analysis/rx-handoff.md). */
-#define SKIFF_RX_HANDOFF_RUN 1024u
+/* Frames read from the packet fd in a row (no sleep, no read that found it
+ * empty between them) before it goes back: the guest is falling behind and
+ * the I/O thread should batch (and read in parallel). Not much sooner:
+ * reading the fd itself costs the guest one system call per frame, which
+ * the ring does not beat on CPU while the guest keeps up (bench/echo/rx-switch;
+ * docs/analysis/rx-handoff.md). Well before a TAP's queue (1,000 frames by
+ * default) can fill, though: a guest at half the arrival rate has let 256
+ * frames queue up when it gives back, where 1,024 would have been the
+ * moment the queue overflows (a forwarder reading and writing each frame
+ * itself, bench/router/run). */
+#define SKIFF_RX_HANDOFF_RUN 256u
 /* After giving the fd back under load, how long to leave it with the ring. */
 #define SKIFF_RX_HANDOFF_HOLDOFF_NS (20ull * 1000 * 1000)
 /* Largest frame taken from the fd (the tender's limit: MTU + 802.1Q
