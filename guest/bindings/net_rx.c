@@ -165,10 +165,17 @@ static uint8_t rx_bounce[SOLO5_NET_VNET_BUF_MAX + 1u];
 
 /* Frames lent from the packet fd (solo5_net_peek_batch while the fd is
  * ours): one buffer for all NICs, held by at most one NIC at a time until
- * it releases. Per-NIC buffers would add 64 KiB of image per NIC to every
- * image; a NIC that finds the buffer taken gives its fd back instead, and
- * its frames come through the ring. */
-static uint8_t rx_lend[SOLO5_NET_VNET_BUF_MAX + 1u];
+ * it releases. Frames are read into it one after the other while a whole
+ * frame still fits behind them, so one call lends a batch (a caller that
+ * yields after a short batch would otherwise sleep and wake per frame, and
+ * never read long enough in a row to give the fd back under load). Per-NIC
+ * buffers would add this much image per NIC to every image; a NIC that
+ * finds the buffer taken gives its fd back instead, and its frames come
+ * through the ring. */
+#define RX_LEND_SIZE  (128u * 1024u)
+#define RX_LEND_ALIGN 16u
+static uint8_t rx_lend[RX_LEND_SIZE] __attribute__((aligned(RX_LEND_ALIGN)));
+_Static_assert(RX_LEND_SIZE > SOLO5_NET_VNET_BUF_MAX, "rx_lend holds a frame of any NIC");
 static const struct gnic *rx_lent_by;
 
 static size_t rx_frame_limit(const struct gnic *n)
@@ -347,36 +354,42 @@ solo5_result_t solo5_net_read_batch(solo5_handle_t handle, struct solo5_net_fram
 
 /*
  * The ring had nothing to lend and the packet fd is ours (low load, spt
- * event mode): lend the next frame read from the fd in rx_lend instead.
- * False if there is none (or it is taken: the fd then goes back to the I/O
- * thread for a while, so a guest that keeps a frame lent cannot stall its
- * other NICs' frames behind the buffer); *r says CLOSED at end of file.
+ * event mode): lend up to n_max frames read from the fd into rx_lend
+ * instead. Returns how many; none if the fd has none (or the buffer is
+ * taken: the fd then goes back to the I/O thread for a while, so a guest
+ * that keeps frames lent cannot stall its other NICs' frames behind the
+ * buffer). End of file shows as n->closed.
  */
-static bool lend_from_fd(struct gnic *n, struct solo5_net_view *v, solo5_result_t *r)
+static size_t lend_from_fd(struct gnic *n, struct solo5_net_view *views, size_t n_max)
 {
-    size_t len = 0;
+    size_t limit = rx_frame_limit(n), used = 0, got = 0;
+    solo5_result_t r;
 
-    *r = SOLO5_R_AGAIN;
     if (!n->rx_handoff || n->closed || !shms_reader_handed_off(&n->rx))
-        return false;
+        return 0;
     if (rx_lent_by != NULL) {
         rx_giveback(n);
         n->rx_holdoff = hc_clock_monotonic() + SKIFF_RX_HANDOFF_HOLDOFF_NS;
-        return false;
+        return 0;
     }
-    /* rx_lend is one byte longer than any frame: no bounce, no EINVAL. */
-    if (!handoff_read(n, rx_lend, sizeof rx_lend, &len, r) || *r != SOLO5_R_OK)
-        return false;
-    rx_lent_by = n;
-    *v = (struct solo5_net_view){ rx_lend, len };
-    return true;
+    /* Each read gets more room than any frame: no bounce, no EINVAL. */
+    while (got < n_max && RX_LEND_SIZE - used > limit) {
+        size_t len = 0;
+        if (!handoff_read(n, rx_lend + used, RX_LEND_SIZE - used, &len, &r) || r != SOLO5_R_OK)
+            break;
+        views[got++] = (struct solo5_net_view){ rx_lend + used, len };
+        used = (used + len + RX_LEND_ALIGN - 1) / RX_LEND_ALIGN * RX_LEND_ALIGN;
+    }
+    if (got > 0)
+        rx_lent_by = n;
+    return got;
 }
 
 /*
  * Zero-copy receive: frames lent in place from the RX ring. Only ring modes
  * have a ring to lend from. While the packet fd is the guest's (spt event
- * mode, low load) the ring is empty, and a frame read from the fd is lent
- * from rx_lend (lend_from_fd), one per call.
+ * mode, low load) the ring is empty, and frames read from the fd are lent
+ * from rx_lend (lend_from_fd).
  */
 solo5_result_t solo5_net_peek_batch(solo5_handle_t handle, struct solo5_net_view *views,
                                     size_t n_max, size_t *count)
@@ -415,9 +428,8 @@ solo5_result_t solo5_net_peek_batch(solo5_handle_t handle, struct solo5_net_view
             return SOLO5_R_EUNSPEC;
         }
     }
-    solo5_result_t r = SOLO5_R_AGAIN;
-    if (got == 0 && n_max > 0 && !n->closed && lend_from_fd(n, &views[0], &r))
-        got = 1;
+    if (got == 0 && !n->closed)
+        got = lend_from_fd(n, views, n_max);
     *count = got;
     if (got > 0 || n_max == 0)
         return SOLO5_R_OK;
