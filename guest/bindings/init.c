@@ -83,7 +83,7 @@ void skiff_bindings_init(const struct skiff_boot_info *bi)
             attach_rings(n);
         /* spt event mode: the tender handed us the packet fd for sending
          * frames ourselves while its I/O thread sleeps (net_tx.c). */
-        n->tx_bypass = !skiff_direct && !n->vnet && bi->target == SKIFF_TARGET_SPT &&
+        n->tx_bypass = !skiff_direct && bi->target == SKIFF_TARGET_SPT &&
                        bi->io_mode == SKIFF_IO_EVENT && bi->nics[i].spt_direct_fd >= 0;
         /* ...and the same fd to read ourselves once the tender grants it. */
         n->rx_handoff = n->tx_bypass;

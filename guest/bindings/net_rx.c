@@ -143,20 +143,45 @@ static void rx_release(struct gnic *n)
         hc_kick(n->index);
 }
 
-/* Frames read from the packet fd in a row (no sleep, no empty read between
- * them) before it goes back: about a TAP's whole queue (1,000 frames by
- * default), i.e. the guest is falling behind and the I/O thread should read
- * in parallel. Not sooner: reading the fd itself costs the guest one system
- * call per frame, which the ring does not beat on CPU (bench/echo/rx-switch;
- * the figures: docs/analysis/rx-handoff.md). */
-#define SKIFF_RX_HANDOFF_RUN 1024u
+/* Frames read from the packet fd in a row (no sleep, no read that found it
+ * empty between them) before it goes back: the guest is falling behind and
+ * the I/O thread should batch (and read in parallel). Not much sooner:
+ * reading the fd itself costs the guest one system call per frame, which
+ * the ring does not beat on CPU while the guest keeps up (bench/echo/rx-switch;
+ * docs/analysis/rx-handoff.md). Well before a TAP's queue (1,000 frames by
+ * default) can fill, though: a guest at half the arrival rate has let 256
+ * frames queue up when it gives back, where 1,024 would have been the
+ * moment the queue overflows (a forwarder reading and writing each frame
+ * itself, bench/router/run). */
+#define SKIFF_RX_HANDOFF_RUN 256u
 /* After giving the fd back under load, how long to leave it with the ring. */
 #define SKIFF_RX_HANDOFF_HOLDOFF_NS (20ull * 1000 * 1000)
 /* Largest frame taken from the fd (the tender's limit: MTU + 802.1Q
- * Ethernet header), and the bounce buffer for callers' smaller buffers
- * (one byte more, to see a frame that is too long). */
+ * Ethernet header; on a vnet NIC the header + a 64 KiB GSO frame), and the
+ * bounce buffer for callers' smaller buffers (one byte more, to see a frame
+ * that is too long). */
 #define RX_FRAME_OVERHEAD 18u
-static uint8_t rx_bounce[65535u + RX_FRAME_OVERHEAD + 1u];
+static uint8_t rx_bounce[SOLO5_NET_VNET_BUF_MAX + 1u];
+
+/* Frames lent from the packet fd (solo5_net_peek_batch while the fd is
+ * ours): one buffer for all NICs, held by at most one NIC at a time until
+ * it releases. Frames are read into it one after the other while a whole
+ * frame still fits behind them, so one call lends a batch (a caller that
+ * yields after a short batch would otherwise sleep and wake per frame, and
+ * never read long enough in a row to give the fd back under load). Per-NIC
+ * buffers would add this much image per NIC to every image; a NIC that
+ * finds the buffer taken gives its fd back instead, and its frames come
+ * through the ring. */
+#define RX_LEND_SIZE  (128u * 1024u)
+#define RX_LEND_ALIGN 16u
+static uint8_t rx_lend[RX_LEND_SIZE] __attribute__((aligned(RX_LEND_ALIGN)));
+_Static_assert(RX_LEND_SIZE > SOLO5_NET_VNET_BUF_MAX, "rx_lend holds a frame of any NIC");
+static const struct gnic *rx_lent_by;
+
+static size_t rx_frame_limit(const struct gnic *n)
+{
+    return n->vnet ? SOLO5_NET_VNET_BUF_MAX : (size_t)n->boot->mtu + RX_FRAME_OVERHEAD;
+}
 
 /* Give the packet fd back to the I/O thread and wake it to read on. */
 static void rx_giveback(struct gnic *n)
@@ -214,7 +239,7 @@ static bool handoff_read(struct gnic *n, uint8_t *buf, size_t size, size_t *len,
         n->rx_holdoff = hc_clock_monotonic() + SKIFF_RX_HANDOFF_HOLDOFF_NS;
         return false;
     }
-    size_t limit = (size_t)n->boot->mtu + RX_FRAME_OVERHEAD;
+    size_t limit = rx_frame_limit(n);
     bool bounce = size <= limit;
     for (int i = 0; i < RX_RETRIES; i++) {
         size_t got = 0;
@@ -234,8 +259,8 @@ static bool handoff_read(struct gnic *n, uint8_t *buf, size_t size, size_t *len,
             return true;
         default: /* a transient error: the I/O thread reads on */ rx_giveback(n); return false;
         }
-        if (got > limit)
-            continue; /* too long for the MTU: dropped, as by the tender */
+        if (got > limit || (n->vnet && got <= SOLO5_NET_VNET_HLEN))
+            continue; /* too long for the MTU, or a header alone: dropped, as by the tender */
         n->rx_run++;
         shms_reader_count_bypass(&n->rx, 1);
         if (got > size) {
@@ -328,10 +353,43 @@ solo5_result_t solo5_net_read_batch(solo5_handle_t handle, struct solo5_net_fram
 }
 
 /*
+ * The ring had nothing to lend and the packet fd is ours (low load, spt
+ * event mode): lend up to n_max frames read from the fd into rx_lend
+ * instead. Returns how many; none if the fd has none (or the buffer is
+ * taken: the fd then goes back to the I/O thread for a while, so a guest
+ * that keeps frames lent cannot stall its other NICs' frames behind the
+ * buffer). End of file shows as n->closed.
+ */
+static size_t lend_from_fd(struct gnic *n, struct solo5_net_view *views, size_t n_max)
+{
+    size_t limit = rx_frame_limit(n), used = 0, got = 0;
+    solo5_result_t r;
+
+    if (!n->rx_handoff || n->closed || !shms_reader_handed_off(&n->rx))
+        return 0;
+    if (rx_lent_by != NULL) {
+        rx_giveback(n);
+        n->rx_holdoff = hc_clock_monotonic() + SKIFF_RX_HANDOFF_HOLDOFF_NS;
+        return 0;
+    }
+    /* Each read gets more room than any frame: no bounce, no EINVAL. */
+    while (got < n_max && RX_LEND_SIZE - used > limit) {
+        size_t len = 0;
+        if (!handoff_read(n, rx_lend + used, RX_LEND_SIZE - used, &len, &r) || r != SOLO5_R_OK)
+            break;
+        views[got++] = (struct solo5_net_view){ rx_lend + used, len };
+        used = (used + len + RX_LEND_ALIGN - 1) / RX_LEND_ALIGN * RX_LEND_ALIGN;
+    }
+    if (got > 0)
+        rx_lent_by = n;
+    return got;
+}
+
+/*
  * Zero-copy receive: frames lent in place from the RX ring. Only ring modes
- * have a ring to lend from; a NIC that lends stops asking for the packet fd
- * (a frame read from the fd has no slot to be lent from), so from the first
- * call on every frame comes through its ring.
+ * have a ring to lend from. While the packet fd is the guest's (spt event
+ * mode, low load) the ring is empty, and frames read from the fd are lent
+ * from rx_lend (lend_from_fd).
  */
 solo5_result_t solo5_net_peek_batch(solo5_handle_t handle, struct solo5_net_view *views,
                                     size_t n_max, size_t *count)
@@ -344,10 +402,6 @@ solo5_result_t solo5_net_peek_batch(solo5_handle_t handle, struct solo5_net_view
     *count = 0;
     if (skiff_direct)
         return SOLO5_R_EUNSPEC;
-    if (n->rx_handoff) {
-        n->rx_handoff = false;
-        rx_giveback(n);
-    }
     for (int skipped = 0; got < n_max && skipped < RX_RETRIES && !n->closed;) {
         struct shms_rslot rs;
         const uint8_t *p;
@@ -374,6 +428,8 @@ solo5_result_t solo5_net_peek_batch(solo5_handle_t handle, struct solo5_net_view
             return SOLO5_R_EUNSPEC;
         }
     }
+    if (got == 0 && !n->closed)
+        got = lend_from_fd(n, views, n_max);
     *count = got;
     if (got > 0 || n_max == 0)
         return SOLO5_R_OK;
@@ -389,6 +445,8 @@ solo5_result_t solo5_net_release(solo5_handle_t handle)
         return SOLO5_R_EINVAL;
     if (skiff_direct)
         return SOLO5_R_OK; /* nothing was lent */
+    if (rx_lent_by == n)
+        rx_lent_by = NULL;
     shms_reader_release(&n->rx);
     rx_release(n);
     return SOLO5_R_OK;

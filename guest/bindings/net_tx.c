@@ -45,14 +45,19 @@ static bool tx_bypass(struct gnic *n, const uint8_t *buf, size_t size, solo5_res
 {
     if (n->closed || n->tx_run >= SKIFF_TX_BYPASS_RUN || !shms_writer_reader_idle(&n->tx))
         return false;
+    if (n->vnet && size <= SOLO5_NET_VNET_HLEN)
+        return false; /* no frame behind the header: the ring path refuses it */
     switch (hc_net_write(n->index, buf, size)) {
     case HC_NET_OK:
         n->tx_run++;
         shms_writer_count_bypass(&n->tx, 1);
         *r = SOLO5_R_OK;
         return true;
-    case HC_NET_AGAIN: return false;       /* the fd is full: queue, lossless */
-    default: *r = SOLO5_R_OK; return true; /* dropped, as the I/O thread would */
+    /* The fd is full: queue, lossless. Any other failure (a TAP still down,
+     * a header the kernel refuses): the ring too, so that the I/O thread's
+     * write meets it again and counts the drop under its reason - dropped
+     * here, the frame would be counted nowhere. */
+    default: return false;
     }
 }
 
