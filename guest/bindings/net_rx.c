@@ -23,7 +23,8 @@
  * no read that found the fd empty between them, is the guest falling
  * behind: it gives the fd back, the I/O thread reads in parallel through
  * the ring, and the guest does not ask again for
- * SKIFF_RX_HANDOFF_HOLDOFF_NS. The ring is always read first, and the I/O
+ * SKIFF_RX_HANDOFF_HOLDOFF_NS; so does one GSO super-frame on a vnet NIC
+ * (a bulk transfer). The ring is always read first, and the I/O
  * thread queues nothing while the fd is the guest's, so frames keep their
  * order. Frames larger than the MTU allows are dropped, and a buffer too
  * small for a frame loses it (EINVAL), as on the ring.
@@ -263,6 +264,14 @@ static bool handoff_read(struct gnic *n, uint8_t *buf, size_t size, size_t *len,
             continue; /* too long for the MTU, or a header alone: dropped, as by the tender */
         n->rx_run++;
         shms_reader_count_bypass(&n->rx, 1);
+        if (n->vnet && got > SOLO5_NET_VNET_HLEN + n->boot->mtu + RX_FRAME_OVERHEAD) {
+            /* A GSO super-frame is a bulk transfer, where the I/O thread
+             * copying in parallel pays and a lone guest copying each
+             * 64 KiB itself does not: this frame is ours, the next ones
+             * go through the ring for the hold-off. */
+            rx_giveback(n);
+            n->rx_holdoff = hc_clock_monotonic() + SKIFF_RX_HANDOFF_HOLDOFF_NS;
+        }
         if (got > size) {
             *r = SOLO5_R_EINVAL; /* the caller's buffer is too small: lost */
             return true;
