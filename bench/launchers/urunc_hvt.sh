@@ -61,7 +61,14 @@ run() {
     [ "$mode" = urunc ] && cmd=("$filter" "${cmd[@]}")
     [ -n "${STRACE:-}" ] && cmd=(strace -f -c -o "$STRACE" "${cmd[@]}")
     start_bg pid ip netns exec "$ns" "${cmd[@]}" >"$out/log" 2>&1
-    for i in $(seq 1 100); do grep -q '^responder: mac' "$out/log" && break; sleep 0.1; done
+    for _ in $(seq 1 100); do grep -q '^responder: mac' "$out/log" && break; sleep 0.1; done
+    # the figures are of the mode named, or none
+    if [ "$mode" = urunc ]; then
+        grep -q '^skiff: sandbox: started under a seccomp filter .*--io=direct' "$out/log" ||
+            die "urunc: not in the one-thread direct mode: $(head -3 "$out/log")"
+    elif grep -q '^skiff: sandbox' "$out/log"; then
+        die "event: $(grep '^skiff: sandbox' "$out/log")"
+    fi
     warm_up "$ns" 10.70.0.2
     timeout 600 ip netns exec "$ns" ping -n "$@" 10.70.0.2 >"$out/ping" 2>&1 || die "$mode: ping: $(tail -2 "$out/ping")"
     local tpid=$pid
@@ -90,13 +97,16 @@ for r in $(seq 1 "$rounds"); do
         run "$mode" -A -c "$pings" -s 1000
         res=$(rate_p50) # (no /dev/fd in the VM for a process substitution)
         rate=${res% *} p50=${res#* }
-        echo "round $r $mode: $rate echoes/s, RTT p50 $p50 ms"
+        echo "round $r $mode: $rate echoes/s, RTT p50 $p50 ms ($(grep 'packets transmitted' "$out/ping"))"
         echo "$mode $rate $p50" >>"$out/rounds"
     done
 done
 for mode in urunc event; do
     STRACE=$out/strace.$mode run "$mode" -i 0.01 -w 10 -s 1000
-    echo "== strace -f -c, 10 s of pings (100/s, 1000 bytes), $mode: $(grep 'packets transmitted' "$out/ping")"
+    # (ping -w stops at the deadline: echoes still in flight then count
+    # as lost, hence the RTT line with them)
+    echo "== strace -f -c, 10 s of pings (-i 0.01: 100/s asked, 1000 bytes), $mode:"
+    grep -E 'packets transmitted|^(rtt|round-trip)' "$out/ping"
     cat "$out/strace.$mode"
 done
 echo "== medians over $rounds rounds"
@@ -104,5 +114,10 @@ for mode in urunc event; do
     awk -v m="$mode" '$1 == m { print $2 }' "$out/rounds" >"$out/r"
     awk -v m="$mode" '$1 == m { print $3 }' "$out/rounds" >"$out/p"
     echo "$mode: $(median "$out/r") echoes/s, RTT p50 $(median "$out/p") ms"
+    echo "$(median "$out/r") $(median "$out/p")" >"$out/med.$mode"
 done
+read -r ur up <"$out/med.urunc"
+read -r er ep <"$out/med.event"
+awk -v ur="$ur" -v er="$er" -v up="$up" -v ep="$ep" \
+    'BEGIN { printf "urunc/event: echo rate x%.2f, RTT p50 x%.2f\n", ur / er, up / ep }'
 rm -rf "$out"
