@@ -3,11 +3,15 @@
 #   leftovers.sh baseline   runs first: records what already exists
 #   leftovers.sh check      runs last: nothing the tests created may remain —
 #                           no skiff process, network namespace or TAP of theirs.
-# The baseline keeps a shared machine's unrelated leftovers (another run's, an
-# interrupted session's) from failing this run, and this run's from hiding.
+# The baseline keeps a shared machine's unrelated leftovers (an interrupted
+# session's) from failing this run, and this run's from hiding. Namespaces
+# and links another run creates meanwhile are not this run's: of what is new,
+# only what this run's tests recorded creating (tests/lib/netns.sh) fails,
+# with this build's skiff processes; the rest is noted.
 set -euo pipefail
 SKIFF=${SKIFF:?}
 base=${SKIFF_BUILD:?}/leftovers.baseline
+log=${SKIFF_NETNS_LOG:-$SKIFF_BUILD/netns-created.log}
 
 snapshot() {
     { pgrep -f "^$SKIFF " | sed 's/^/pid /' || true
@@ -19,11 +23,16 @@ snapshot() {
 case ${1:-check} in
 baseline)
     snapshot >"$base"
+    : >"$log"
     [ -s "$base" ] && echo "note: already present before the tests (ignored): $(tr '\n' ' ' <"$base")"
     exit 0 ;;
 check)
     [ -f "$base" ] || : >"$base"
-    new=$(comm -13 "$base" <(snapshot))
+    all=$(comm -13 "$base" <(snapshot))
+    [ -f "$log" ] || : >"$log"
+    new=$(grep -E '^pid ' <<<"$all" || true; grep -Fxf <(sort -u "$log") <<<"$all" || true)
+    others=$(grep -vFxf <(echo "$new") <<<"$all" || true)
+    [ -z "$others" ] || echo "note: appeared meanwhile, not created by these tests (ignored): $(echo "$others" | tr '\n' ' ')"
     if [ -n "$new" ]; then
         echo "FAIL: left behind by the tests: $(echo "$new" | tr '\n' ' ')"
         exit 1

@@ -35,19 +35,30 @@ _NETNS=()
 _LINKS=()
 _PIDS=()
 
+# What this run created, for tests/integration/leftovers.sh: on a shared
+# machine another run's namespaces are not ours to report. Best effort (a
+# read-only build tree, as inside the nested VM, records nothing).
+_NETNS_LOG=${SKIFF_NETNS_LOG:-${SKIFF_BUILD:+$SKIFF_BUILD/netns-created.log}}
+_netns_record() {
+    [ -z "$_NETNS_LOG" ] || { echo "$1 $2" >>"$_NETNS_LOG"; } 2>/dev/null || true
+}
+
 make_netns() {
+    _netns_record netns "$1"
     ip netns add "$1"
     _NETNS+=("$1")
     ip -n "$1" link set lo up
 }
 
 make_tap() {
+    _netns_record tap "$1"
     ip tuntap add dev "$1" mode tap
     _LINKS+=("$1")
     ip link set "$1" ${TAP_MTU:+mtu "$TAP_MTU"} up
 }
 
 make_veth() {
+    _netns_record tap "$1"
     ip link add "$1" type veth peer name "$2"
     _LINKS+=("$1")
 }
