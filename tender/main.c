@@ -521,9 +521,11 @@ static int open_captures(struct skiff_captures **caps, struct skiff_vm *vm,
                          const struct skiff_cli *cli)
 {
     const char *paths[SKIFF_MAX_NICS] = { 0 };
+    uint64_t limits[SKIFF_MAX_NICS] = { 0 };
     for (unsigned i = 0; i < vm->nic_count; i++) {
         const struct skiff_cli_net *net = skiff_cli_find_net(cli, vm->nics[i].name);
         paths[i] = net ? net->pcap : NULL;
+        limits[i] = net ? net->pcap_limit : 0;
         if (paths[i] && vm->io_mode == SKIFF_IO_DIRECT && vm->backend->target == SKIFF_TARGET_SPT) {
             fprintf(stderr,
                     "skiff: error: --pcap:%s: spt --io=direct moves frames inside the guest "
@@ -533,7 +535,7 @@ static int open_captures(struct skiff_captures **caps, struct skiff_vm *vm,
             return -1;
         }
     }
-    return skiff_capture_open(caps, vm->nics, vm->nic_count, paths);
+    return skiff_capture_open(caps, vm->nics, vm->nic_count, paths, limits);
 }
 
 int main(int argc, char **argv)

@@ -61,7 +61,7 @@ static const char *open_hint(int err)
 }
 
 int skiff_capture_open(struct skiff_captures **out, struct skiff_nic *nics, unsigned count,
-                       const char *const *paths)
+                       const char *const *paths, const uint64_t *limits)
 {
     *out = NULL;
     unsigned wanted = 0;
@@ -96,6 +96,18 @@ int skiff_capture_open(struct skiff_captures **out, struct skiff_nic *nics, unsi
             return -1;
         }
         c->used[i] = true;
+        if (limits[i] && (rc = skiff_pcap_set_limit(&cap->out, paths[i], limits[i])) < 0) {
+            if (rc == -EINVAL)
+                fprintf(stderr,
+                        "skiff: error: --pcap-limit:%s: %s is not a regular file (rotation "
+                        "needs one; drop --pcap-limit for a FIFO or device)\n",
+                        cap->nic_name, paths[i]);
+            else
+                fprintf(stderr, "skiff: error: --pcap-limit:%s: folder of %s: %s\n", cap->nic_name,
+                        paths[i], strerror(-rc));
+            skiff_capture_close(c);
+            return -1;
+        }
         /* Two NICs in one file would interleave two pcap streams. */
         struct stat st;
         if (fstat(cap->out.fd, &st) == 0 && S_ISREG(st.st_mode))
@@ -174,6 +186,12 @@ static bool drain(struct skiff_capture *cap)
             prev = pos;
             n++;
         }
+        if (n == 0 && cap->out.rotate) {
+            /* The file is at its --pcap-limit and everything before is out. */
+            skiff_pcap_rotate(&cap->out);
+            CMM_STORE_SHARED(cap->ring.c.rotations, cap->out.rotations);
+            continue;
+        }
         if (n == 0)
             return moved;
         cap->pos = pos;
@@ -217,13 +235,18 @@ static bool round_all(struct skiff_captures *c, bool *blocked)
 static void *writer_main(void *arg)
 {
     struct skiff_captures *c = arg;
-    int fds[SKIFF_MAX_NICS + 1];
-    unsigned n = 0;
+    int fds[SKIFF_MAX_NICS + 1], dirs[SKIFF_MAX_NICS], rot_fds[SKIFF_MAX_NICS];
+    unsigned n = 0, nd = 0;
     fds[n++] = 2; /* the one warning line a failed write prints */
     for (unsigned i = 0; i < c->count; i++)
-        if (c->used[i])
+        if (c->used[i]) {
             fds[n++] = c->caps[i].out.fd;
-    c->start_rc = skiff_capture_seccomp_install(fds, n);
+            if (c->caps[i].out.limit) {
+                dirs[nd] = c->caps[i].out.dir_fd;
+                rot_fds[nd++] = c->caps[i].out.fd;
+            }
+        }
+    c->start_rc = skiff_capture_seccomp_install(fds, n, dirs, rot_fds, nd);
     sem_post(&c->started);
     if (c->start_rc != 0)
         return NULL;
@@ -319,5 +342,6 @@ bool skiff_capture_counters(const struct skiff_nic *nic, struct skiff_cap_counte
     out->skipped = CMM_LOAD_SHARED(cap->ring.c.skipped);
     out->written = CMM_LOAD_SHARED(cap->ring.c.written);
     out->lost = CMM_LOAD_SHARED(cap->ring.c.lost);
+    out->rotations = CMM_LOAD_SHARED(cap->ring.c.rotations);
     return true;
 }

@@ -40,12 +40,12 @@ struct skiff_captures;
 
 /*
  * Open the capture files and rings: paths[i] is NIC i's --pcap file, or
- * NULL. Sets nics[i].capture for the captured ones. 0 with *out NULL if
- * nothing is captured; 0 with *out set; or -1 (one line printed, nothing
- * left open or created by a failed open).
+ * NULL; limits[i] its --pcap-limit in bytes, or 0. Sets nics[i].capture for the captured ones. 0
+ * with *out NULL if nothing is captured; 0 with *out set; or -1 (one line printed, nothing left
+ * open or created by a failed open).
  */
 int skiff_capture_open(struct skiff_captures **out, struct skiff_nic *nics, unsigned count,
-                       const char *const *paths);
+                       const char *const *paths, const uint64_t *limits);
 
 /* Start the writer thread (it confines itself first). 0 or -1 (printed). */
 int skiff_capture_start(struct skiff_captures *c);
@@ -76,7 +76,10 @@ static inline void skiff_capture_frame(struct skiff_capture *cap, const void *da
 }
 
 /* The writer thread's seccomp allowlist (capture_seccomp.c): write on the
- * capture files' fds and stderr, sleeping, thread exit. 0 or -errno. */
-int skiff_capture_seccomp_install(const int *fds, unsigned nfds);
+ * capture files' fds and stderr, sleeping, thread exit; for each of the
+ * nrot files with --pcap-limit, rotation within its folder dirs[i] onto
+ * its fd rot_fds[i]. 0 or -errno. */
+int skiff_capture_seccomp_install(const int *fds, unsigned nfds, const int *dirs,
+                                  const int *rot_fds, unsigned nrot);
 
 #endif /* SKIFF_CAPTURE_H */

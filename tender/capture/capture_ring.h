@@ -29,11 +29,12 @@ _Static_assert(sizeof(struct skiff_cap_rec) == 16, "capture record header is 16 
 
 /* Counters: each has one writer; readers use CMM_LOAD_SHARED. */
 struct skiff_cap_counters {
-    uint64_t queued;  /* producer: frames copied into the ring */
-    uint64_t skipped; /* producer: frames that found the ring full */
-    uint64_t written; /* consumer: frames written to the file */
-    uint64_t lost;    /* consumer: frames taken out but not written (file
-                       * error, or still blocked when the run ended) */
+    uint64_t queued;    /* producer: frames copied into the ring */
+    uint64_t skipped;   /* producer: frames that found the ring full */
+    uint64_t written;   /* consumer: frames written to the file */
+    uint64_t lost;      /* consumer: frames taken out but not written (file
+                         * error, or still blocked when the run ended) */
+    uint64_t rotations; /* consumer: --pcap-limit rotations */
 };
 
 struct skiff_cap_ring {

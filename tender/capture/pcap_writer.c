@@ -13,14 +13,32 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h> /* renameat */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+static void stage_header(struct skiff_pcap_writer *w)
+{
+    struct skiff_pcap_file_hdr h = {
+        .magic = SKIFF_PCAP_MAGIC_NS,
+        .version_major = SKIFF_PCAP_VERSION_MAJ,
+        .version_minor = SKIFF_PCAP_VERSION_MIN,
+        .snaplen = w->snaplen,
+        .linktype = SKIFF_PCAP_LINKTYPE_ETH,
+    };
+    memcpy(w->buf + w->len, &h, sizeof h);
+    w->len += sizeof h;
+    w->file_bytes = sizeof h;
+}
 
 int skiff_pcap_open(struct skiff_pcap_writer *w, const char *path, uint32_t snaplen, size_t staging)
 {
     memset(w, 0, sizeof *w);
     w->fd = -1;
+    w->dir_fd = -1;
+    w->snaplen = snaplen;
     if (staging < sizeof(struct skiff_pcap_file_hdr) + sizeof(struct skiff_pcap_rec_hdr) + snaplen)
         return -EINVAL;
     w->buf = malloc(staging);
@@ -34,16 +52,62 @@ int skiff_pcap_open(struct skiff_pcap_writer *w, const char *path, uint32_t snap
         w->buf = NULL;
         return -e;
     }
-    struct skiff_pcap_file_hdr h = {
-        .magic = SKIFF_PCAP_MAGIC_NS,
-        .version_major = SKIFF_PCAP_VERSION_MAJ,
-        .version_minor = SKIFF_PCAP_VERSION_MIN,
-        .snaplen = snaplen,
-        .linktype = SKIFF_PCAP_LINKTYPE_ETH,
-    };
-    memcpy(w->buf, &h, sizeof h);
-    w->len = sizeof h;
+    stage_header(w);
     return 0;
+}
+
+int skiff_pcap_set_limit(struct skiff_pcap_writer *w, const char *path, uint64_t limit)
+{
+    struct stat st;
+    if (fstat(w->fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char *dir = slash == path ? strdup("/")
+                : slash       ? strndup(path, (size_t)(slash - path))
+                              : strdup(".");
+    w->name = strdup(base);
+    w->name1 = malloc(strlen(base) + 3);
+    if (!dir || !w->name || !w->name1) {
+        free(dir);
+        return -ENOMEM;
+    }
+    strcpy(w->name1, base);
+    strcat(w->name1, ".1");
+    w->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int e = errno;
+    free(dir);
+    if (w->dir_fd < 0)
+        return -e;
+    w->limit = limit;
+    return 0;
+}
+
+void skiff_pcap_rotate(struct skiff_pcap_writer *w)
+{
+    /* The old file keeps its fd through the rename; the new one takes over
+     * that fd number (dup3), so the writer's filter, which names the fd,
+     * still lets it write. */
+    w->rotate = false;
+    if (renameat(w->dir_fd, w->name, w->dir_fd, w->name1) < 0) {
+        w->failed = true;
+        w->err = errno;
+        return;
+    }
+    int fd = openat(w->dir_fd, w->name,
+                    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0644);
+    if (fd < 0 || dup3(fd, w->fd, O_CLOEXEC) < 0) {
+        w->failed = true;
+        w->err = errno;
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    close(fd);
+    w->rotations++;
+    stage_header(w);
 }
 
 void skiff_pcap_close(struct skiff_pcap_writer *w)
@@ -51,6 +115,12 @@ void skiff_pcap_close(struct skiff_pcap_writer *w)
     if (w->fd >= 0)
         close(w->fd);
     w->fd = -1;
+    if (w->dir_fd >= 0)
+        close(w->dir_fd);
+    w->dir_fd = -1;
+    free(w->name);
+    free(w->name1);
+    w->name = w->name1 = NULL;
     free(w->buf);
     w->buf = NULL;
 }
@@ -62,6 +132,13 @@ bool skiff_pcap_stage(struct skiff_pcap_writer *w, const struct skiff_cap_rec *r
         w->off = w->len = 0;
     if (w->size - w->len < need)
         return false;
+    /* Under a limit: a file holds at least one record, and no more than fit. */
+    if (w->limit && w->file_bytes + need > w->limit &&
+        w->file_bytes > sizeof(struct skiff_pcap_file_hdr)) {
+        w->rotate = true;
+        return false;
+    }
+    w->file_bytes += need;
     struct skiff_pcap_rec_hdr h = {
         .ts_sec = (uint32_t)(rec->ts_ns / 1000000000u),
         .ts_nsec = (uint32_t)(rec->ts_ns % 1000000000u),

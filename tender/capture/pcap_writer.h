@@ -40,6 +40,15 @@ struct skiff_pcap_writer {
     uint64_t staged; /* records in the staging buffer (fully or partly unwritten) */
     bool failed;     /* a write failed: nothing more goes to this file */
     int err;         /* ...with this errno */
+    uint32_t snaplen;
+
+    /* --pcap-limit: size limit with rotation (limit 0: none). */
+    uint64_t limit;      /* bytes per file, header included */
+    uint64_t file_bytes; /* bytes staged for the current file so far */
+    bool rotate;         /* the next record would pass the limit */
+    int dir_fd;          /* the file's folder (O_PATH), -1 without a limit */
+    char *name, *name1;  /* the file's name in it, and NAME.1 */
+    uint64_t rotations;  /* files moved to NAME.1 so far (writer only) */
 };
 
 /*
@@ -49,9 +58,22 @@ struct skiff_pcap_writer {
  */
 int skiff_pcap_open(struct skiff_pcap_writer *w, const char *path, uint32_t snaplen,
                     size_t staging);
+
+/*
+ * --pcap-limit: keep each file at most `limit` bytes (a record larger than
+ * that gets a file of its own). When the next record would pass it, the
+ * file becomes PATH.1 (replacing an older one) and a new PATH starts, with
+ * its own file header. Needs a regular file: -EINVAL otherwise; 0 or -errno.
+ */
+int skiff_pcap_set_limit(struct skiff_pcap_writer *w, const char *path, uint64_t limit);
+
+/* The staging buffer is empty and w->rotate set: rotate now. On failure
+ * sets w->failed. */
+void skiff_pcap_rotate(struct skiff_pcap_writer *w);
 void skiff_pcap_close(struct skiff_pcap_writer *w);
 
-/* Stage one captured frame; false if the staging buffer has no room. */
+/* Stage one captured frame; false if the staging buffer has no room, or
+ * (w->rotate set) the file has no room left under its limit. */
 bool skiff_pcap_stage(struct skiff_pcap_writer *w, const struct skiff_cap_rec *rec);
 
 /*

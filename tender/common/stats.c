@@ -220,8 +220,9 @@ void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count, un
         if (skiff_capture_counters(&nics[i], &cc))
             fprintf(f,
                     "  %-12s capture: written %" PRIu64 " frames, not captured %" PRIu64
-                    " (buffer full %" PRIu64 ", unwritten %" PRIu64 ")\n",
-                    "", cc.written, cc.skipped + cc.lost, cc.skipped, cc.lost);
+                    " (buffer full %" PRIu64 ", unwritten %" PRIu64 "), files rotated %" PRIu64
+                    "\n",
+                    "", cc.written, cc.skipped + cc.lost, cc.skipped, cc.lost, cc.rotations);
         if (sum_drops(s.rx_drops) + sum_drops(s.tx_drops)) {
             fprintf(f, "  %-12s drops:", "");
             print_drops(f, "rx", s.rx_drops);
@@ -388,8 +389,9 @@ int skiff_stats_file_write(struct skiff_stats_file *sf, const struct skiff_nic *
         if (skiff_capture_counters(&nics[i], &cc))
             fprintf(f,
                     ", \"capture\": {\"written\": %" PRIu64 ", \"not_captured\": %" PRIu64
-                    ", \"buffer_full\": %" PRIu64 ", \"unwritten\": %" PRIu64 "}",
-                    cc.written, cc.skipped + cc.lost, cc.skipped, cc.lost);
+                    ", \"buffer_full\": %" PRIu64 ", \"unwritten\": %" PRIu64
+                    ", \"rotations\": %" PRIu64 "}",
+                    cc.written, cc.skipped + cc.lost, cc.skipped, cc.lost, cc.rotations);
         fputc('}', f);
     }
     fprintf(f, "%s]", count ? "\n" : "");

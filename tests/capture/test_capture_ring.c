@@ -276,6 +276,50 @@ static void test_pcap_blocked_fifo(void **state)
     rmdir(dir);
 }
 
+/* --pcap-limit: files never pass the limit, except a file of one record
+ * larger than the limit; rotation leaves FILE.1 and a fresh FILE. */
+static void test_pcap_rotation(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/skiff-pcap-rot-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64], path1[70];
+    snprintf(path, sizeof path, "%s/c.pcap", dir);
+    snprintf(path1, sizeof path1, "%s/c.pcap.1", dir);
+    struct skiff_pcap_writer w;
+    assert_int_equal(skiff_pcap_open(&w, path, 2048, 8192), 0);
+    assert_int_equal(skiff_pcap_set_limit(&w, path, 24 + 2 * (16 + 100)), 0);
+    struct {
+        struct skiff_cap_rec h;
+        uint8_t data[600];
+    } rec = { .h = { .ts_ns = 1, .caplen = 100, .origlen = 100 } };
+    bool blocked;
+    assert_true(skiff_pcap_stage(&w, &rec.h));
+    assert_true(skiff_pcap_stage(&w, &rec.h));
+    assert_false(skiff_pcap_stage(&w, &rec.h)); /* a third would pass the limit */
+    assert_true(w.rotate);
+    assert_int_equal(skiff_pcap_flush(&w, &blocked), 2);
+    skiff_pcap_rotate(&w);
+    assert_false(w.failed);
+    /* A record larger than the limit still gets written, alone. */
+    rec.h.caplen = rec.h.origlen = 600;
+    assert_true(skiff_pcap_stage(&w, &rec.h));
+    assert_false(skiff_pcap_stage(&w, &rec.h));
+    assert_int_equal(skiff_pcap_flush(&w, &blocked), 1);
+    skiff_pcap_rotate(&w);
+    assert_int_equal(skiff_pcap_flush(&w, &blocked), 0); /* the new header */
+    assert_int_equal(w.rotations, 2);
+    skiff_pcap_close(&w);
+    struct stat st;
+    assert_int_equal(stat(path1, &st), 0);
+    assert_int_equal(st.st_size, 24 + 16 + 600);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 24);
+    unlink(path);
+    unlink(path1);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_threads_race),
         cmocka_unit_test(test_pcap_bytes),
         cmocka_unit_test(test_pcap_blocked_fifo),
+        cmocka_unit_test(test_pcap_rotation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

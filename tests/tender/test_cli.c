@@ -386,6 +386,14 @@ static void test_pcap(void **state)
     EXPECT_ERROR("name the NIC", "--net:a=t", "--pcap=f", "img");
     EXPECT_ERROR("name the NIC", "--net:a=t", "--pcap", "img");
     EXPECT_ERROR("NIC name must be", "--net:a=t", "--pcap:a-b=f", "img");
+    assert_int_equal(run("--net:a=t", "--pcap-limit:a=5M", "--pcap:a=f", "img", NULL),
+                     SKIFF_CLI_RUN);
+    assert_int_equal(cli.nets[0].pcap_limit, 5000000ull);
+    EXPECT_ERROR("no --pcap:a=FILE", "--net:a=t", "--pcap-limit:a=5M", "img");
+    EXPECT_ERROR("at least 4096", "--net:a=t", "--pcap:a=f", "--pcap-limit:a=4095", "img");
+    EXPECT_ERROR("at least 4096", "--net:a=t", "--pcap:a=f", "--pcap-limit:a=", "img");
+    EXPECT_ERROR("given twice", "--net:a=t", "--pcap:a=f", "--pcap-limit:a=1M", "--pcap-limit:a=2M",
+                 "img");
 }
 
 static void test_same_device_twice(void **state)
