@@ -27,7 +27,7 @@ need_root() {
 deps() {
     local pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
         liburcu-dev libev-dev libcmocka-dev libseccomp-dev liburing-dev libjansson-dev
-        iperf3 iputils-ping iproute2 procps jq gnuplot-nox strace
+        iperf3 iputils-ping iproute2 procps jq gnuplot-nox strace tcpdump
         ocaml-nox ocaml-source ocaml-findlib ocaml-dune)
     local missing=()
     for p in "${pkgs[@]}"; do

@@ -25,6 +25,7 @@
 #include <seccomp.h>
 
 #include "backend.h"
+#include "capture.h"
 #include "cli.h"
 #include "elf_load.h"
 #include "layout.h"
@@ -486,6 +487,14 @@ static bool choose_sandbox(struct skiff_vm *vm, const struct skiff_cli *cli)
                     cli->nets[i].name, why);
             return false;
         }
+    for (unsigned i = 0; i < cli->net_count; i++)
+        if (cli->nets[i].pcap) {
+            fprintf(stderr,
+                    "skiff: error: --pcap:%s needs the capture writer thread, which skiff does "
+                    "not start under a launcher's seccomp filter (%s)\n",
+                    cli->nets[i].name, why);
+            return false;
+        }
     if (cli->io_uring == SKIFF_IO_URING_ON) {
         fprintf(stderr,
                 "skiff: error: --io-uring=on needs the I/O thread, which skiff does not start "
@@ -500,6 +509,33 @@ static bool choose_sandbox(struct skiff_vm *vm, const struct skiff_cli *cli)
             "that filter alone (skiff cannot add its own)\n",
             why);
     return true;
+}
+
+/*
+ * --pcap: open the files and rings for the NICs that ask (before guest
+ * memory is set up: a captured NIC keeps its frames in the tender's sight,
+ * see skiff_nic_tx_bypass). spt --io=direct moves frames in the guest
+ * process, where the tender never sees them: refused.
+ */
+static int open_captures(struct skiff_captures **caps, struct skiff_vm *vm,
+                         const struct skiff_cli *cli)
+{
+    const char *paths[SKIFF_MAX_NICS] = { 0 };
+    uint64_t limits[SKIFF_MAX_NICS] = { 0 };
+    for (unsigned i = 0; i < vm->nic_count; i++) {
+        const struct skiff_cli_net *net = skiff_cli_find_net(cli, vm->nics[i].name);
+        paths[i] = net ? net->pcap : NULL;
+        limits[i] = net ? net->pcap_limit : 0;
+        if (paths[i] && vm->io_mode == SKIFF_IO_DIRECT && vm->backend->target == SKIFF_TARGET_SPT) {
+            fprintf(stderr,
+                    "skiff: error: --pcap:%s: spt --io=direct moves frames inside the guest "
+                    "process, out of the tender's sight (use --io=event or --io=poll to "
+                    "capture)\n",
+                    vm->nics[i].name);
+            return -1;
+        }
+    }
+    return skiff_capture_open(caps, vm->nics, vm->nic_count, paths, limits);
 }
 
 int main(int argc, char **argv)
@@ -529,6 +565,7 @@ int main(int argc, char **argv)
     struct skiff_image img;
     struct skiff_vm vm;
     struct skiff_io *io = NULL;
+    struct skiff_captures *caps = NULL;
     struct skiff_stats_file stats_file = { .dir_fd = -1 };
     bool guest_started = false, ran = false, unmap = true;
     char err[256];
@@ -593,7 +630,7 @@ int main(int argc, char **argv)
     vm.image_buf = image;
     vm.image_len = image_len;
     if (match_nics(&cli, &img.manifest) < 0 || attach_blocks(&vm, &cli) < 0 ||
-        attach_nics(&vm, &cli) < 0)
+        attach_nics(&vm, &cli) < 0 || open_captures(&caps, &vm, &cli) < 0)
         goto out;
     if (cli.solo5)
         vm.mem_size = solo5_mem_size(&vm, cli.mem_bytes);
@@ -619,6 +656,8 @@ int main(int argc, char **argv)
         const char *tap_io = skiff_io_tap_io(io, &why);
         skiff_stats_set_tap_io(tap_io, why);
     }
+    if (skiff_capture_start(caps) < 0)
+        goto out;
     if (vm.backend->start(&vm) < 0)
         goto out;
     guest_started = true;
@@ -681,6 +720,8 @@ out:
     }
     if (io)
         skiff_io_stop(io);
+    /* Nothing produces frames any more: the writer writes the rest. */
+    skiff_capture_stop(caps);
     if (cli.stats && ran) {
         const struct skiff_exit_stats *exits = vm.has_exits ? &vm.exits : NULL;
         skiff_stats_print(stderr, vm.nics, vm.nic_count, vm.io_mode, exits);
@@ -690,6 +731,8 @@ out:
             ends.status = EXIT_TENDER_ERROR;
     }
     skiff_stats_file_close(&stats_file);
+    if (unmap) /* else the guest may still be running: its frames must find the rings */
+        skiff_capture_close(caps);
     skiff_mem_teardown(&vm, unmap);
     for (unsigned i = 0; i < vm.nic_count; i++)
         skiff_tap_detach(&vm.nics[i]);

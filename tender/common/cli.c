@@ -66,6 +66,15 @@ static void usage(FILE *f, const char *prog)
             "                        batch) or with one read/write per frame (off,\n"
             "                        the default); auto uses io_uring unless the kernel\n"
             "                        or a sandbox forbids it; --stats says which, why\n"
+            "  --pcap:NAME=FILE      write every frame of NIC NAME, both directions, to\n"
+            "                        the pcap file FILE (tcpdump -r FILE); frames the\n"
+            "                        capture cannot keep up with are counted, never\n"
+            "                        delayed (--stats: 'not captured'); not with spt\n"
+            "                        --io=direct\n"
+            "  --pcap-limit:NAME=BYTES\n"
+            "                        keep NIC NAME's pcap file under BYTES (k, M, G:\n"
+            "                        x1000): when full it becomes FILE.1 (replacing\n"
+            "                        the previous one) and a new FILE starts\n"
             "  --stats[=FILE]        print per-NIC statistics at exit (SIGUSR1 prints\n"
             "                        them any time); with FILE also write them as JSON\n"
             "  --help                show this help (as solo5-*: on stderr, status 1)\n"
@@ -229,6 +238,18 @@ struct pending_size {
     const char *arg;
 };
 
+struct pending_pcap {
+    char name[SKIFF_NAME_MAX];
+    const char *path;
+};
+
+struct pending_limit {
+    char name[SKIFF_NAME_MAX];
+    uint64_t bytes;
+};
+
+#define SKIFF_PCAP_LIMIT_MIN 4096u
+
 struct pending_rate {
     char name[SKIFF_NAME_MAX];
     const char *arg; /* for messages */
@@ -278,6 +299,59 @@ static enum skiff_cli_result opt_net(struct skiff_cli *cli, const char *arg, con
     memset(n, 0, sizeof *n);
     strcpy(n->name, name);
     n->spec = spec;
+    return SKIFF_CLI_RUN;
+}
+
+static enum skiff_cli_result opt_pcap(struct pending_pcap *pcaps, unsigned *count, const char *arg,
+                                      const char *rest, FILE *err)
+{
+    char name[SKIFF_NAME_MAX];
+    bool name_ok;
+    const char *path = split_name(rest, name, &name_ok);
+
+    if (!name_ok)
+        return fail(err, INVALID "NIC name must be 1-%u characters of [A-Za-z0-9_]", arg,
+                    SKIFF_NAME_MAX - 1);
+    if (!path || *path == '\0')
+        return fail(err, INVALID "missing file (use --pcap:%s=FILE)", arg, name);
+    for (unsigned i = 0; i < *count; i++)
+        if (strcmp(pcaps[i].name, name) == 0)
+            return fail(err, "%s: NIC '%s' captured twice (one --pcap per NIC)", arg, name);
+    if (*count == SKIFF_MAX_NICS)
+        return fail(err, "%s: too many --pcap options (at most %u NICs)", arg, SKIFF_MAX_NICS);
+    strcpy(pcaps[*count].name, name);
+    pcaps[*count].path = path;
+    (*count)++;
+    return SKIFF_CLI_RUN;
+}
+
+static bool parse_rate(const char *s, size_t len, uint64_t *out);
+
+static enum skiff_cli_result opt_pcap_limit(struct pending_limit *limits, unsigned *count,
+                                            const char *arg, const char *rest, FILE *err)
+{
+    char name[SKIFF_NAME_MAX];
+    bool name_ok;
+    const char *val = split_name(rest, name, &name_ok);
+    uint64_t bytes;
+
+    if (!name_ok)
+        return fail(err, INVALID "NIC name must be 1-%u characters of [A-Za-z0-9_]", arg,
+                    SKIFF_NAME_MAX - 1);
+    if (!val || !parse_rate(val, strlen(val), &bytes) || bytes < SKIFF_PCAP_LIMIT_MIN)
+        return fail(err,
+                    INVALID "the limit must be a byte count of at least %u (k, M, G: x1000; "
+                            "e.g. --pcap-limit:%s=100M)",
+                    arg, SKIFF_PCAP_LIMIT_MIN, name);
+    for (unsigned i = 0; i < *count; i++)
+        if (strcmp(limits[i].name, name) == 0)
+            return fail(err, "%s: limit of NIC '%s' given twice", arg, name);
+    if (*count == SKIFF_MAX_NICS)
+        return fail(err, "%s: too many --pcap-limit options (at most %u NICs)", arg,
+                    SKIFF_MAX_NICS);
+    strcpy(limits[*count].name, name);
+    limits[*count].bytes = bytes;
+    (*count)++;
     return SKIFF_CLI_RUN;
 }
 
@@ -529,6 +603,9 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
 {
     struct pending_mac macs[SKIFF_MAX_NICS];
     struct pending_rate rates[SKIFF_MAX_NICS];
+    struct pending_pcap pcaps[SKIFF_MAX_NICS];
+    struct pending_limit plimits[SKIFF_MAX_NICS];
+    unsigned pcap_count = 0, plimit_count = 0;
     static struct pending_size sizes[SKIFF_MAX_BLOCKS];
     unsigned mac_count = 0, rate_count = 0, size_count = 0;
     bool have_spin = false;
@@ -611,6 +688,12 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
             r = opt_net(cli, a, a + 6, err);
         } else if (strncmp(a, "--net-mac:", 10) == 0) {
             r = opt_net_mac(macs, &mac_count, a, a + 10, err);
+        } else if (strncmp(a, "--pcap-limit:", 13) == 0) {
+            r = opt_pcap_limit(plimits, &plimit_count, a, a + 13, err);
+        } else if (strncmp(a, "--pcap:", 7) == 0) {
+            r = opt_pcap(pcaps, &pcap_count, a, a + 7, err);
+        } else if (strncmp(a, "--pcap=", 7) == 0 || strcmp(a, "--pcap") == 0) {
+            return fail(err, "%s: name the NIC (use --pcap:NAME=FILE)", a);
         } else if (strncmp(a, "--net-rate:", 11) == 0) {
             r = opt_net_rate(rates, &rate_count, a, a + 11, err);
         } else if (strncmp(a, "--io=", 5) == 0) {
@@ -690,6 +773,20 @@ enum skiff_cli_result skiff_cli_parse(int argc, char **argv, struct skiff_cli *c
                         macs[i].name);
         n->has_mac = true;
         memcpy(n->mac, macs[i].mac, 6);
+    }
+    for (unsigned i = 0; i < pcap_count; i++) {
+        struct skiff_cli_net *n = find_net(cli, pcaps[i].name);
+        if (!n)
+            return fail(err, "--pcap:%s=%s: no --net:%s=... option for that NIC", pcaps[i].name,
+                        pcaps[i].path, pcaps[i].name);
+        n->pcap = pcaps[i].path;
+    }
+    for (unsigned i = 0; i < plimit_count; i++) {
+        struct skiff_cli_net *n = find_net(cli, plimits[i].name);
+        if (!n || !n->pcap)
+            return fail(err, "--pcap-limit:%s: no --pcap:%s=FILE option for that NIC",
+                        plimits[i].name, plimits[i].name);
+        n->pcap_limit = plimits[i].bytes;
     }
     for (unsigned i = 0; i < rate_count; i++) {
         struct skiff_cli_net *n = find_net(cli, rates[i].name);

@@ -19,6 +19,8 @@ struct skiff_cli_net {
     uint8_t mac[6];
     bool has_rate;              /* --net-rate given */
     struct skiff_net_rate rate; /* --net-rate limits (ring modes only) */
+    const char *pcap;           /* --pcap file (points into argv), else NULL */
+    uint64_t pcap_limit;        /* --pcap-limit in bytes, 0: none */
 };
 
 struct skiff_cli_block {

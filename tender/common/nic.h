@@ -15,6 +15,8 @@
 #include "shmstream/shmstream.h"
 #include "skiff/abi.h"
 
+struct skiff_capture; /* capture/capture.h */
+
 /* Drop reasons, counted per NIC and direction. */
 enum skiff_drop {
     SKIFF_DROP_TOO_BIG,   /* frame larger than MTU + header / slot */
@@ -79,8 +81,10 @@ struct skiff_nic {
                                 * attach clears it if the fd cannot */
     uint16_t mtu;
     uint8_t mac[6];
-    struct skiff_net_rate rate; /* ring modes: --net-rate, all 0 = none */
-    bool rx_handoff;            /* skiff_nic_rx_handoff() held at set-up */
+    struct skiff_net_rate rate;    /* ring modes: --net-rate, all 0 = none */
+    bool rx_handoff;               /* skiff_nic_rx_handoff() held at set-up */
+    struct skiff_capture *capture; /* --pcap: where the datapath copies its
+                                    * frames, NULL if not captured */
 
     /* Ring modes only. */
     struct shms_writer rx; /* tender -> guest */
@@ -94,16 +98,17 @@ struct skiff_nic {
 /*
  * spt --io=event: may the guest write this NIC's frames to its packet fd
  * itself while the I/O thread sleeps (guest/bindings/net_tx.c)? Not with a
- * TX --net-rate (the I/O thread's buckets would not see those frames). A
- * vnet NIC's fd has IFF_VNET_HDR, so the guest writes "header + frame" as a
- * slot holds it; the kernel checks the header as it does the I/O thread's
- * writes of the same bytes (the tender never interprets it).
+ * TX --net-rate (the I/O thread's buckets would not see those frames), nor
+ * with --pcap (the capture would not see them either). A vnet NIC's fd has
+ * IFF_VNET_HDR, so the guest writes "header + frame" as a slot holds it;
+ * the kernel checks the header as it does the I/O thread's writes of the
+ * same bytes (the tender never interprets it).
  */
 static inline bool skiff_nic_tx_bypass(const struct skiff_nic *nic, unsigned io_mode,
                                        unsigned target)
 {
     return target == SKIFF_TARGET_SPT && io_mode == SKIFF_IO_EVENT && nic->rate.tx_frames == 0 &&
-           nic->rate.tx_bytes == 0;
+           nic->rate.tx_bytes == 0 && nic->capture == NULL;
 }
 
 /*

@@ -4,6 +4,7 @@
  * a report.
  */
 #include "stats.h"
+#include "capture.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -215,6 +216,13 @@ void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count, un
                     "  %-12s guest-rx %" PRIu64
                     " frames read by the guest itself (fd left to it %" PRIu64 " times)\n",
                     "", s.rx_guest_frames, s.rx_handoffs);
+        struct skiff_cap_counters cc;
+        if (skiff_capture_counters(&nics[i], &cc))
+            fprintf(f,
+                    "  %-12s capture: written %" PRIu64 " frames, not captured %" PRIu64
+                    " (buffer full %" PRIu64 ", unwritten %" PRIu64 "), files rotated %" PRIu64
+                    "\n",
+                    "", cc.written, cc.skipped + cc.lost, cc.skipped, cc.lost, cc.rotations);
         if (sum_drops(s.rx_drops) + sum_drops(s.tx_drops)) {
             fprintf(f, "  %-12s drops:", "");
             print_drops(f, "rx", s.rx_drops);
@@ -373,10 +381,18 @@ int skiff_stats_file_write(struct skiff_stats_file *sf, const struct skiff_nic *
                 ", \"guest_tx_frames\": %" PRIu64 ", \"guest_rx_frames\": %" PRIu64
                 ", \"rx_handoffs\": %" PRIu64 ", \"rate\": {\"rx_frames\": %" PRIu64
                 ", \"rx_bytes\": %" PRIu64 ", \"tx_frames\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
-                ", \"burst_ms\": %u}}",
+                ", \"burst_ms\": %u}",
                 s.rx_throttled, s.tx_throttled, s.kick_mutes, s.tap_batches, s.tx_guest_frames,
                 s.rx_guest_frames, s.rx_handoffs, r->rx_frames, r->rx_bytes, r->tx_frames,
                 r->tx_bytes, r->burst_ms ? r->burst_ms : SKIFF_RATE_BURST_MS_DEFAULT);
+        struct skiff_cap_counters cc;
+        if (skiff_capture_counters(&nics[i], &cc))
+            fprintf(f,
+                    ", \"capture\": {\"written\": %" PRIu64 ", \"not_captured\": %" PRIu64
+                    ", \"buffer_full\": %" PRIu64 ", \"unwritten\": %" PRIu64
+                    ", \"rotations\": %" PRIu64 "}",
+                    cc.written, cc.skipped + cc.lost, cc.skipped, cc.lost, cc.rotations);
+        fputc('}', f);
     }
     fprintf(f, "%s]", count ? "\n" : "");
     if (exits)

@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 
+#include "capture.h"
 #include "datapath.h"
 #include "guest_mem.h"
 #include "hvt_arch.h"
@@ -236,6 +237,7 @@ static enum hvt_hc_result hc_netwrite(struct hvt *h, uint64_t gpa)
             SKIFF_STAT_ADD(nic->stats.tx_drops[skiff_tx_drop_reason(n < 0 ? errno : 0)], 1);
         } else {
             a.ret = 0;
+            skiff_capture_frame(nic->capture, data, (uint32_t)a.len);
             SKIFF_STAT_ADD(nic->stats.tx_frames, 1);
             SKIFF_STAT_ADD(nic->stats.tx_bytes, a.len);
         }
@@ -274,6 +276,7 @@ static enum hvt_hc_result hc_netread(struct hvt *h, uint64_t gpa)
         } else {
             a.ret = 0;
             a.len = (uint64_t)n;
+            skiff_capture_frame(nic->capture, data, (uint32_t)n);
             SKIFF_STAT_ADD(nic->stats.rx_frames, 1);
             SKIFF_STAT_ADD(nic->stats.rx_bytes, (uint64_t)n);
         }

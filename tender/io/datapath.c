@@ -34,6 +34,7 @@
  * pushes back on the guest), so the limiter itself loses nothing.
  */
 #include "datapath.h"
+#include "capture.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -455,6 +456,8 @@ static unsigned rx_batch_uring(struct skiff_dp *dp, bool ready, const char **why
             SKIFF_STAT_ADD(nic->stats.rx_drops[SKIFF_DROP_TOO_BIG], 1);
             continue;
         }
+        /* Committed, not yet published: the slot is still ours to read. */
+        skiff_capture_frame(nic->capture, (const uint8_t *)ws[used].data + dp->vnet_len, frame_len);
         used++;
         SKIFF_STAT_ADD(nic->stats.rx_frames, 1);
         SKIFF_STAT_ADD(nic->stats.rx_bytes, frame_len);
@@ -524,6 +527,9 @@ static unsigned rx_batch(struct skiff_dp *dp, bool ready, const char **why, bool
             SKIFF_STAT_ADD(nic->stats.rx_drops[SKIFF_DROP_TOO_BIG], 1);
             continue;
         }
+        /* Committed, not yet published: the slot is still ours to read. */
+        skiff_capture_frame(nic->capture, (const uint8_t *)dp->rx_ws.data + dp->vnet_len,
+                            frame_len);
         SKIFF_STAT_ADD(nic->stats.rx_frames, 1);
         SKIFF_STAT_ADD(nic->stats.rx_bytes, frame_len);
     }
@@ -628,6 +634,8 @@ static int tx_write(struct skiff_dp *dp, const void *data, uint32_t len)
     for (;;) {
         ssize_t n = write(nic->fd, data, len);
         if (n == (ssize_t)len) {
+            skiff_capture_frame(nic->capture, (const uint8_t *)data + dp->vnet_len,
+                                len - dp->vnet_len);
             SKIFF_STAT_ADD(nic->stats.tx_frames, 1);
             SKIFF_STAT_ADD(nic->stats.tx_bytes, len - dp->vnet_len);
             return 1;
@@ -696,6 +704,8 @@ static bool tx_queue_flush(struct skiff_dp *dp, struct tx_queue *q)
     for (unsigned i = 0; i < n; i++) {
         int r = res[i];
         if (r >= 0 && (uint32_t)r == q->len[i]) {
+            skiff_capture_frame(nic->capture, (const uint8_t *)q->buf[i] + dp->vnet_len,
+                                q->len[i] - dp->vnet_len);
             SKIFF_STAT_ADD(nic->stats.tx_frames, 1);
             SKIFF_STAT_ADD(nic->stats.tx_bytes, q->len[i] - dp->vnet_len);
             continue;

@@ -365,6 +365,37 @@ static void test_net_rate(void **state)
     EXPECT_ERROR("name the NIC", "--net:a=t", "--net-rate=tx-frames=1", "img");
 }
 
+static void test_pcap(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--pcap:lan=l.pcap", "--net:wan=t0", "--net:lan=t1", "img", NULL),
+                     SKIFF_CLI_RUN);
+    assert_null(cli.nets[0].pcap);
+    assert_string_equal(cli.nets[1].pcap, "l.pcap");
+    /* Parsing opens nothing; the target (spt --io=direct refuses) is known later. */
+    assert_int_equal(run("--net:a=t", "--pcap:a=/x/y=z", "--io=direct", "img", NULL),
+                     SKIFF_CLI_RUN);
+    assert_string_equal(cli.nets[0].pcap, "/x/y=z");
+    assert_int_equal(run("--help", NULL), SKIFF_CLI_EXIT);
+    assert_non_null(strstr(out_buf, "--pcap:NAME=FILE"));
+
+    EXPECT_ERROR("no --net:b=", "--net:a=t", "--pcap:b=f", "img");
+    EXPECT_ERROR("missing file", "--net:a=t", "--pcap:a=", "img");
+    EXPECT_ERROR("missing file", "--net:a=t", "--pcap:a", "img");
+    EXPECT_ERROR("captured twice", "--net:a=t", "--pcap:a=f", "--pcap:a=g", "img");
+    EXPECT_ERROR("name the NIC", "--net:a=t", "--pcap=f", "img");
+    EXPECT_ERROR("name the NIC", "--net:a=t", "--pcap", "img");
+    EXPECT_ERROR("NIC name must be", "--net:a=t", "--pcap:a-b=f", "img");
+    assert_int_equal(run("--net:a=t", "--pcap-limit:a=5M", "--pcap:a=f", "img", NULL),
+                     SKIFF_CLI_RUN);
+    assert_int_equal(cli.nets[0].pcap_limit, 5000000ull);
+    EXPECT_ERROR("no --pcap:a=FILE", "--net:a=t", "--pcap-limit:a=5M", "img");
+    EXPECT_ERROR("at least 4096", "--net:a=t", "--pcap:a=f", "--pcap-limit:a=4095", "img");
+    EXPECT_ERROR("at least 4096", "--net:a=t", "--pcap:a=f", "--pcap-limit:a=", "img");
+    EXPECT_ERROR("given twice", "--net:a=t", "--pcap:a=f", "--pcap-limit:a=1M", "--pcap-limit:a=2M",
+                 "img");
+}
+
 static void test_same_device_twice(void **state)
 {
     (void)state;
@@ -408,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_mac_errors),
         cmocka_unit_test(test_io_spin_stats_errors),
         cmocka_unit_test(test_net_rate),
+        cmocka_unit_test(test_pcap),
         cmocka_unit_test(test_same_device_twice),
         cmocka_unit_test(test_cmdline_limits),
     };
