@@ -59,7 +59,7 @@ static int guest_send_vnet(struct io_h *h, const uint8_t *p, uint32_t total)
 
 static void rx_tx(unsigned mode)
 {
-    struct io_h h;
+    static struct io_h h;
     vnet_on(&h);
     h_start(&h, mode);
 
@@ -141,7 +141,7 @@ static void test_rx_tx_poll(void **state)
 static void test_congested(void **state)
 {
     (void)state;
-    struct io_h h;
+    static struct io_h h;
     vnet_on(&h);
     int sz = 128 << 10;
     setsockopt(h.nic.fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
@@ -177,9 +177,9 @@ static void test_congested(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rx_tx_event),
-        cmocka_unit_test(test_rx_tx_poll),
-        cmocka_unit_test(test_congested),
+        cmocka_unit_test_teardown(test_rx_tx_event, h_teardown),
+        cmocka_unit_test_teardown(test_rx_tx_poll, h_teardown),
+        cmocka_unit_test_teardown(test_congested, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
