@@ -22,6 +22,31 @@
 
 #define H_RX_EPOCH 0x1234u
 
+/* Harnesses between h_init and h_fini, for h_teardown. */
+#define H_LIVE_MAX 4
+static struct io_h *h_live[H_LIVE_MAX];
+
+static void live_add(struct io_h *h)
+{
+    for (int i = 0; i < H_LIVE_MAX; i++)
+        if (h_live[i] == h)
+            return;
+    for (int i = 0; i < H_LIVE_MAX; i++)
+        if (h_live[i] == NULL) {
+            h_live[i] = h;
+            return;
+        }
+    fprintf(stderr, "io_harness: more than %d harnesses at once\n", H_LIVE_MAX);
+    abort();
+}
+
+static void live_del(struct io_h *h)
+{
+    for (int i = 0; i < H_LIVE_MAX; i++)
+        if (h_live[i] == h)
+            h_live[i] = NULL;
+}
+
 static void die(const char *what)
 {
     fprintf(stderr, "io_harness: %s: %s\n", what, strerror(errno));
@@ -70,6 +95,7 @@ static void init_geo(struct io_h *h, uint32_t elements, uint32_t slot_size)
     shms_reader_init(&h->grx, h->rx_mem, h->chan_bytes, h->rx_ctrl, &h->geo, SHMS_MODE_LOSSLESS);
     if (shms_reader_sync(&h->grx) != SHMS_OK)
         abort();
+    live_add(h);
 }
 
 void h_init(struct io_h *h, uint32_t elements)
@@ -165,6 +191,16 @@ void h_fini(struct io_h *h)
     free(h->tx_mem);
     free(h->rx_ctrl);
     free(h->tx_ctrl);
+    live_del(h);
+}
+
+int h_teardown(void **state)
+{
+    (void)state;
+    for (int i = 0; i < H_LIVE_MAX; i++)
+        if (h_live[i] != NULL)
+            h_fini(h_live[i]); /* stops its I/O thread first */
+    return 0;
 }
 
 /* ------------------------------------------------------------------ frames */

@@ -46,6 +46,15 @@ void h_stop(struct io_h *h);
 /* The running I/O thread moves packet-fd frames with io_uring. */
 bool h_uring(const struct io_h *h);
 void h_fini(struct io_h *h);
+/*
+ * cmocka teardown for every test that uses a harness: a failed assertion
+ * leaves the test function by longjmp, past its h_stop and h_fini, with
+ * the I/O thread still running on the test's NIC. This stops that thread
+ * and frees what h_init took, so the thread never outlives its test. The
+ * thread points into the struct io_h, so tests keep it in static storage
+ * (a dead stack frame would be reused by whatever runs next).
+ */
+int h_teardown(void **state);
 
 /* Frame `seq`: deterministic length in [H_FRAME_MIN, H_FRAME_MAX] and bytes. */
 uint32_t h_frame_len(uint32_t seq);

@@ -57,7 +57,7 @@ static void kick(struct io_h *h)
 static void test_grant_and_give_back(void **state)
 {
     (void)state;
-    struct io_h h;
+    static struct io_h h;
     uint8_t buf[H_FRAME_MAX];
     uint32_t len;
     h_setup(&h, true);
@@ -116,7 +116,7 @@ static void test_grant_and_give_back(void **state)
 static void test_not_eligible(void **state)
 {
     (void)state;
-    struct io_h h;
+    static struct io_h h;
     h_setup(&h, false);
     shms_reader_want_handoff(&h.grx, true);
     peer_send(&h, 0);
@@ -165,7 +165,7 @@ static void *flip_main(void *arg)
 static void test_flipping_guest_is_bounded(void **state)
 {
     (void)state;
-    struct io_h h;
+    static struct io_h h;
     h_setup(&h, true);
     struct flipper f = { .h = &h };
     struct h_peer p = { .h = &h, .count = 200000 };
@@ -195,9 +195,9 @@ int main(void)
 {
     setenv("SKIFF_TEST_IO_URING", "off", 1); /* the harness's packet-fd path */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_grant_and_give_back),
-        cmocka_unit_test(test_not_eligible),
-        cmocka_unit_test(test_flipping_guest_is_bounded),
+        cmocka_unit_test_teardown(test_grant_and_give_back, h_teardown),
+        cmocka_unit_test_teardown(test_not_eligible, h_teardown),
+        cmocka_unit_test_teardown(test_flipping_guest_is_bounded, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,7 +73,7 @@ static void guest_duplex(struct io_h *h, uint32_t n)
 
 static void duplex(unsigned mode)
 {
-    struct io_h h;
+    static struct io_h h;
     h_init(&h, 256);
     h_attach_socketpair(&h);
     h_start(&h, mode);
@@ -139,7 +139,7 @@ static void test_duplex_poll(void **state)
 static void lend(unsigned mode, bool forward)
 {
     const uint32_t frames = 5000, batch = 32;
-    struct io_h h;
+    static struct io_h h;
     h_init(&h, 4);
     h_attach_socketpair(&h);
     h_start(&h, mode);
@@ -242,7 +242,7 @@ static void test_lend_forward_poll(void **state)
 static void backpressure(unsigned mode)
 {
     const uint32_t slots = 32, frames = 300;
-    struct io_h h;
+    static struct io_h h;
     h_init(&h, slots);
     h_attach_socketpair(&h);
     h_guest_tx_init(&h);
@@ -309,7 +309,7 @@ static void test_backpressure_poll(void **state)
 static void eof(unsigned mode)
 {
     const uint32_t frames = 50;
-    struct io_h h;
+    static struct io_h h;
     h_init(&h, 64);
     h_attach_socketpair(&h);
     h_guest_tx_init(&h);
@@ -375,7 +375,7 @@ static void test_eof_poll(void **state)
 static void test_too_big(void **state)
 {
     (void)state;
-    struct io_h h;
+    static struct io_h h;
     h_init(&h, 64);
     h_attach_socketpair(&h);
     h_guest_tx_init(&h);
@@ -440,7 +440,7 @@ static void settle(void)
  * drops, and frames flow again once the guest behaves. */
 static void hostile(unsigned mode)
 {
-    struct io_h h;
+    static struct io_h h;
     h_init(&h, 16);
     h_attach_socketpair(&h);
     h_guest_tx_init(&h);
@@ -515,7 +515,7 @@ static void test_hostile_poll(void **state)
 /* Idle: no traffic, the thread sleeps (0% CPU after the spin budget). */
 static void idle(unsigned mode)
 {
-    struct io_h h;
+    static struct io_h h;
     h_init(&h, 64);
     h_attach_socketpair(&h);
     h_guest_tx_init(&h);
@@ -547,7 +547,7 @@ static void test_start_stop(void **state)
 {
     (void)state;
     for (int i = 0; i < 20; i++) {
-        struct io_h h;
+        static struct io_h h;
         h_init(&h, 16);
         h_attach_socketpair(&h);
         h_start(&h, i % 2 ? SKIFF_IO_POLL : SKIFF_IO_EVENT);
@@ -584,7 +584,7 @@ static void test_seccomp_installed(void **state)
 {
     (void)state;
     for (unsigned mode = SKIFF_IO_EVENT; mode <= SKIFF_IO_POLL; mode++) {
-        struct io_h h;
+        static struct io_h h;
         h_init(&h, 16);
         h_attach_socketpair(&h);
         h_start(&h, mode);
@@ -609,23 +609,23 @@ static void test_seccomp_installed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_duplex_event),
-        cmocka_unit_test(test_duplex_poll),
-        cmocka_unit_test(test_backpressure_event),
-        cmocka_unit_test(test_backpressure_poll),
-        cmocka_unit_test(test_lend_event),
-        cmocka_unit_test(test_lend_poll),
-        cmocka_unit_test(test_lend_forward_event),
-        cmocka_unit_test(test_lend_forward_poll),
-        cmocka_unit_test(test_eof_event),
-        cmocka_unit_test(test_eof_poll),
-        cmocka_unit_test(test_too_big),
-        cmocka_unit_test(test_hostile_event),
-        cmocka_unit_test(test_hostile_poll),
-        cmocka_unit_test(test_idle_event),
-        cmocka_unit_test(test_idle_poll),
-        cmocka_unit_test(test_start_stop),
-        cmocka_unit_test(test_seccomp_installed),
+        cmocka_unit_test_teardown(test_duplex_event, h_teardown),
+        cmocka_unit_test_teardown(test_duplex_poll, h_teardown),
+        cmocka_unit_test_teardown(test_backpressure_event, h_teardown),
+        cmocka_unit_test_teardown(test_backpressure_poll, h_teardown),
+        cmocka_unit_test_teardown(test_lend_event, h_teardown),
+        cmocka_unit_test_teardown(test_lend_poll, h_teardown),
+        cmocka_unit_test_teardown(test_lend_forward_event, h_teardown),
+        cmocka_unit_test_teardown(test_lend_forward_poll, h_teardown),
+        cmocka_unit_test_teardown(test_eof_event, h_teardown),
+        cmocka_unit_test_teardown(test_eof_poll, h_teardown),
+        cmocka_unit_test_teardown(test_too_big, h_teardown),
+        cmocka_unit_test_teardown(test_hostile_event, h_teardown),
+        cmocka_unit_test_teardown(test_hostile_poll, h_teardown),
+        cmocka_unit_test_teardown(test_idle_event, h_teardown),
+        cmocka_unit_test_teardown(test_idle_poll, h_teardown),
+        cmocka_unit_test_teardown(test_start_stop, h_teardown),
+        cmocka_unit_test_teardown(test_seccomp_installed, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -160,7 +160,7 @@ static void guest_queue(struct io_h *h, uint32_t first, uint32_t n)
 static void test_pass_budget(void **state)
 {
     (void)state;
-    struct io_h h;
+    static struct io_h h;
     struct skiff_dp dp;
     dp_setup(&h, &dp, 256);
 
@@ -221,7 +221,7 @@ static void test_pass_bytes(void **state)
 {
     (void)state;
     const uint32_t len = 40000;
-    struct io_h h;
+    static struct io_h h;
     struct skiff_dp dp;
     h_init_vnet(&h, 64); /* big slots; the socketpair attach drops vnet */
     h_attach_socketpair(&h);
@@ -262,7 +262,7 @@ static void test_pass_bytes(void **state)
 static void test_kick_mute(void **state)
 {
     (void)state;
-    struct io_h h;
+    static struct io_h h;
     struct skiff_dp dp;
     dp_setup(&h, &dp, 64);
     uint64_t one = 1;
@@ -349,7 +349,7 @@ static void flip_epochs(void *arg)
 static void test_epoch_flip_log(void **state)
 {
     (void)state;
-    struct io_h h;
+    static struct io_h h;
     struct skiff_dp dp;
     dp_setup(&h, &dp, 64);
     struct flip f = { .h = &h, .dp = &dp, .flips = 200000 };
@@ -384,7 +384,7 @@ struct rate_case {
 static void rate_run(const struct rate_case *c)
 {
     const uint32_t n = 1500;
-    struct io_h h;
+    static struct io_h h;
     h_init(&h, 256);
     h_attach_socketpair(&h);
     if (c->tx) {
@@ -495,18 +495,18 @@ static void test_rate_rx_bytes_event(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bucket_basics),
-        cmocka_unit_test(test_bucket_long_run),
-        cmocka_unit_test(test_limiter_both),
-        cmocka_unit_test(test_ratelimit_lines),
-        cmocka_unit_test(test_pass_budget),
-        cmocka_unit_test(test_pass_bytes),
-        cmocka_unit_test(test_kick_mute),
-        cmocka_unit_test(test_epoch_flip_log),
-        cmocka_unit_test(test_rate_tx_frames_event),
-        cmocka_unit_test(test_rate_rx_frames_poll),
-        cmocka_unit_test(test_rate_tx_bytes_poll),
-        cmocka_unit_test(test_rate_rx_bytes_event),
+        cmocka_unit_test_teardown(test_bucket_basics, h_teardown),
+        cmocka_unit_test_teardown(test_bucket_long_run, h_teardown),
+        cmocka_unit_test_teardown(test_limiter_both, h_teardown),
+        cmocka_unit_test_teardown(test_ratelimit_lines, h_teardown),
+        cmocka_unit_test_teardown(test_pass_budget, h_teardown),
+        cmocka_unit_test_teardown(test_pass_bytes, h_teardown),
+        cmocka_unit_test_teardown(test_kick_mute, h_teardown),
+        cmocka_unit_test_teardown(test_epoch_flip_log, h_teardown),
+        cmocka_unit_test_teardown(test_rate_tx_frames_event, h_teardown),
+        cmocka_unit_test_teardown(test_rate_rx_frames_poll, h_teardown),
+        cmocka_unit_test_teardown(test_rate_tx_bytes_poll, h_teardown),
+        cmocka_unit_test_teardown(test_rate_rx_bytes_event, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

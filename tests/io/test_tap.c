@@ -213,7 +213,7 @@ static int packet_socket(void)
 
 static void traffic(unsigned mode)
 {
-    struct io_h h;
+    static struct io_h h;
     h_init(&h, 256);
     set_up(TAP_NAME, true);
     assert_int_equal(skiff_tap_attach(&h.nic, TAP_NAME), 0);
@@ -308,7 +308,7 @@ static void traffic(unsigned mode)
 static void test_vnet_traffic(void **state)
 {
     (void)state;
-    struct io_h h;
+    static struct io_h h;
     h_init_vnet(&h, 64);
     set_up(TAP_NAME, true);
     assert_int_equal(skiff_tap_attach(&h.nic, TAP_NAME), 0);
@@ -375,7 +375,7 @@ static void test_vnet_traffic(void **state)
 static void test_link_down(void **state)
 {
     (void)state;
-    struct io_h h;
+    static struct io_h h;
     h_init(&h, 64);
     set_up(TAP_NAME, true);
     assert_int_equal(skiff_tap_attach(&h.nic, TAP_NAME), 0);
@@ -440,9 +440,12 @@ int main(void)
     }
     tap_persist(TAP_NAME, 0);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_attach_errors), cmocka_unit_test(test_vnet_attach),
-        cmocka_unit_test(test_vnet_traffic),  cmocka_unit_test(test_traffic_event),
-        cmocka_unit_test(test_traffic_poll),  cmocka_unit_test(test_link_down),
+        cmocka_unit_test_teardown(test_attach_errors, h_teardown),
+        cmocka_unit_test_teardown(test_vnet_attach, h_teardown),
+        cmocka_unit_test_teardown(test_vnet_traffic, h_teardown),
+        cmocka_unit_test_teardown(test_traffic_event, h_teardown),
+        cmocka_unit_test_teardown(test_traffic_poll, h_teardown),
+        cmocka_unit_test_teardown(test_link_down, h_teardown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
