@@ -4,7 +4,7 @@
 #   leftovers.sh check      runs last: nothing the tests created may remain —
 #                           no skiff process, network namespace or TAP of theirs.
 # The baseline keeps a shared machine's unrelated leftovers (an interrupted
-# session's) from failing this run, and this run's from hiding. Namespaces
+# run's) from failing this run, and this run's from hiding. Namespaces
 # and links another run creates meanwhile are not this run's: of what is new,
 # only what this run's tests recorded creating (tests/lib/netns.sh) fails,
 # with this build's skiff processes; the rest is noted.
