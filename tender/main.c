@@ -24,19 +24,19 @@
 
 #include <seccomp.h>
 
-#include "backend.h"
-#include "capture.h"
-#include "cli.h"
-#include "elf_load.h"
-#include "layout.h"
-#include "guest_mem.h"
-#include "host.h"
-#include "io.h"
-#include "main_seccomp.h"
-#include "sandbox.h"
-#include "stats.h"
-#include "tap.h"
-#include "vm.h"
+#include "core/backend.h"
+#include "capture/capture.h"
+#include "cli/cli.h"
+#include "core/elf_load.h"
+#include "core/layout.h"
+#include "core/guest_mem.h"
+#include "core/host.h"
+#include "datapath/io.h"
+#include "sandbox/main_seccomp.h"
+#include "sandbox/sandbox.h"
+#include "report/stats.h"
+#include "datapath/tap.h"
+#include "core/vm.h"
 
 #define EXIT_TENDER_ERROR 1    /* usage or set-up error */
 #define EXIT_GUEST_KILLED 255  /* the guest ended without a status (hvt: a fault) */

@@ -19,7 +19,7 @@
 
 #include "ring_bench.h"
 
-/* The tender's default geometry (tender/common/layout.h): 256 slots of 2 KiB. */
+/* The tender's default geometry (tender/core/layout.h): 256 slots of 2 KiB. */
 #define SLOT_SIZE   2048u
 #define SLOT_COUNT  256u
 #define MAX_REPEATS 101

@@ -7,7 +7,7 @@
  * (SKIFF_CAPTURE_RING_BYTES each) absorb what arrives meanwhile. A file
  * that would block is waited for with poll(2), never in write(2).
  */
-#include "capture.h"
+#include "capture/capture.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -22,7 +22,7 @@
 #include <urcu/arch.h>
 #include <urcu/system.h>
 
-#include "nic.h"
+#include "net/nic.h"
 
 #define SLEEP_MIN_MS 1
 #define SLEEP_MAX_MS 8

@@ -13,8 +13,8 @@
 
 #include <urcu/compiler.h>
 
-#include "capture_ring.h"
-#include "pcap_writer.h"
+#include "capture/capture_ring.h"
+#include "capture/pcap_writer.h"
 
 struct skiff_nic;
 

@@ -7,7 +7,7 @@
  * full barrier. The producer reads tail only when its cached copy says the
  * ring may be full, so the two threads share a cache line only then.
  */
-#include "capture_ring.h"
+#include "capture/capture_ring.h"
 
 #include <errno.h>
 #include <stdlib.h>

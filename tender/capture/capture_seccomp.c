@@ -5,8 +5,8 @@
  * ends; it opens nothing (the files are opened before the guest runs)
  * except, with --pcap-limit, the next file in the same folder.
  */
-#include "capture.h"
-#include "seccomp_rules.h"
+#include "capture/capture.h"
+#include "sandbox/seccomp_rules.h"
 
 #include <errno.h>
 #include <seccomp.h>

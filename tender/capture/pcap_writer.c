@@ -9,7 +9,7 @@
  * per frame, in the writer's byte order, which the magic number tells
  * readers), and tcpdump/libpcap read it back in the tests.
  */
-#include "pcap_writer.h"
+#include "capture/pcap_writer.h"
 
 #include <errno.h>
 #include <fcntl.h>

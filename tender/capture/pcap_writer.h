@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capture_ring.h"
+#include "capture/capture_ring.h"
 
 /* The classic pcap format (what tcpdump -w writes), nanosecond variant. */
 #define SKIFF_PCAP_MAGIC_NS     0xa1b23c4du

@@ -14,7 +14,7 @@
  * Under a launcher's seccomp filter there is no vCPU thread: main runs the
  * same steps itself (hvt_single.c), with a timerfd as the cancel fd.
  */
-#include "hvt.h"
+#include "hvt/hvt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,10 +35,10 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 
-#include "datapath.h"
-#include "guest_thread.h"
-#include "hvt_arch.h"
-#include "hvt_host.h"
+#include "datapath/datapath.h"
+#include "sandbox/guest_thread.h"
+#include "hvt/hvt_arch.h"
+#include "hvt/hvt_host.h"
 
 #define KVM_DEV             "/dev/kvm"
 #define HVT_CANCEL_SIGNAL   SIGUSR2

@@ -16,8 +16,8 @@
 #include <linux/filter.h>
 #include <linux/kvm.h>
 
-#include "backend.h"
-#include "vm.h"
+#include "core/backend.h"
+#include "core/vm.h"
 
 /* Tag of the cancel eventfd in vm->epoll_fd (NIC i is tagged i, the timer
  * UINT64_MAX), so a POLL hypercall wakes up when main stops the guest. */

@@ -15,7 +15,7 @@
 
 #include <linux/kvm.h>
 
-#include "vm.h"
+#include "core/vm.h"
 
 /*
  * Write the boot structures (page tables, descriptor tables) into guest

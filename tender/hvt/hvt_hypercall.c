@@ -5,7 +5,7 @@
  * use, and results are written back as a whole. A bad argument ends the
  * guest with an error rather than being "fixed up".
  */
-#include "hvt.h"
+#include "hvt/hvt.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -17,10 +17,10 @@
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 
-#include "capture.h"
-#include "datapath.h"
-#include "guest_mem.h"
-#include "hvt_arch.h"
+#include "capture/capture.h"
+#include "datapath/datapath.h"
+#include "core/guest_mem.h"
+#include "hvt/hvt_arch.h"
 #include "skiff/closed.h"
 
 #define PUTS_MAX      SKIFF_HC_PUTS_MAX         /* console bytes per PUTS; the rest is cut */

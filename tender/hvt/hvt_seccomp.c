@@ -6,10 +6,10 @@
  * one by one, the clock, and what glibc needs to end a thread. A tender bug
  * that strays outside it kills the process: this thread handles guest input.
  */
-#include "hvt.h"
+#include "hvt/hvt.h"
 
-#include "guest_thread.h"
-#include "seccomp_rules.h"
+#include "sandbox/guest_thread.h"
+#include "sandbox/seccomp_rules.h"
 
 #include <signal.h>
 #include <stdlib.h>

@@ -16,7 +16,7 @@
  * WALLTIME hypercall reads a realtime timerfd (skiff_hvt_single_wall), not
  * clock_gettime(2), which the launcher's filter may not allow.
  */
-#include "hvt.h"
+#include "hvt/hvt.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -28,7 +28,7 @@
 
 #include <sys/timerfd.h>
 
-#include "stats.h"
+#include "report/stats.h"
 
 static volatile sig_atomic_t first_sig; /* first stop signal, 0: none */
 static volatile sig_atomic_t stop_count;

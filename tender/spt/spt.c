@@ -12,7 +12,7 @@
  * pipe first; or main stops it with SIGKILL. Main waits on the process's
  * pidfd (vm->end_fd) and reaps it here.
  */
-#include "backend.h"
+#include "core/backend.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,10 +27,10 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "layout.h"
-#include "spt_launch.h"
-#include "spt_seccomp.h"
-#include "spt_spawn.h"
+#include "core/layout.h"
+#include "spt/spt_launch.h"
+#include "spt/spt_seccomp.h"
+#include "spt/spt_spawn.h"
 
 #define SPT_STOP_WAIT_MS 1000 /* for a guest to finish exiting, or to die of SIGKILL */
 

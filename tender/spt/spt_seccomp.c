@@ -8,7 +8,7 @@
  * end. Anything else, and any 32-bit or x32 system call, traps: SIGSYS,
  * which the loader reports and then dies of.
  */
-#include "spt_seccomp.h"
+#include "spt/spt_seccomp.h"
 
 #include <signal.h>
 #include <time.h>
@@ -17,8 +17,8 @@
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 
-#include "guest_thread.h"
-#include "seccomp_rules.h"
+#include "sandbox/guest_thread.h"
+#include "sandbox/seccomp_rules.h"
 
 static int allow_if(scmp_filter_ctx ctx, int sys, unsigned arg, scmp_datum_t v)
 {

@@ -10,7 +10,7 @@
 
 #include <seccomp.h>
 
-#include "vm.h"
+#include "core/vm.h"
 
 /* waitid()'s idtype for a pidfd (Linux 5.4; older C libraries lack it). */
 #define SKIFF_P_PIDFD 3

@@ -7,7 +7,7 @@
  * executes the loader it makes only async-signal-safe system calls, on
  * data prepared before the fork.
  */
-#include "spt_spawn.h"
+#include "spt/spt_spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +23,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
-#include "spt_launch.h"
+#include "spt/spt_launch.h"
 
 /* From spt_loader_blob.S: the loader's ELF file. */
 extern const unsigned char skiff_spt_loader_start[], skiff_spt_loader_end[];

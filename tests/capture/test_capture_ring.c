@@ -22,8 +22,8 @@
 
 #include <urcu/system.h>
 
-#include "capture_ring.h"
-#include "pcap_writer.h"
+#include "capture/capture_ring.h"
+#include "capture/pcap_writer.h"
 
 static void fill(uint8_t *b, uint32_t len, uint32_t seed)
 {

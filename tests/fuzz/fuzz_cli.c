@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the tender's command line (tender/common/cli.c,
+ * libFuzzer target for the tender's command line (tender/cli/cli.c,
  * through its entry point skiff_cli_parse only, so the target keeps building
  * while the parser changes behind that signature). The input is an argv: words
  * separated by NUL bytes, argv[0] first (so "solo5-hvt" selects Solo5's
@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "fuzz_sink.h"
-#include "names.h"
+#include "net/names.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the image loader, tender/common/elf_load.c (the file
+ * libFuzzer target for the image loader, tender/core/elf_load.c (the file
  * the tender and solo5-elftool are built from): any byte string must be
  * either rejected with a one-line reason or accepted with an image whose
  * every invariant holds (the sanitizers catch out-of-bounds reads meanwhile).
@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "elf_abi.h"
-#include "elf_load.h"
+#include "core/elf_load.h"
 #include "fuzz_sink.h"
-#include "layout.h"
-#include "names.h"
+#include "core/layout.h"
+#include "net/names.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "datapath.h"
-#include "tap.h"
-#include "vnet.h"
+#include "datapath/datapath.h"
+#include "datapath/tap.h"
+#include "net/vnet.h"
 
 #define H_RX_EPOCH 0x1234u
 

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "io.h"
-#include "nic.h"
+#include "datapath/io.h"
+#include "net/nic.h"
 
 #define H_MTU       1500u
 #define H_ETHERTYPE 0x88b5u /* IEEE local experimental: ignored by hosts */

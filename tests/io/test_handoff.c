@@ -23,7 +23,7 @@
 
 #include <urcu/system.h>
 
-#include "datapath.h" /* SKIFF_DP_HANDOFF_* */
+#include "datapath/datapath.h" /* SKIFF_DP_HANDOFF_* */
 #include "io_harness.h"
 
 #define WAIT_MS 5000

@@ -22,10 +22,10 @@
 
 #include <urcu/system.h>
 
-#include "datapath.h"
+#include "datapath/datapath.h"
 #include "io_harness.h"
-#include "limiter.h"
-#include "ratelimit.h"
+#include "datapath/limiter.h"
+#include "report/ratelimit.h"
 
 #define MS 1000000ull
 #define S  1000000000ull

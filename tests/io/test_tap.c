@@ -27,7 +27,7 @@
 #include <urcu/system.h>
 
 #include "io_harness.h"
-#include "tap.h"
+#include "datapath/tap.h"
 
 #define TAP_NAME "skiffiotest0"
 #define FRAMES   2000u

@@ -18,9 +18,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "datapath.h"
+#include "datapath/datapath.h"
 #include "io_harness.h"
-#include "vnet.h"
+#include "net/vnet.h"
 
 #define HDR     SKIFF_VNET_HDR_LEN
 #define MAXF    SKIFF_VNET_FRAME_MAX

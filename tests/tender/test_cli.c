@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "cli.h"
-#include "elf_load.h"
-#include "nic.h"
-#include "layout.h"
+#include "cli/cli.h"
+#include "core/elf_load.h"
+#include "net/nic.h"
+#include "core/layout.h"
 
 static struct skiff_cli cli;
 static char out_buf[8192], err_buf[1024];

@@ -15,8 +15,8 @@
 
 #include "elf_builder.h"
 #include "elf_abi.h"
-#include "elf_load.h"
-#include "layout.h"
+#include "core/elf_load.h"
+#include "core/layout.h"
 
 #define MEM (64ull << 20)
 

@@ -4,7 +4,7 @@
  *   query-manifest BINARY        the image's manifest, as JSON
  *   query-abi BINARY             the image's ABI target and version, as JSON
  * Input formats, output formats and exit statuses follow Solo5's tool. The
- * image readers are the tender's own (tender/common/elf_load.c).
+ * image readers are the tender's own (tender/core/elf_load.c).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -14,7 +14,7 @@
 
 #include "elf_abi.h"
 #include "elftool.h"
-#include "elf_load.h"
+#include "core/elf_load.h"
 #include "mft_abi.h"
 
 static void usage(const char *prog)

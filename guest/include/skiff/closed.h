@@ -15,7 +15,7 @@
  *
  * Errno values are Linux's (the same on every architecture skiff builds
  * for), spelled out because the guest has no <errno.h>; the tender checks
- * them against its own (tender/common/closed.c). C11 and <stdint.h> only:
+ * them against its own (tender/net/closed.c). C11 and <stdint.h> only:
  * shared by the freestanding guest and the tender.
  */
 #ifndef SKIFF_CLOSED_H

@@ -5,8 +5,8 @@
  * memory below SKIFF_GUEST_LOAD_MIN; lowmem.h has the picture and says why
  * CPL 3. Also: the guest's TSC rate.
  */
-#include "hvt_arch.h"
-#include "hvt_x86_64.h"
+#include "hvt/hvt_arch.h"
+#include "hvt/x86_64/hvt_x86_64.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -17,9 +17,9 @@
 
 #include <sys/ioctl.h>
 
-#include "guest_mem.h"
-#include "layout.h"
-#include "lowmem.h"
+#include "core/guest_mem.h"
+#include "core/layout.h"
+#include "hvt/x86_64/lowmem.h"
 
 #define CR0_PE         (1ull << 0)
 #define CR0_MP         (1ull << 1)

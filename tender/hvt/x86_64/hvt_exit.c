@@ -4,7 +4,7 @@
  * SKIFF_HVT_PIO_KICK, absorbed by an ioeventfd per NIC (datamatch on the
  * index) so they never reach user space. Everything else is fatal.
  */
-#include "hvt_arch.h"
+#include "hvt/hvt_arch.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,8 +12,8 @@
 
 #include <sys/ioctl.h>
 
-#include "hvt_x86_64.h"
-#include "lowmem.h"
+#include "hvt/x86_64/hvt_x86_64.h"
+#include "hvt/x86_64/lowmem.h"
 #include "skiff/abi.h"
 
 int skiff_hvt_arch_kick_bind(int vm_fd, unsigned nic, int fd)

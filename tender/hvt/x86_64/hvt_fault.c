@@ -6,14 +6,14 @@
  * on: which exception, where, and the likely cause - above all the
  * privileged instructions a CPL 3 guest may no longer use.
  */
-#include "hvt_x86_64.h"
+#include "hvt/x86_64/hvt_x86_64.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "guest_mem.h"
-#include "lowmem.h"
+#include "core/guest_mem.h"
+#include "hvt/x86_64/lowmem.h"
 
 #define PF_P (1u << 0) /* page present (protection violation) */
 #define PF_W (1u << 1) /* write */

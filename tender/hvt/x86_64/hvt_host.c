@@ -5,7 +5,7 @@
  * PVM (the one cloud VMs offer) is recognised by its module. Cheap: one
  * CPUID pair and one stat(2), no VM created.
  */
-#include "hvt_host.h"
+#include "hvt/hvt_host.h"
 
 #include <cpuid.h>
 #include <errno.h>

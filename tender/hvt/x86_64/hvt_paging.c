@@ -5,16 +5,16 @@
  * protections (W^X inside the guest); the low boot structures get the
  * protections lowmem.h lists; the rest of low memory stays unmapped.
  */
-#include "hvt_x86_64.h"
+#include "hvt/x86_64/hvt_x86_64.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "guest_mem.h"
-#include "layout.h"
-#include "lowmem.h"
+#include "core/guest_mem.h"
+#include "core/layout.h"
+#include "hvt/x86_64/lowmem.h"
 
 #define MIB2 (2ull << 20)
 #define GIB  (1ull << 30)

@@ -6,12 +6,12 @@
  * stubs themselves - a few bytes of machine code the tender writes, so any
  * image, whatever its bindings, reports faults the same way.
  */
-#include "hvt_x86_64.h"
+#include "hvt/x86_64/hvt_x86_64.h"
 
 #include <string.h>
 
-#include "guest_mem.h"
-#include "lowmem.h"
+#include "core/guest_mem.h"
+#include "hvt/x86_64/lowmem.h"
 
 /* Segment descriptors: base 0, limit 4 GiB, accessed bit preset (the CPU
  * would otherwise set it, writing to a read-only page). */

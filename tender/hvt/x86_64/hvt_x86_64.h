@@ -11,7 +11,7 @@
 
 #include <linux/kvm.h>
 
-#include "vm.h"
+#include "core/vm.h"
 
 /* Identity-map guest memory for a CPL 3 guest. 0, or -1 with err set. */
 int skiff_x86_build_page_tables(struct skiff_vm *vm, char *err, size_t err_len);
