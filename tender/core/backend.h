@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <seccomp.h>
 
@@ -44,6 +45,19 @@ struct skiff_backend {
     bool mem_at_gpa; /* guest memory must sit at host address == gpa */
     bool mem_shared; /* guest memory is a memfd (vm->mem_fd) that another
                       * process maps too */
+    bool wake_edge;  /* ring modes: the guest polls its NICs' wake eventfds
+                      * edge-triggered and never reads them back (one system
+                      * call less per wake-up); otherwise its poll handler
+                      * drains them */
+
+    /* --version and --check: one line (newline included) on whether this
+     * host can run the backend's images. Returns false if it cannot. */
+    bool (*host_line)(FILE *f);
+
+    /* The guest makes system calls on host fds itself (spt): name them in
+     * the boot info (blocks, NICs, epoll, timer, console, exit), after
+     * guest_mem.c set every such field to -1. NULL: the guest has none. */
+    void (*boot_fds)(const struct skiff_vm *vm, struct skiff_boot_info *bi);
 
     /* Can this machine run the backend's images at all? Called before any
      * set-up; prints a one-line error naming `image` and returns -1 if not.

@@ -185,10 +185,6 @@ static int setup_rings(struct skiff_vm *vm, uint64_t base, struct skiff_boot_nic
         ERR("eventfd: %s", strerror(errno));
         return -1;
     }
-    if (vm->backend->target == SKIFF_TARGET_SPT) {
-        bn->spt_rx_wake_fd = nic->rx_wake_fd;
-        bn->spt_tx_kick_fd = nic->tx_kick_fd;
-    }
     return 0;
 }
 
@@ -248,7 +244,7 @@ static int setup_fds(struct skiff_vm *vm)
          * eventfd back: one system call less per wake-up. hvt's POLL
          * handler drains it itself. */
         uint32_t events = EPOLLIN;
-        if (vm->io_mode != SKIFF_IO_DIRECT && vm->backend->target == SKIFF_TARGET_SPT)
+        if (vm->io_mode != SKIFF_IO_DIRECT && vm->backend->wake_edge)
             events |= EPOLLET;
         if (epoll_add(vm->epoll_fd, fd, i, what, events) < 0)
             return -1;
@@ -322,7 +318,7 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
         bb->flags = b->read_only ? SKIFF_BLOCK_F_RO : 0;
         bb->capacity = b->capacity;
         bb->block_size = b->block_size;
-        bb->spt_fd = vm->backend->target == SKIFF_TARGET_SPT ? b->fd : -1;
+        bb->spt_fd = -1;
     }
     bi->spt_epoll_fd = bi->spt_timer_fd = bi->spt_console_fd = bi->spt_exit_fd = -1;
 
@@ -334,8 +330,7 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
         bn->mtu = n->mtu;
         bn->spt_rx_wake_fd = bn->spt_tx_kick_fd = bn->spt_direct_fd = -1;
         if (vm->io_mode == SKIFF_IO_DIRECT) {
-            if (vm->backend->target == SKIFF_TARGET_SPT)
-                bn->spt_direct_fd = n->fd;
+            /* The guest moves frames itself: no rings. */
         } else if (setup_rings(vm, ring_base, bn, n, m->nics[i].flags) < 0) {
             return -1;
         } else {
@@ -350,12 +345,8 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
     }
     if (setup_fds(vm) < 0)
         return -1;
-    if (vm->backend->target == SKIFF_TARGET_SPT) {
-        bi->spt_epoll_fd = vm->epoll_fd;
-        bi->spt_timer_fd = vm->timer_fd;
-        bi->spt_console_fd = vm->console_fd;
-        bi->spt_exit_fd = vm->exit_fd;
-    }
+    if (vm->backend->boot_fds)
+        vm->backend->boot_fds(vm, bi);
     return 0;
 }
 

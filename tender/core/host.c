@@ -12,9 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef SKIFF_HAVE_HVT
-#include "hvt/hvt_host.h"
-#endif
+#include "core/backend.h"
 
 #ifndef SKIFF_VERSION
 #error "SKIFF_VERSION must be defined by the build"
@@ -22,32 +20,21 @@
 
 #define TUN_DEV "/dev/net/tun"
 
-#ifdef SKIFF_HAVE_HVT
-static void kvm_line(FILE *f, const struct skiff_kvm_host *k)
+/* The backend's line, or that this build has none. Returns its verdict. */
+static bool backend_line(FILE *f, uint32_t target, const char *name)
 {
-    if (!k->present) {
-        fprintf(f, "hvt: no /dev/kvm on this host (run the spt build of an image instead)\n");
-        return;
+    const struct skiff_backend *be = skiff_backend_for(target);
+    if (!be || !be->host_line) {
+        fprintf(f, "%s: not built for this architecture\n", name);
+        return false;
     }
-    fprintf(f, "hvt: /dev/kvm is %s", skiff_kvm_kind_text(k->kind));
-    if (k->open_errno)
-        fprintf(f, "; not usable by this user (%s)", strerror(k->open_errno));
-    if (k->kind == SKIFF_KVM_PVM || k->kind == SKIFF_KVM_SOFTWARE)
-        fprintf(f, "; hvt guests run natively at CPL 3, VM exits cost more than on hardware KVM");
-    fputc('\n', f);
+    return be->host_line(f);
 }
-#endif
 
 void skiff_host_version(FILE *f)
 {
     fprintf(f, "skiff %s\n", SKIFF_VERSION);
-#ifdef SKIFF_HAVE_HVT
-    struct skiff_kvm_host k;
-    skiff_kvm_host_probe(&k);
-    kvm_line(f, &k);
-#else
-    fprintf(f, "hvt: not built for this architecture\n");
-#endif
+    (void)backend_line(f, SKIFF_TARGET_HVT, "hvt");
 }
 
 void skiff_host_version_solo5(FILE *f, const char *prog)
@@ -63,16 +50,8 @@ int skiff_host_check(FILE *f)
 {
     int bad = 0;
     fprintf(f, "skiff %s\n", SKIFF_VERSION);
-    fprintf(f, "spt: supported (seccomp-confined process, no KVM needed)\n");
-#ifdef SKIFF_HAVE_HVT
-    struct skiff_kvm_host k;
-    skiff_kvm_host_probe(&k);
-    kvm_line(f, &k);
-    bad |= !k.present || k.open_errno != 0;
-#else
-    fprintf(f, "hvt: not built for this architecture\n");
-    bad = 1;
-#endif
+    bad |= !backend_line(f, SKIFF_TARGET_SPT, "spt");
+    bad |= !backend_line(f, SKIFF_TARGET_HVT, "hvt");
     int fd = open(TUN_DEV, O_RDWR | O_CLOEXEC);
     if (fd >= 0) {
         close(fd);

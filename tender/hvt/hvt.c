@@ -383,10 +383,29 @@ static int hvt_stop(struct skiff_vm *vm, bool cancel, struct skiff_end *end)
     return 0;
 }
 
+/* --version, --check: what /dev/kvm is here and whether it can be used. */
+static bool hvt_host_line(FILE *f)
+{
+    struct skiff_kvm_host k;
+    skiff_kvm_host_probe(&k);
+    if (!k.present) {
+        fprintf(f, "hvt: no /dev/kvm on this host (run the spt build of an image instead)\n");
+        return false;
+    }
+    fprintf(f, "hvt: /dev/kvm is %s", skiff_kvm_kind_text(k.kind));
+    if (k.open_errno)
+        fprintf(f, "; not usable by this user (%s)", strerror(k.open_errno));
+    if (k.kind == SKIFF_KVM_PVM || k.kind == SKIFF_KVM_SOFTWARE)
+        fprintf(f, "; hvt guests run natively at CPL 3, VM exits cost more than on hardware KVM");
+    fputc('\n', f);
+    return k.open_errno == 0;
+}
+
 const struct skiff_backend skiff_backend_hvt = {
     .name = "hvt",
     .target = SKIFF_TARGET_HVT,
     .mem_at_gpa = false,
+    .host_line = hvt_host_line,
     .probe = hvt_probe,
     .start = hvt_start,
     .running = hvt_running,

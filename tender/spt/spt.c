@@ -390,11 +390,42 @@ static int spt_confine_main(const struct skiff_vm *vm, scmp_filter_ctx ctx)
     return skiff_spt_main_rules(ctx, s->pidfd, s->report_fd, vm->exit_fd);
 }
 
+/* The guest process makes its system calls on these fds (its loader's
+ * seccomp filter names the same ones). */
+static void spt_boot_fds(const struct skiff_vm *vm, struct skiff_boot_info *bi)
+{
+    for (unsigned i = 0; i < vm->block_count; i++)
+        bi->blocks[i].spt_fd = vm->blocks[i].fd;
+    for (unsigned i = 0; i < vm->nic_count; i++) {
+        const struct skiff_nic *n = &vm->nics[i];
+        struct skiff_boot_nic *bn = &bi->nics[i];
+        if (vm->io_mode == SKIFF_IO_DIRECT) {
+            bn->spt_direct_fd = n->fd;
+        } else {
+            bn->spt_rx_wake_fd = n->rx_wake_fd;
+            bn->spt_tx_kick_fd = n->tx_kick_fd;
+        }
+    }
+    bi->spt_epoll_fd = vm->epoll_fd;
+    bi->spt_timer_fd = vm->timer_fd;
+    bi->spt_console_fd = vm->console_fd;
+    bi->spt_exit_fd = vm->exit_fd;
+}
+
+static bool spt_host_line(FILE *f)
+{
+    fprintf(f, "spt: supported (seccomp-confined process, no KVM needed)\n");
+    return true;
+}
+
 const struct skiff_backend skiff_backend_spt = {
     .name = "spt",
     .target = SKIFF_TARGET_SPT,
     .mem_at_gpa = true,
     .mem_shared = true,
+    .wake_edge = true,
+    .host_line = spt_host_line,
+    .boot_fds = spt_boot_fds,
     .start = spt_start,
     .running = spt_running,
     .stop = spt_stop,
