@@ -50,28 +50,17 @@ int skiff_capture_seccomp_install(const int *fds, unsigned nfds, const int *dirs
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     if (ctx == NULL)
         return -ENOMEM;
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sizeof(plain_syscalls) / sizeof(plain_syscalls[0]); i++)
-        rc = skiff_scmp_allow(ctx, plain_syscalls[i], 0, NULL);
-    for (unsigned k = 0; rc == 0 && k < nfds; k++) {
-        struct scmp_arg_cmp a = {
-            .arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)fds[k], .datum_b = 0
-        };
-        rc = skiff_scmp_allow(ctx, "write", 1, &a);
-    }
+    int rc = skiff_scmp_allow_names(ctx, plain_syscalls,
+                                    sizeof plain_syscalls / sizeof plain_syscalls[0]);
+    if (rc == 0)
+        rc = skiff_scmp_allow_fds(ctx, "write", fds, nfds);
     for (unsigned k = 0; rc == 0 && k < nrot; k++)
         rc = allow_rotation(ctx, dirs[k], rot_fds[k]);
     /* The new file's own fd, once it is dup3'd onto the old number. */
     if (rc == 0 && nrot > 0)
         rc = skiff_scmp_allow(ctx, "close", 0, NULL);
-    if (rc == 0) {
-        struct scmp_arg_cmp noexec = {
-            .arg = 2, .op = SCMP_CMP_MASKED_EQ, .datum_a = PROT_EXEC, .datum_b = 0
-        };
-        rc = skiff_scmp_allow(ctx, "mmap", 1, &noexec);
-        if (rc == 0)
-            rc = skiff_scmp_allow(ctx, "mprotect", 1, &noexec);
-    }
+    if (rc == 0)
+        rc = skiff_scmp_allow_noexec_maps(ctx);
     if (rc == 0)
         rc = seccomp_load(ctx);
     seccomp_release(ctx);

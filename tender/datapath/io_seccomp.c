@@ -55,18 +55,10 @@ int skiff_io_seccomp_install(const int *fds, unsigned nfds, int ring_fd)
     if (ctx == NULL)
         return -ENOMEM;
 
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sizeof(plain_syscalls) / sizeof(plain_syscalls[0]); i++)
-        rc = skiff_scmp_allow(ctx, plain_syscalls[i], 0, NULL);
-    for (size_t i = 0; rc == 0 && i < sizeof(fd_syscalls) / sizeof(fd_syscalls[0]); i++)
-        for (unsigned k = 0; rc == 0 && k < nfds; k++) {
-            if (fds[k] < 0)
-                continue;
-            struct scmp_arg_cmp a = {
-                .arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)fds[k], .datum_b = 0
-            };
-            rc = skiff_scmp_allow(ctx, fd_syscalls[i], 1, &a);
-        }
+    int rc = skiff_scmp_allow_names(ctx, plain_syscalls,
+                                    sizeof plain_syscalls / sizeof plain_syscalls[0]);
+    for (size_t i = 0; rc == 0 && i < sizeof fd_syscalls / sizeof fd_syscalls[0]; i++)
+        rc = skiff_scmp_allow_fds(ctx, fd_syscalls[i], fds, nfds);
     /* The ring was set up (and restricted to READV/WRITE on the packet fds,
      * see tap_uring.c) before this filter: only entering it is allowed. */
     if (rc == 0 && ring_fd >= 0) {
@@ -82,14 +74,8 @@ int skiff_io_seccomp_install(const int *fds, unsigned nfds, int ring_fd)
             rc = skiff_scmp_allow(ctx, "io_uring_register", 2, unreg);
     }
     /* New mappings and protection changes, but never executable ones. */
-    if (rc == 0) {
-        struct scmp_arg_cmp noexec = {
-            .arg = 2, .op = SCMP_CMP_MASKED_EQ, .datum_a = PROT_EXEC, .datum_b = 0
-        };
-        rc = skiff_scmp_allow(ctx, "mmap", 1, &noexec);
-        if (rc == 0)
-            rc = skiff_scmp_allow(ctx, "mprotect", 1, &noexec);
-    }
+    if (rc == 0)
+        rc = skiff_scmp_allow_noexec_maps(ctx);
     if (rc == 0)
         rc = seccomp_load(ctx);
     seccomp_release(ctx);

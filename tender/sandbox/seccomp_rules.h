@@ -7,6 +7,8 @@
 #ifndef SKIFF_SECCOMP_RULES_H
 #define SKIFF_SECCOMP_RULES_H
 
+#include <stddef.h>
+
 #include <seccomp.h>
 
 /* Argument ARG equals V (spelled out: the SCMP_A* macros leave a field to
@@ -24,5 +26,14 @@ int skiff_scmp_allow(scmp_filter_ctx ctx, const char *name, unsigned argc,
 
 /* Allow NAME on fd FD only (argument 0). A negative FD adds nothing. */
 int skiff_scmp_allow_fd(scmp_filter_ctx ctx, const char *name, int fd);
+
+/* Allow each of the N NAMES with any arguments. */
+int skiff_scmp_allow_names(scmp_filter_ctx ctx, const char *const *names, size_t n);
+
+/* Allow NAME on each of the NFDS FDS (negative ones add nothing). */
+int skiff_scmp_allow_fds(scmp_filter_ctx ctx, const char *name, const int *fds, unsigned nfds);
+
+/* New mappings and protection changes (an allocator's), never executable. */
+int skiff_scmp_allow_noexec_maps(scmp_filter_ctx ctx);
 
 #endif /* SKIFF_SECCOMP_RULES_H */
