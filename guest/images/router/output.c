@@ -125,6 +125,18 @@ bool rt_emit(struct router *r, struct rt_pkt *p, unsigned out, const uint8_t *ma
     return send(r, p, out, b, p->len + RT_VNET_HLEN);
 }
 
+void rt_count_emit(struct router *r, unsigned in_nic, bool ok)
+{
+    if (in_nic == RT_NIC_NONE) {
+        if (!ok)
+            r->cnt.own_failed++;
+    } else if (ok) {
+        r->cnt.nic[in_nic].forwarded++;
+    } else {
+        r->cnt.nic[in_nic].dropped[RT_DROP_TX_FULL]++;
+    }
+}
+
 void rt_output(struct router *r, struct rt_pkt *p, unsigned out, uint32_t nh, uint64_t now)
 {
     struct rt_arp_entry *e = rt_arp_find(&r->arp, out, nh);
@@ -133,15 +145,7 @@ void rt_output(struct router *r, struct rt_pkt *p, unsigned out, uint32_t nh, ui
     if (e != NULL && e->state != RT_ARP_INCOMPLETE) {
         /* Known. Past its time, still used while a probe confirms it. */
         bool probe = e->state == RT_ARP_REACHABLE && now >= e->expires;
-        bool ok = rt_emit(r, p, out, e->mac);
-        if (c != NULL) {
-            if (ok)
-                c->forwarded++;
-            else
-                c->dropped[RT_DROP_TX_FULL]++;
-        } else if (!ok) {
-            r->cnt.own_failed++;
-        }
+        rt_count_emit(r, p->in_nic, rt_emit(r, p, out, e->mac));
         if (probe) {
             e->state = RT_ARP_PROBE;
             e->tries = 0;

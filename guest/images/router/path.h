@@ -46,6 +46,10 @@ void rt_output(struct router *r, struct rt_pkt *p, unsigned out, uint32_t nh, ui
  * fragments). true if every frame was queued. */
 bool rt_emit(struct router *r, struct rt_pkt *p, unsigned out, const uint8_t *mac);
 
+/* output.c: count what rt_emit() did with a packet that came in on NIC
+ * in_nic (RT_NIC_NONE: the router's own). */
+void rt_count_emit(struct router *r, unsigned in_nic, bool ok);
+
 /* output.c: queue one frame of the router's own (at `frame`, with
  * RT_VNET_HLEN writable bytes before it) on NIC `out`. */
 bool rt_send_own(struct router *r, unsigned out, uint8_t *frame, size_t len);

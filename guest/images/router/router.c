@@ -92,17 +92,9 @@ void rt_arp_drain(struct router *r, struct rt_arp_entry *e)
             .vnet = w->vnet,
             .in_nic = w->in_nic,
         };
-        bool ok = rt_emit(r, &p, e->nic, e->mac);
-        if (w->in_nic != RT_NIC_NONE) {
-            struct rt_nic_counters *c = &r->cnt.nic[w->in_nic];
-            c->queued--;
-            if (ok)
-                c->forwarded++;
-            else
-                c->dropped[RT_DROP_TX_FULL]++;
-        } else if (!ok) {
-            r->cnt.own_failed++;
-        }
+        if (w->in_nic != RT_NIC_NONE)
+            r->cnt.nic[w->in_nic].queued--;
+        rt_count_emit(r, w->in_nic, rt_emit(r, &p, e->nic, e->mac));
         rt_arp_put(&r->arp, idx);
     }
 }

@@ -39,7 +39,7 @@
 
 #define TSC_CALIBRATE_NS 20000000ull
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t len, const char *fmt, ...)
+int skiff_x86_fail(char *err, size_t len, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -67,7 +67,7 @@ static int set_sregs(struct skiff_vm *vm, int vcpu_fd, bool fsgsbase, char *err,
 {
     struct kvm_sregs sr;
     if (ioctl(vcpu_fd, KVM_GET_SREGS, &sr) < 0)
-        return fail(err, err_len, "KVM_GET_SREGS: %s", strerror(errno));
+        return skiff_x86_fail(err, err_len, "KVM_GET_SREGS: %s", strerror(errno));
 
     skiff_x86_write_tables(vm);
     skiff_x86_table_regs(&sr);
@@ -80,7 +80,7 @@ static int set_sregs(struct skiff_vm *vm, int vcpu_fd, bool fsgsbase, char *err,
     sr.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG; /* EM clear */
     sr.efer = EFER_LME | EFER_LMA | EFER_NXE;
     if (ioctl(vcpu_fd, KVM_SET_SREGS, &sr) < 0)
-        return fail(err, err_len, "KVM_SET_SREGS: %s", strerror(errno));
+        return skiff_x86_fail(err, err_len, "KVM_SET_SREGS: %s", strerror(errno));
     return 0;
 }
 
@@ -93,14 +93,14 @@ static int set_cpuid(int kvm_fd, int vcpu_fd, bool *fsgsbase, char *err, size_t 
     for (unsigned n = 64; n <= 4096; n *= 2) {
         struct kvm_cpuid2 *c = calloc(1, sizeof *c + n * sizeof c->entries[0]);
         if (!c)
-            return fail(err, err_len, "out of memory");
+            return skiff_x86_fail(err, err_len, "out of memory");
         c->nent = n;
         if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
             int e = errno;
             free(c);
             if (e == E2BIG)
                 continue;
-            return fail(err, err_len, "KVM_GET_SUPPORTED_CPUID: %s", strerror(e));
+            return skiff_x86_fail(err, err_len, "KVM_GET_SUPPORTED_CPUID: %s", strerror(e));
         }
         for (unsigned i = 0; i < c->nent; i++)
             if (c->entries[i].function == 7 && c->entries[i].index == 0)
@@ -109,10 +109,10 @@ static int set_cpuid(int kvm_fd, int vcpu_fd, bool *fsgsbase, char *err, size_t 
         int e = errno;
         free(c);
         if (r < 0)
-            return fail(err, err_len, "KVM_SET_CPUID2: %s", strerror(e));
+            return skiff_x86_fail(err, err_len, "KVM_SET_CPUID2: %s", strerror(e));
         return 0;
     }
-    return fail(err, err_len, "KVM_GET_SUPPORTED_CPUID: too many leaves");
+    return skiff_x86_fail(err, err_len, "KVM_GET_SUPPORTED_CPUID: too many leaves");
 }
 
 int skiff_hvt_arch_vcpu_init(struct skiff_vm *vm, int kvm_fd, int vcpu_fd, char *err,
@@ -120,7 +120,7 @@ int skiff_hvt_arch_vcpu_init(struct skiff_vm *vm, int kvm_fd, int vcpu_fd, char 
 {
     bool fsgsbase;
     if (vm->mem_lo != 0)
-        return fail(err, err_len, "hvt needs guest memory mapped from gpa 0");
+        return skiff_x86_fail(err, err_len, "hvt needs guest memory mapped from gpa 0");
     /* CPUID before SREGS: KVM checks CR4 bits against the guest's CPUID. */
     if (skiff_x86_build_page_tables(vm, err, err_len) < 0 ||
         set_cpuid(kvm_fd, vcpu_fd, &fsgsbase, err, err_len) < 0 ||
@@ -134,7 +134,7 @@ int skiff_hvt_arch_vcpu_init(struct skiff_vm *vm, int kvm_fd, int vcpu_fd, char 
     fpu.fcw = 0x37f;    /* x87 default: all exceptions masked */
     fpu.mxcsr = 0x1f80; /* SSE default: all exceptions masked, round nearest */
     if (ioctl(vcpu_fd, KVM_SET_FPU, &fpu) < 0)
-        return fail(err, err_len, "KVM_SET_FPU: %s", strerror(errno));
+        return skiff_x86_fail(err, err_len, "KVM_SET_FPU: %s", strerror(errno));
 
     struct kvm_regs r;
     memset(&r, 0, sizeof r);
@@ -148,7 +148,7 @@ int skiff_hvt_arch_vcpu_init(struct skiff_vm *vm, int kvm_fd, int vcpu_fd, char 
      * only for an "available" TSS, but VMX needs TR "busy" in long mode.) */
     r.rflags = 0x2 | (3u << 12);
     if (ioctl(vcpu_fd, KVM_SET_REGS, &r) < 0)
-        return fail(err, err_len, "KVM_SET_REGS: %s", strerror(errno));
+        return skiff_x86_fail(err, err_len, "KVM_SET_REGS: %s", strerror(errno));
     return 0;
 }
 

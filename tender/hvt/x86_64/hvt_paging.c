@@ -33,15 +33,6 @@ static void put64(struct skiff_vm *vm, uint64_t gpa, uint64_t v)
     memcpy(skiff_gpa_ptr(vm, gpa, sizeof v), &v, sizeof v);
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* Leaf flags for the 4 KiB page at gpa p (0: not mapped). */
 static uint64_t page_flags(const struct skiff_vm *vm, uint64_t p)
 {
@@ -84,7 +75,8 @@ int skiff_x86_build_page_tables(struct skiff_vm *vm, char *err, size_t err_len)
     unsigned pts = 0;
 
     if (gibs > LOW_PD_MAX)
-        return fail(err, err_len, "--mem above %u GiB is not supported on hvt", LOW_PD_MAX);
+        return skiff_x86_fail(err, err_len, "--mem above %u GiB is not supported on hvt",
+                              LOW_PD_MAX);
     put64(vm, LOW_PML4_GPA, LOW_PDPT_GPA | PTE_TABLE);
     for (uint64_t g = 0; g < gibs; g++) {
         uint64_t pd = LOW_PD_GPA + g * SKIFF_PAGE_SIZE;
@@ -100,9 +92,9 @@ int skiff_x86_build_page_tables(struct skiff_vm *vm, char *err, size_t err_len)
                 continue;
             }
             if (pts == LOW_PT_MAX)
-                return fail(err, err_len,
-                            "image spans too many 2 MiB regions "
-                            "for the hvt boot page tables");
+                return skiff_x86_fail(err, err_len,
+                                      "image spans too many 2 MiB regions "
+                                      "for the hvt boot page tables");
             uint64_t pt = LOW_PT_GPA + pts++ * SKIFF_PAGE_SIZE;
             put64(vm, pd + j * 8, pt | PTE_TABLE);
             for (uint64_t k = 0; k < 512; k++) {

@@ -13,6 +13,11 @@
 
 #include "core/vm.h"
 
+/* Format a one-line error into err (len bytes) and return -1: the set-up
+ * functions' way to fail. */
+__attribute__((format(printf, 3, 4))) int skiff_x86_fail(char *err, size_t len, const char *fmt,
+                                                         ...);
+
 /* Identity-map guest memory for a CPL 3 guest. 0, or -1 with err set. */
 int skiff_x86_build_page_tables(struct skiff_vm *vm, char *err, size_t err_len);
 
