@@ -17,79 +17,6 @@ struct nic {
 
 static uint8_t frame[MAX_FRAME];
 
-static int parse_ip(const char **p, uint8_t ip[4])
-{
-    for (int i = 0; i < 4; i++) {
-        unsigned v = 0, digits = 0;
-        while (**p >= '0' && **p <= '9' && digits < 4) {
-            v = v * 10 + (unsigned)(*(*p)++ - '0');
-            digits++;
-        }
-        if (digits == 0 || v > 255 || (i < 3 && *(*p)++ != '.'))
-            return -1;
-        ip[i] = (uint8_t)v;
-    }
-    return 0;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-/* Answer one frame in place; returns the reply length, 0 for none, 1 if
- * it was an echo request answered. */
-static size_t answer(const struct nic *n, uint8_t *f, size_t len, int *echo)
-{
-    *echo = 0;
-    if (len < 42)
-        return 0;
-    uint16_t type = get16(f + 12);
-    if (type == 0x0806 && get16(f + 20) == 1 && memcmp(f + 38, n->ip, 4) == 0) {
-        uint8_t sha[6], spa[4];
-        memcpy(sha, f + 22, 6);
-        memcpy(spa, f + 28, 4);
-        memcpy(f, sha, 6);
-        memcpy(f + 6, n->info.mac_address, 6);
-        put16(f + 20, 2);
-        memcpy(f + 22, n->info.mac_address, 6);
-        memcpy(f + 28, n->ip, 4);
-        memcpy(f + 32, sha, 6);
-        memcpy(f + 38, spa, 4);
-        return 42;
-    }
-    if (type != 0x0800)
-        return 0;
-    uint8_t *ip = f + 14;
-    size_t ihl = (size_t)(ip[0] & 15) * 4;
-    if ((ip[0] >> 4) != 4 || ihl < 20 || 14 + ihl + 8 > len || ip[9] != 1 ||
-        memcmp(ip + 16, n->ip, 4) != 0)
-        return 0;
-    uint8_t *icmp = ip + ihl;
-    if (icmp[0] != 8)
-        return 0;
-    uint8_t tmp[6];
-    memcpy(tmp, f, 6);
-    memcpy(f, f + 6, 6);
-    memcpy(f + 6, tmp, 6);
-    memcpy(tmp, ip + 12, 4);
-    memcpy(ip + 12, ip + 16, 4);
-    memcpy(ip + 16, tmp, 4);
-    icmp[0] = 0;
-    /* type 8 -> 0: the one's-complement sum drops by 0x0800 */
-    uint32_t sum = (uint32_t)get16(icmp + 2) + 0x0800;
-    sum = (sum & 0xffff) + (sum >> 16);
-    put16(icmp + 2, (uint16_t)sum);
-    *echo = 1;
-    return len;
-}
-
 int solo5_app_main(const struct solo5_start_info *si)
 {
     static const char *const names[2] = { "service0", "service1" };
@@ -140,7 +67,7 @@ int solo5_app_main(const struct solo5_start_info *si)
                 if (len > nics[i].info.mtu + SOLO5_NET_HLEN)
                     return verdict("net", "frame longer than the MTU");
                 int echo;
-                size_t out = answer(&nics[i], frame, len, &echo);
+                size_t out = answer_frame(nics[i].info.mac_address, nics[i].ip, frame, len, &echo);
                 if (out > 0 && solo5_net_write(nics[i].h, frame, out) != SOLO5_R_OK)
                     return verdict("net", "solo5_net_write failed");
                 replies += (unsigned)echo;
