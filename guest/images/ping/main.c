@@ -8,10 +8,7 @@
 #include "skiff/rt.h"
 #include "solo5.h"
 
-#include "proto.h"
-
-#define BATCH        32
-#define IDLE_WAIT_NS 1000000000ull /* yield deadline when idle */
+#include "serve.h"
 
 int solo5_app_main(const struct solo5_start_info *si)
 {
@@ -33,24 +30,20 @@ int solo5_app_main(const struct solo5_start_info *si)
     memcpy(ctx.mac, info.mac_address, sizeof ctx.mac);
     memcpy(ctx.ip, args.ip, sizeof ctx.ip);
 
-    /* Frame buffers come from the heap: their size depends on the MTU. */
     size_t frame_max = info.mtu + SOLO5_NET_HLEN;
-    if ((size_t)(BATCH + 1) * frame_max > si->heap_size) {
+    struct solo5_net_frame frames[PING_BATCH];
+    uint8_t *reply = ping_frames(si, frame_max, frames);
+    if (reply == NULL) {
         skiff_printf("ping: heap too small\n");
         return SOLO5_EXIT_FAILURE;
     }
-    struct solo5_net_frame frames[BATCH];
-    uint8_t *mem = (uint8_t *)si->heap_start;
-    for (size_t i = 0; i < BATCH; i++)
-        frames[i] = (struct solo5_net_frame){ mem + i * frame_max, frame_max, 0 };
-    uint8_t *reply = mem + BATCH * frame_max;
 
     skiff_printf("ping: serving %u.%u.%u.%u on \"service\"\n", args.ip[0], args.ip[1], args.ip[2],
                  args.ip[3]);
     uint64_t answered = 0, dropped = 0;
     for (;;) {
         size_t count = 0;
-        solo5_result_t r = solo5_net_read_batch(h, frames, BATCH, &count);
+        solo5_result_t r = solo5_net_read_batch(h, frames, PING_BATCH, &count);
         if (r == SOLO5_R_CLOSED) {
             skiff_printf("ping: \"service\" closed after %llu echo replies\n",
                          (unsigned long long)answered);
@@ -61,20 +54,8 @@ int solo5_app_main(const struct solo5_start_info *si)
             return SOLO5_EXIT_FAILURE;
         }
 
-        bool done = false;
-        for (size_t i = 0; i < count && !done; i++) {
-            size_t len;
-            enum ping_kind k =
-                ping_handle(&ctx, frames[i].buf, frames[i].len, reply, frame_max, &len);
-            if (k == PING_IGNORED)
-                continue;
-            if (solo5_net_queue(h, reply, len) != SOLO5_R_OK) {
-                dropped++; /* TX ring full: like a lost reply on the wire */
-                continue;
-            }
-            if (k == PING_ECHO_REPLY && ++answered == args.limit)
-                done = true;
-        }
+        bool done =
+            ping_answer(&ctx, h, frames, count, reply, frame_max, args.limit, &answered, &dropped);
         solo5_net_flush(h);
         if (done) {
             skiff_printf("ping: answered %llu echo requests (%llu replies "
@@ -86,7 +67,7 @@ int solo5_app_main(const struct solo5_start_info *si)
          * once would cost a read that finds nothing (a system call where
          * the guest reads the packet fd itself); solo5_yield returns at once
          * if a frame came meanwhile. */
-        if (count < BATCH)
-            solo5_yield(solo5_clock_monotonic() + IDLE_WAIT_NS, NULL);
+        if (count < PING_BATCH)
+            solo5_yield(solo5_clock_monotonic() + PING_IDLE_WAIT_NS, NULL);
     }
 }

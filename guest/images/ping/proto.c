@@ -175,7 +175,7 @@ bool ping_parse_ipv4(const char *s, size_t len, uint8_t ip[4])
     return i == len;
 }
 
-static bool parse_u64(const char *s, size_t len, uint64_t *out)
+bool ping_parse_u64(const char *s, size_t len, uint64_t *out)
 {
     uint64_t v = 0;
 
@@ -222,7 +222,7 @@ bool ping_parse_cmdline(const char *cmdline, struct ping_args *args)
     if (n != 5 || !same(tok, "limit", 5))
         return false;
     n = next_token(&s, &tok);
-    if (!parse_u64(tok, n, &args->limit) || args->limit == 0)
+    if (!ping_parse_u64(tok, n, &args->limit) || args->limit == 0)
         return false;
     return next_token(&s, &tok) == 0;
 }

@@ -41,6 +41,9 @@ uint16_t ping_checksum(const void *data, size_t len);
 /* Dotted-quad IPv4 address, exactly len characters ("10.0.0.2"). */
 bool ping_parse_ipv4(const char *s, size_t len, uint8_t ip[4]);
 
+/* Decimal number of exactly len digits that fits in 64 bits. */
+bool ping_parse_u64(const char *s, size_t len, uint64_t *out);
+
 struct ping_args {
     uint8_t ip[4];
     uint64_t limit; /* echo requests to answer before exiting; 0 = forever */

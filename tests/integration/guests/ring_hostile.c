@@ -24,7 +24,7 @@
  */
 #include <stdint.h>
 
-#include "proto.h"
+#include "serve.h"
 #include "shmstream/abi.h"
 #include "skiff/abi.h"
 #include "skiff/rt.h"
@@ -33,9 +33,6 @@
 /* From the bindings (guest/bindings/bindings.h, hc.h). */
 extern const struct skiff_boot_info *skiff_boot;
 void hc_kick(unsigned nic);
-
-#define BATCH        32
-#define IDLE_WAIT_NS 1000000000ull
 
 static uint64_t rng;
 
@@ -46,20 +43,6 @@ static uint64_t rnd(void)
     rng ^= rng << 25;
     rng ^= rng >> 27;
     return rng * 0x2545f4914f6cdd1dull;
-}
-
-static bool parse_u64(const char *s, size_t len, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    *out = v;
-    return true;
 }
 
 /* Shared words are stored as the hostile peer would: plain volatile stores. */
@@ -181,19 +164,14 @@ static bool serve(solo5_handle_t h, const struct ping_ctx *ctx, struct solo5_net
                   uint8_t *reply, size_t frame_max, uint64_t *answered, bool *busy)
 {
     size_t count = 0;
-    solo5_result_t r = solo5_net_read_batch(h, frames, BATCH, &count);
+    uint64_t dropped = 0; /* a full TX ring: a lost reply, as on the wire */
+    solo5_result_t r = solo5_net_read_batch(h, frames, PING_BATCH, &count);
     *busy = r == SOLO5_R_OK;
     if (r == SOLO5_R_CLOSED)
         return true;
     if (r != SOLO5_R_OK)
         return false;
-    for (size_t i = 0; i < count; i++) {
-        size_t len;
-        enum ping_kind k = ping_handle(ctx, frames[i].buf, frames[i].len, reply, frame_max, &len);
-        if (k != PING_IGNORED && solo5_net_queue(h, reply, len) == SOLO5_R_OK &&
-            k == PING_ECHO_REPLY)
-            (*answered)++;
-    }
+    ping_answer(ctx, h, frames, count, reply, frame_max, 0, answered, &dropped);
     solo5_net_flush(h);
     return false;
 }
@@ -212,7 +190,7 @@ int solo5_app_main(const struct solo5_start_info *si)
     size_t slen = sp2 ? (size_t)(sp2 - s) : strlen(s);
     bool calm = sp2 != NULL && strcmp(sp2 + 1, "calm") == 0;
     bool flood = sp2 != NULL && strcmp(sp2 + 1, "flood") == 0;
-    if (!parse_u64(s, slen, &seed) || (sp2 != NULL && !calm && !flood)) {
+    if (!ping_parse_u64(s, slen, &seed) || (sp2 != NULL && !calm && !flood)) {
         skiff_printf("hostile: usage: <good-ipv4> <seed> [calm|flood]\n");
         return SOLO5_EXIT_FAILURE;
     }
@@ -246,15 +224,12 @@ int solo5_app_main(const struct solo5_start_info *si)
     size_t frame_max = gi.mtu + SOLO5_NET_HLEN;
     if (bi.mtu + SOLO5_NET_HLEN > frame_max)
         frame_max = bi.mtu + SOLO5_NET_HLEN;
-    if ((size_t)(BATCH + 1) * frame_max > si->heap_size) {
+    struct solo5_net_frame frames[PING_BATCH];
+    uint8_t *reply = ping_frames(si, frame_max, frames);
+    if (reply == NULL) {
         skiff_printf("hostile: heap too small\n");
         return SOLO5_EXIT_FAILURE;
     }
-    struct solo5_net_frame frames[BATCH];
-    uint8_t *mem = (uint8_t *)si->heap_start;
-    for (size_t i = 0; i < BATCH; i++)
-        frames[i] = (struct solo5_net_frame){ mem + i * frame_max, frame_max, 0 };
-    uint8_t *reply = mem + BATCH * frame_max;
 
     skiff_printf("hostile: seed %llu, %s, answering on \"good\" %u.%u.%u.%u\n",
                  (unsigned long long)seed,
@@ -283,7 +258,7 @@ int solo5_app_main(const struct solo5_start_info *si)
                 busy |= r == SOLO5_R_OK;
             }
             if (!busy)
-                solo5_yield(solo5_clock_monotonic() + IDLE_WAIT_NS, NULL);
+                solo5_yield(solo5_clock_monotonic() + PING_IDLE_WAIT_NS, NULL);
             continue;
         }
         if (flood) {
