@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "frames.h" /* tests/router: the router tests' frame builders */
 #include "router.h"
 
 void solo5_console_write(const char *buf, size_t size);
@@ -61,26 +62,6 @@ static size_t udp_frame(uint8_t *f, const uint8_t *router_mac)
     return 60;
 }
 
-static void arp_reply(uint8_t *f, const uint8_t *router_mac, uint32_t from, uint32_t to)
-{
-    static const uint8_t h2[6] = { 2, 0, 0, 0, 2, 2 };
-    memcpy(f, router_mac, 6);
-    memcpy(f + 6, h2, 6);
-    put16(f + 12, 0x0806);
-    uint8_t *a = f + 14;
-    put16(a, 1);
-    put16(a + 2, 0x0800);
-    a[4] = 6;
-    a[5] = 4;
-    put16(a + 6, 2);
-    memcpy(a + 8, h2, 6);
-    for (int i = 0; i < 4; i++)
-        a[14 + i] = (uint8_t)(from >> (24 - 8 * i));
-    memcpy(a + 18, router_mac, 6);
-    for (int i = 0; i < 4; i++)
-        a[24 + i] = (uint8_t)(to >> (24 - 8 * i));
-}
-
 int main(int argc, char **argv)
 {
     static const char *const names[] = { "wan", "lan" };
@@ -104,7 +85,8 @@ int main(int argc, char **argv)
     uint8_t frame[64], arp[64];
     /* Resolve the next hop: one frame waits, the reply sends it. */
     router_input(&r, 0, frame, udp_frame(frame, hw[0].mac), 0, 2);
-    arp_reply(arp, hw[1].mac, 0x0a020002, 0x0a020001);
+    static const uint8_t h2[6] = { 2, 0, 0, 0, 2, 2 };
+    tf_arp(arp, hw[1].mac, 2, h2, 0x0a020002, hw[1].mac, 0x0a020001);
     router_input(&r, 1, arp, 42, 0, 3);
     sent = 0;
 

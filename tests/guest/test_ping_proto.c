@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "frames.h" /* tests/router: frame builders */
 #include "proto.h"
 
 static const struct ping_ctx ctx = {
@@ -31,23 +32,16 @@ static unsigned get16(const uint8_t *p)
     return (unsigned)(p[0] << 8 | p[1]);
 }
 
+static uint32_t be32(const uint8_t ip[4])
+{
+    return (uint32_t)ip[0] << 24 | (uint32_t)ip[1] << 16 | (uint32_t)ip[2] << 8 | ip[3];
+}
+
 /* An ARP request from the peer asking for `target`. */
 static size_t make_arp(uint8_t *f, const uint8_t target[4])
 {
-    memset(f, 0xff, 6);
-    memcpy(f + 6, peer_mac, 6);
-    put16(f + 12, 0x0806);
-    uint8_t *a = f + 14;
-    put16(a, 1);
-    put16(a + 2, 0x0800);
-    a[4] = 6;
-    a[5] = 4;
-    put16(a + 6, 1);
-    memcpy(a + 8, peer_mac, 6);
-    memcpy(a + 14, peer_ip, 4);
-    memset(a + 18, 0, 6);
-    memcpy(a + 24, target, 4);
-    return 42;
+    static const uint8_t broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, unknown[6];
+    return tf_arp(f, broadcast, 1, peer_mac, be32(peer_ip), unknown, be32(target));
 }
 
 /* An ICMP echo request from the peer with `payload_len` pattern bytes. */

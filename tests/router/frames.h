@@ -2,7 +2,8 @@
  * Test frames for the router: valid Ethernet/IPv4/UDP/TCP/ICMP/ARP frames
  * with correct checksums, and malformed samples, each with the drop reason
  * the router must count for it. Shared by the host unit tests and the
- * injector the integration test runs (inject.c).
+ * injector the integration test runs (inject.c); the ping image's unit test
+ * (tests/guest) and bench/router/logic.c build their ARP frames with it.
  */
 #ifndef ROUTER_TEST_FRAMES_H
 #define ROUTER_TEST_FRAMES_H
