@@ -1,14 +1,12 @@
 /*
  * hvt_probe: a test guest that misbehaves on request, so the hvt backend's
  * argument checks and exit handling can be checked end to end. The command
- * line picks one action:
- *   exit N     return N                 echo ARGS  print ARGS, return 0
+ * line picks one action: those of every probe (tests/lib/probe: exit N,
+ * echo ARGS, fault, wx, sleep), or
  *   badarg     PUTS with its argument block outside guest memory
  *   baddata    PUTS whose data pointer lies outside guest memory
  *   badhalt    HALT whose message pointer lies outside guest memory
  *   badport    OUT to a port that is not a hypercall
- *   fault      write below 1 MiB (unmapped)
- *   wx         write to its own code (read-only page)
  *   nx         jump into data (no-execute page)
  *   hlt, wrmsr privileged instructions (the guest runs at CPL 3)
  *   ud2        an invalid opcode
@@ -18,10 +16,10 @@
  *   tls        set the TLS base twice and read through %fs
  *   exitcost N time N hypercalls that exit to the tender (WALLTIME) and
  *              print the mean round trip in ns (bench/vmexits/hvt_exits.sh)
- *   sleep      yield forever
  */
 #include <stdint.h>
 
+#include "probe.h"
 #include "skiff/abi.h"
 #include "skiff/rt.h"
 #include "solo5.h"
@@ -54,27 +52,15 @@ static int tls_check(void)
     return ok ? 0 : 1;
 }
 
-static int starts(const char *s, const char *p)
-{
-    return strncmp(s, p, strlen(p)) == 0;
-}
-
 int solo5_app_main(const struct solo5_start_info *si)
 {
     const char *cmd = si->cmdline;
     static volatile struct skiff_hc_puts puts_arg;
     static volatile struct skiff_hc_halt halt_arg;
+    int status;
 
-    if (starts(cmd, "exit ")) {
-        int n = 0;
-        for (const char *p = cmd + 5; *p >= '0' && *p <= '9'; p++)
-            n = n * 10 + (*p - '0');
-        return n;
-    }
-    if (starts(cmd, "echo")) {
-        skiff_printf("hvt_probe: cmdline \"%s\"\n", cmd);
-        return 0;
-    }
+    if (probe_common("hvt_probe", si, &status)) /* exit, echo, fault, wx, sleep */
+        return status;
     if (strcmp(cmd, "badcall") == 0) /* a hypercall port with no hypercall */
         hypercall(SKIFF_HC_MAX, 0);
     if (strcmp(cmd, "badarg") == 0)
@@ -91,12 +77,6 @@ int solo5_app_main(const struct solo5_start_info *si)
     }
     if (strcmp(cmd, "badport") == 0)
         outl(SKIFF_HVT_PIO_BASE + 0x40, 0);
-    if (strcmp(cmd, "fault") == 0) {
-        volatile uintptr_t low = 0x10; /* opaque, so the compiler lets us */
-        *(volatile int *)low = 1;
-    }
-    if (strcmp(cmd, "wx") == 0)
-        *(volatile uint8_t *)(uintptr_t)&solo5_app_main = 0xc3;
     if (strcmp(cmd, "nx") == 0) {
         static volatile uint8_t ret_insn[16] = { 0xc3 }; /* ret, in .data */
         ((void (*)(void))(uintptr_t)ret_insn)();
@@ -109,7 +89,7 @@ int solo5_app_main(const struct solo5_start_info *si)
         __asm__ __volatile__("ud2");
     if (strcmp(cmd, "tls") == 0)
         return tls_check();
-    if (starts(cmd, "exitcost ")) {
+    if (probe_starts(cmd, "exitcost ")) {
         uint64_t n = 0;
         for (const char *p = cmd + 9; *p >= '0' && *p <= '9'; p++)
             n = n * 10 + (uint64_t)(*p - '0');
@@ -146,9 +126,6 @@ int solo5_app_main(const struct solo5_start_info *si)
                      (unsigned long long)dw);
         return ok ? 0 : 1;
     }
-    if (strcmp(cmd, "sleep") == 0)
-        for (;;)
-            solo5_yield(solo5_clock_monotonic() + 1000000000ull, NULL);
     skiff_printf("hvt_probe: unknown action \"%s\"\n", cmd);
     return 99;
 }
