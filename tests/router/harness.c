@@ -20,6 +20,30 @@ void solo5_console_write(const char *buf, size_t size)
     (void)size;
 }
 
+static struct h_env *fixture_env;
+static const char *fixture_args;
+
+void h_fixture(struct h_env *e, const char *args)
+{
+    fixture_env = e;
+    fixture_args = args;
+}
+
+int h_setup(void **state)
+{
+    (void)state;
+    h_init(fixture_env, fixture_args, false, false);
+    return 0;
+}
+
+int h_teardown(void **state)
+{
+    (void)state;
+    assert_true(router_balanced(&fixture_env->r));
+    h_free(fixture_env);
+    return 0;
+}
+
 static bool capture(void *ctx, unsigned nic, const uint8_t *buf, size_t len)
 {
     struct h_env *e = ctx;

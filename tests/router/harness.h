@@ -56,6 +56,14 @@ const uint8_t *h_frame(const struct h_env *e, size_t i, size_t *len);
  * them for the router's addresses), and forget what it sent in reply. */
 void h_learn_neighbours(struct h_env *e);
 
+/* One router for each test of a file, as cmocka fixtures: h_fixture (in
+ * main, before the tests run) names the test file's environment and
+ * router arguments; h_setup starts it from them with plain NICs, and
+ * h_teardown checks that its counters balance and frees it. */
+void h_fixture(struct h_env *e, const char *args);
+int h_setup(void **state);
+int h_teardown(void **state);
+
 /* The report as one string (lines joined by '\n'). */
 const char *h_report(struct h_env *e);
 

@@ -40,20 +40,6 @@ static void reset(bool vnet)
     h_learn_neighbours(&env);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    h_init(&env, BASE, false, false);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    h_free(&env);
-    return 0;
-}
-
 static uint32_t rng = 0x2545f491;
 static uint32_t rnd(void)
 {
@@ -266,12 +252,13 @@ static void test_random(void **state)
 
 int main(void)
 {
+    h_fixture(&env, BASE);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_samples, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_every_byte_plain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_every_byte_vnet, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_random, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_samples, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_truncated, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_every_byte_plain, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_every_byte_vnet, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_random, h_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

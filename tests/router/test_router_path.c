@@ -33,21 +33,6 @@ static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 static struct h_env env;
 
-static int setup(void **state)
-{
-    (void)state;
-    h_init(&env, BASE, false, false);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    assert_true(router_balanced(&env.r));
-    h_free(&env);
-    return 0;
-}
-
 static const struct rt_nic_counters *cnt(unsigned nic)
 {
     return &env.r.cnt.nic[nic];
@@ -617,7 +602,8 @@ static void test_report(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    h_fixture(&env, BASE);
+#define T(f) cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
     const struct CMUnitTest tests[] = {
         T(test_forward),
         T(test_arp_resolve),
