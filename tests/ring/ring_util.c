@@ -5,7 +5,10 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,8 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 static void die(const char *what)
 {
@@ -162,6 +167,47 @@ bool ru_track_finish(struct ru_track *t, uint64_t total)
         t->next = total;
     }
     return t->received + t->lost == total;
+}
+
+void ru_lossy_start(struct ru_lossy *l, uint64_t size, uint64_t elements, bool with_ctrl,
+                    void *(*writer)(void *), void *arg)
+{
+    ru_chan_open(&l->c, size, elements);
+    shms_reader_init(&l->r, l->c.mem, l->c.mem_len, with_ctrl ? l->c.ctrl : NULL, &l->c.geo,
+                     SHMS_MODE_LOSSY);
+    memset(&l->t, 0, sizeof l->t);
+    assert_int_equal(pthread_create(&l->writer, NULL, writer, arg), 0);
+}
+
+bool ru_lossy_sync(struct ru_lossy *l)
+{
+    int rv = shms_reader_sync(&l->r);
+    assert_true(rv == SHMS_OK || rv == SHMS_INACTIVE);
+    return rv == SHMS_OK;
+}
+
+int ru_lossy_read(struct ru_lossy *l, void *buf, uint32_t size)
+{
+    uint32_t len = 0;
+    uint64_t id = 0;
+    int rv = shms_read(&l->r, buf, size, &len);
+
+    if (rv == SHMS_OK) {
+        assert_true(ru_frame_check(buf, len, &id)); /* never torn */
+        assert_true(ru_track_frame(&l->t, id));     /* gaps only after OVERRUN */
+    } else if (rv == SHMS_OVERRUN) {
+        ru_track_overrun(&l->t);
+    } else {
+        assert_int_equal(rv, SHMS_NO_DATA);
+    }
+    return rv;
+}
+
+void ru_lossy_join(struct ru_lossy *l)
+{
+    pthread_join(l->writer, NULL);
+    if (ru_failed())
+        fail_msg("%s", ru_failure());
 }
 
 uint64_t ru_hostile_value(uint64_t *rng, uint64_t current)

@@ -1,12 +1,14 @@
 /*
  * Helpers shared by the ring tests: channel memory fenced by PROT_NONE guard
  * pages (so any access outside the channel faults), patterned frames that
- * carry an id and a checksum, eventfd sleeping with a timeout, a PRNG, and a
- * failure record usable from threads (cmocka's asserts are not).
+ * carry an id and a checksum, eventfd sleeping with a timeout, a PRNG, a
+ * failure record usable from threads (cmocka's asserts are not), and the
+ * reading side of a lossy stream raced by a writer thread.
  */
 #ifndef RING_UTIL_H
 #define RING_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +69,33 @@ bool ru_track_frame(struct ru_track *t, uint64_t id);
 void ru_track_overrun(struct ru_track *t);
 /* End of a stream of `total` frames: true if every frame is accounted for. */
 bool ru_track_finish(struct ru_track *t, uint64_t total);
+
+/* --- a lossy stream: a writer thread racing the test's reader ----------- */
+
+struct ru_lossy {
+    struct ru_chan c;
+    struct shms_reader r; /* the test's, on its main thread */
+    struct ru_track t;    /* what r received and lost */
+    pthread_t writer;
+};
+
+/* Opens a channel of `elements` slots of `size` bytes and its lossy reader
+ * (following the channel's ctrl block when with_ctrl), then starts
+ * writer(arg) on its own thread. */
+void ru_lossy_start(struct ru_lossy *l, uint64_t size, uint64_t elements, bool with_ctrl,
+                    void *(*writer)(void *), void *arg);
+
+/* The reader's steps; they fail the test with cmocka's asserts.
+ * ru_lossy_sync: one shms_reader_sync, which must give SHMS_OK (returns
+ * true) or SHMS_INACTIVE (false). ru_lossy_read: one shms_read into buf; a
+ * frame must be intact (never torn or stale) and in sequence but for gaps
+ * right after an OVERRUN (ru_track_frame), an OVERRUN is tracked, and
+ * anything else must be SHMS_NO_DATA. Returns the read's result. */
+bool ru_lossy_sync(struct ru_lossy *l);
+int ru_lossy_read(struct ru_lossy *l, void *buf, uint32_t size);
+
+/* Waits for the writer, and fails the test if it saw anything wrong. */
+void ru_lossy_join(struct ru_lossy *l);
 
 /* --- PRNG (xorshift64*) -------------------------------------------------- */
 

@@ -10,7 +10,6 @@
 #include <stddef.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <pthread.h>
 
 #include <cmocka.h>
 
@@ -22,7 +21,7 @@
 #define VNET   12u
 
 struct run {
-    struct ru_chan c;
+    struct ru_lossy l;
     int data_fd;
     atomic_bool done;
 };
@@ -39,7 +38,7 @@ static void *writer_main(void *arg)
     struct shms_writer w;
     uint64_t rng = 11, seq = 0;
 
-    RU_CHECK(shms_writer_init(&w, run->c.mem, run->c.mem_len, run->c.ctrl, &run->c.geo, 4,
+    RU_CHECK(shms_writer_init(&w, run->l.c.mem, run->l.c.mem_len, run->l.c.ctrl, &run->l.c.geo, 4,
                               SHMS_MODE_LOSSY) == SHMS_OK);
     while (seq < FRAMES && !ru_failed()) {
         uint64_t batch = ru_range(&rng, 0, 15) == 0 ? ru_range(&rng, ELEMS, 3 * ELEMS)
@@ -65,78 +64,44 @@ static void *writer_main(void *arg)
 static void test_lossy_stream(void **state)
 {
     struct run run = { 0 };
-    struct ru_track t = { 0 };
-    struct shms_reader r;
+    struct ru_lossy *l = &run.l;
     uint8_t buf[SIZE];
     uint64_t sleeps = 0;
-    pthread_t wt;
 
     (void)state;
-    ru_chan_open(&run.c, SIZE, ELEMS);
     run.data_fd = ru_efd_new();
-    shms_reader_init(&r, run.c.mem, run.c.mem_len, run.c.ctrl, &run.c.geo, SHMS_MODE_LOSSY);
-    pthread_create(&wt, NULL, writer_main, &run);
+    ru_lossy_start(l, SIZE, ELEMS, true, writer_main, &run);
     for (;;) {
         bool done = atomic_load(&run.done);
-        uint32_t len;
-        uint64_t id;
-        int rv;
 
-        if (!r.synced) {
-            rv = shms_reader_sync(&r);
-            assert_true(rv == SHMS_OK || rv == SHMS_INACTIVE);
-            if (rv == SHMS_OK)
+        if (!l->r.synced) {
+            if (ru_lossy_sync(l))
                 continue;
-        } else {
-            rv = shms_read(&r, buf, sizeof(buf), &len);
-            if (rv == SHMS_OK) {
-                assert_true(ru_frame_check(buf, len, &id));
-                assert_true(ru_track_frame(&t, id));
-                continue;
-            }
-            if (rv == SHMS_OVERRUN) {
-                ru_track_overrun(&t);
-                continue;
-            }
-            assert_int_equal(rv, SHMS_NO_DATA);
+        } else if (ru_lossy_read(l, buf, sizeof(buf)) != SHMS_NO_DATA) {
+            continue; /* a frame or an OVERRUN: read on */
         }
         if (done)
             break;
-        if (shms_reader_prepare_sleep(&r)) {
+        if (shms_reader_prepare_sleep(&l->r)) {
             sleeps++;
             if (!ru_efd_wait(run.data_fd, RU_WAKE_TIMEOUT_MS))
                 fail_msg("reader not woken within %d ms", RU_WAKE_TIMEOUT_MS);
-            shms_reader_finish_sleep(&r);
+            shms_reader_finish_sleep(&l->r);
         }
     }
-    pthread_join(wt, NULL);
-    if (ru_failed())
-        fail_msg("%s", ru_failure());
+    ru_lossy_join(l);
     /* Drain what was published after the last look. */
-    for (;;) {
-        uint32_t len;
-        uint64_t id;
-        int rv = shms_read(&r, buf, sizeof(buf), &len);
-
-        if (rv == SHMS_OK) {
-            assert_true(ru_frame_check(buf, len, &id));
-            assert_true(ru_track_frame(&t, id));
-        } else if (rv == SHMS_OVERRUN) {
-            ru_track_overrun(&t);
-        } else {
-            assert_int_equal(rv, SHMS_NO_DATA);
-            break;
-        }
-    }
-    assert_true(ru_track_finish(&t, FRAMES));
+    while (ru_lossy_read(l, buf, sizeof(buf)) != SHMS_NO_DATA)
+        ;
+    assert_true(ru_track_finish(&l->t, FRAMES));
     print_message("%llu received, %llu lost in %llu overruns, %llu sleeps\n",
-                  (unsigned long long)t.received, (unsigned long long)t.lost,
-                  (unsigned long long)t.overruns, (unsigned long long)sleeps);
-    assert_true(t.overruns > 0); /* the long bursts lapped the reader */
+                  (unsigned long long)l->t.received, (unsigned long long)l->t.lost,
+                  (unsigned long long)l->t.overruns, (unsigned long long)sleeps);
+    assert_true(l->t.overruns > 0); /* the long bursts lapped the reader */
     /* How many arrive depends on scheduling (a loaded machine starves the
      * reader); what matters is that the check above covered real traffic. */
-    assert_true(t.received >= 1000);
-    ru_chan_close(&run.c);
+    assert_true(l->t.received >= 1000);
+    ru_chan_close(&l->c);
 }
 
 int main(void)

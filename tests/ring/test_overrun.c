@@ -10,7 +10,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdatomic.h>
-#include <pthread.h>
 
 #include <cmocka.h>
 #include <urcu/arch.h>
@@ -22,7 +21,7 @@
 #define FRAMES 100000u
 
 struct run {
-    struct ru_chan c;
+    struct ru_lossy l;
     atomic_bool synced; /* the reader follows the channel: start racing */
     atomic_bool done;
 };
@@ -33,7 +32,7 @@ static void *writer_main(void *arg)
     struct shms_writer w;
     uint64_t rng = 5;
 
-    RU_CHECK(shms_writer_init(&w, run->c.mem, run->c.mem_len, NULL, &run->c.geo, 3,
+    RU_CHECK(shms_writer_init(&w, run->l.c.mem, run->l.c.mem_len, NULL, &run->l.c.geo, 3,
                               SHMS_MODE_LOSSY) == SHMS_OK);
     /* On a loaded machine this thread could otherwise write every frame
      * before the reader first looks, which tests nothing. */
@@ -59,54 +58,37 @@ static void *writer_main(void *arg)
 static void test_overrun_racing_writer(void **state)
 {
     struct run run = { 0 };
-    struct ru_track t = { 0 };
-    struct shms_reader r;
+    struct ru_lossy *l = &run.l;
     uint8_t buf[SIZE];
     uint64_t rng = 6;
-    pthread_t wt;
 
     (void)state;
-    ru_chan_open(&run.c, SIZE, ELEMS);
-    shms_reader_init(&r, run.c.mem, run.c.mem_len, NULL, &run.c.geo, SHMS_MODE_LOSSY);
-    pthread_create(&wt, NULL, writer_main, &run);
+    ru_lossy_start(l, SIZE, ELEMS, false, writer_main, &run);
     for (;;) {
         bool done = atomic_load(&run.done);
-        uint32_t len;
-        uint64_t id;
-        int rv;
 
-        if (!r.synced) {
-            rv = shms_reader_sync(&r);
-            assert_true(rv == SHMS_OK || rv == SHMS_INACTIVE);
-            if (rv == SHMS_OK)
+        if (!l->r.synced) {
+            if (ru_lossy_sync(l))
                 atomic_store(&run.synced, true);
             continue;
         }
-        rv = shms_read(&r, buf, sizeof(buf), &len);
+        int rv = ru_lossy_read(l, buf, sizeof(buf));
         if (rv == SHMS_OK) {
-            assert_true(ru_frame_check(buf, len, &id)); /* never torn */
-            assert_true(ru_track_frame(&t, id));        /* gaps only after OVERRUN */
             /* Be slower than the writer now and then. */
             if (ru_range(&rng, 0, 3) == 0)
                 for (uint64_t n = ru_range(&rng, 0, 2000); n > 0; n--)
                     caa_cpu_relax();
-        } else if (rv == SHMS_OVERRUN) {
-            ru_track_overrun(&t);
-        } else {
-            assert_int_equal(rv, SHMS_NO_DATA);
-            if (done)
-                break; /* writer finished and everything is read */
+        } else if (rv == SHMS_NO_DATA && done) {
+            break; /* writer finished and everything is read */
         }
     }
-    pthread_join(wt, NULL);
-    if (ru_failed())
-        fail_msg("%s", ru_failure());
-    assert_true(ru_track_finish(&t, FRAMES));
-    print_message("%llu received, %llu lost in %llu overruns\n", (unsigned long long)t.received,
-                  (unsigned long long)t.lost, (unsigned long long)t.overruns);
-    assert_true(t.overruns > 0);
-    assert_true(t.received > 0);
-    ru_chan_close(&run.c);
+    ru_lossy_join(l);
+    assert_true(ru_track_finish(&l->t, FRAMES));
+    print_message("%llu received, %llu lost in %llu overruns\n", (unsigned long long)l->t.received,
+                  (unsigned long long)l->t.lost, (unsigned long long)l->t.overruns);
+    assert_true(l->t.overruns > 0);
+    assert_true(l->t.received > 0);
+    ru_chan_close(&l->c);
 }
 
 int main(void)
