@@ -514,8 +514,8 @@ static bool choose_sandbox(struct skiff_vm *vm, const struct skiff_cli *cli)
 /*
  * --pcap: open the files and rings for the NICs that ask (before guest
  * memory is set up: a captured NIC keeps its frames in the tender's sight,
- * see skiff_nic_tx_bypass). spt --io=direct moves frames in the guest
- * process, where the tender never sees them: refused.
+ * see skiff_nic_tx_bypass; in spt --io=direct the guest copies them into a
+ * capture channel that memory set-up lays out).
  */
 static int open_captures(struct skiff_captures **caps, struct skiff_vm *vm,
                          const struct skiff_cli *cli)
@@ -526,14 +526,6 @@ static int open_captures(struct skiff_captures **caps, struct skiff_vm *vm,
         const struct skiff_cli_net *net = skiff_cli_find_net(cli, vm->nics[i].name);
         paths[i] = net ? net->pcap : NULL;
         limits[i] = net ? net->pcap_limit : 0;
-        if (paths[i] && vm->io_mode == SKIFF_IO_DIRECT && vm->backend->target == SKIFF_TARGET_SPT) {
-            fprintf(stderr,
-                    "skiff: error: --pcap:%s: spt --io=direct moves frames inside the guest "
-                    "process, out of the tender's sight (use --io=event or --io=poll to "
-                    "capture)\n",
-                    vm->nics[i].name);
-            return -1;
-        }
     }
     return skiff_capture_open(caps, vm->nics, vm->nic_count, paths, limits);
 }

@@ -131,6 +131,92 @@ int skiff_capture_open(struct skiff_captures **out, struct skiff_nic *nics, unsi
     return 0;
 }
 
+void skiff_capture_attach_guest(struct skiff_capture *cap, const struct skiff_cap_area *area,
+                                const void *chan, uint64_t chan_bytes, uint32_t slot_size,
+                                uint32_t slot_count)
+{
+    const struct shms_geometry g = {
+        .protocol = SKIFF_CAP_PROTOCOL,
+        .size = slot_size,
+        .elements = slot_count,
+    };
+    _Static_assert(sizeof area->ctrl == sizeof(struct shms_ctrl), "one shms_ctrl");
+    /* The reader's line of the flow-control block is ours to write. */
+    shms_reader_init(&cap->guest, chan, chan_bytes,
+                     (struct shms_ctrl *)(uintptr_t)(const void *)area->ctrl, &g,
+                     SHMS_MODE_LOSSLESS);
+    cap->guest_area = area;
+}
+
+/*
+ * Writer thread, spt --io=direct: move what the guest queued in its capture
+ * channel into the capture ring, at most one channel's worth per round (a
+ * guest that keeps writing cannot hold the writer here). Every slot is
+ * bounds-checked by the ring library; its capture header is read once and
+ * checked here, so a record queued has caplen <= snaplen and a sane
+ * origlen. What makes no sense is counted "refused" and skipped. A record
+ * that finds the capture ring full stays in the channel: the guest then
+ * counts the frames that find its channel full. Returns true if any moved.
+ */
+static bool pump_guest(struct skiff_capture *cap)
+{
+    struct shms_reader *r = &cap->guest;
+    if (cap->guest_area == NULL)
+        return false;
+    CMM_STORE_SHARED(cap->ring.c.guest_full, CMM_LOAD_SHARED(cap->guest_area->not_captured));
+    if (!r->synced && (!shms_reader_has_work(r) || shms_reader_sync(r) != SHMS_OK))
+        return false; /* not active yet; a bad geometry is not retried */
+    uint64_t refused = 0, moved = 0;
+    for (uint64_t n = 0; n < r->elements; n++) {
+        struct shms_rslot rs;
+        int rv = shms_reader_peek(r, &rs);
+        if (rv == SHMS_NO_DATA || rv == SHMS_INACTIVE || rv == SHMS_EPOCH_CHANGED)
+            break;
+        if (rv != SHMS_OK) { /* a bad slot (skipped) or a lying counter */
+            refused++;
+            continue;
+        }
+        struct skiff_cap_hdr h;
+        if (rs.len < sizeof h) {
+            refused++;
+            continue;
+        }
+        memcpy(&h, rs.data, sizeof h);
+        uint32_t caplen = rs.len - (uint32_t)sizeof h;
+        if (caplen > cap->ring.snaplen || h.origlen < caplen || h.origlen > SKIFF_CAPTURE_SNAPLEN ||
+            (h.dir != SKIFF_CAP_DIR_RX && h.dir != SKIFF_CAP_DIR_TX)) {
+            refused++;
+            continue;
+        }
+        if (!skiff_cap_ring_try_put(&cap->ring, h.ts_ns, (const uint8_t *)rs.data + sizeof h,
+                                    caplen, h.origlen)) {
+            shms_reader_unpeek(r, 1);
+            break;
+        }
+        moved++;
+    }
+    shms_reader_release(r);
+    (void)shms_reader_publish(r); /* the guest never waits for room */
+    if (refused)
+        CMM_STORE_SHARED(cap->ring.c.refused, cap->ring.c.refused + refused);
+    return moved != 0;
+}
+
+/* Frames still in the guest's capture channel: taken out unread. */
+static uint64_t discard_guest(struct skiff_capture *cap)
+{
+    struct shms_reader *r = &cap->guest;
+    if (cap->guest_area == NULL || !r->synced)
+        return 0;
+    uint64_t n = shms_reader_available(r); /* at most one channel's worth */
+    struct shms_rslot rs;
+    for (uint64_t i = 0; i < n; i++)
+        (void)shms_reader_peek(r, &rs);
+    shms_reader_release(r);
+    (void)shms_reader_publish(r);
+    return n;
+}
+
 /* Everything still queued for this file is lost (counted). */
 static void discard(struct skiff_capture *cap)
 {
@@ -140,6 +226,7 @@ static void discard(struct skiff_capture *cap)
     while (skiff_cap_ring_peek(&cap->ring, &cap->pos))
         lost++;
     skiff_cap_ring_release(&cap->ring, cap->pos);
+    lost += discard_guest(cap);
     CMM_STORE_SHARED(cap->ring.c.lost, cap->ring.c.lost + lost);
 }
 
@@ -149,7 +236,7 @@ static void discard(struct skiff_capture *cap)
  */
 static bool drain(struct skiff_capture *cap)
 {
-    bool moved = false;
+    bool moved = pump_guest(cap);
     for (;;) {
         if (cap->out.failed) {
             if (!cap->failure_shown) {
@@ -258,8 +345,13 @@ static void *writer_main(void *arg)
         /* Seen stop: every frame produced before it is visible. */
         cmm_smp_mb();
         bool moved = round_all(c, &blocked);
-        if (stop)
+        if (stop) {
+            /* A guest's capture channel may hold more than one round
+             * takes (the guest has stopped: it adds nothing). */
+            for (int k = 0; k < 8 && moved && !blocked; k++)
+                moved = round_all(c, &blocked);
             break;
+        }
         sleep = moved ? SLEEP_MIN_MS : (sleep * 2 > SLEEP_MAX_MS ? SLEEP_MAX_MS : sleep * 2);
         pause_ms(c, sleep);
     }
@@ -275,6 +367,9 @@ static void *writer_main(void *arg)
     for (unsigned i = 0; i < c->count; i++)
         if (c->used[i] && c->caps[i].blocked)
             discard(&c->caps[i]);
+        else if (c->used[i]) /* what a guest queued past the rounds above */
+            CMM_STORE_SHARED(c->caps[i].ring.c.lost,
+                             c->caps[i].ring.c.lost + discard_guest(&c->caps[i]));
     return NULL;
 }
 
@@ -339,9 +434,12 @@ bool skiff_capture_counters(const struct skiff_nic *nic, struct skiff_cap_counte
     if (!cap)
         return false;
     out->queued = CMM_LOAD_SHARED(cap->ring.c.queued);
-    out->skipped = CMM_LOAD_SHARED(cap->ring.c.skipped);
+    /* Full is full, whether the tender's ring or the guest's channel. */
+    out->skipped = CMM_LOAD_SHARED(cap->ring.c.skipped) + CMM_LOAD_SHARED(cap->ring.c.guest_full);
     out->written = CMM_LOAD_SHARED(cap->ring.c.written);
     out->lost = CMM_LOAD_SHARED(cap->ring.c.lost);
     out->rotations = CMM_LOAD_SHARED(cap->ring.c.rotations);
+    out->guest_full = CMM_LOAD_SHARED(cap->ring.c.guest_full);
+    out->refused = CMM_LOAD_SHARED(cap->ring.c.refused);
     return true;
 }

@@ -15,6 +15,8 @@
 
 #include "capture/capture_ring.h"
 #include "capture/pcap_writer.h"
+#include "shmstream/shmstream.h"
+#include "skiff/abi.h"
 
 struct skiff_nic;
 
@@ -33,6 +35,11 @@ struct skiff_capture {
     uint64_t pos;       /* writer: ring position read up to */
     bool blocked;       /* writer: the file would block */
     bool failure_shown; /* writer: the one line about a failed write */
+    /* spt --io=direct: the guest's capture channel in guest memory (the
+     * guest moves the frames itself and copies them there), or NULL. All
+     * of it is written by the guest: hostile input. */
+    const struct skiff_cap_area *guest_area;
+    struct shms_reader guest;
 };
 
 /* All captures of a run, and their writer thread. */
@@ -46,6 +53,15 @@ struct skiff_captures;
  */
 int skiff_capture_open(struct skiff_captures **out, struct skiff_nic *nics, unsigned count,
                        const char *const *paths, const uint64_t *limits);
+
+/*
+ * spt --io=direct: the capture channel of a captured NIC, laid out by guest
+ * memory set-up (area and channel in guest memory, geometry as announced in
+ * the area). The writer thread drains it into the NIC's capture ring.
+ */
+void skiff_capture_attach_guest(struct skiff_capture *cap, const struct skiff_cap_area *area,
+                                const void *chan, uint64_t chan_bytes, uint32_t slot_size,
+                                uint32_t slot_count);
 
 /* Start the writer thread (it confines itself first). 0 or -1 (printed). */
 int skiff_capture_start(struct skiff_captures *c);
@@ -62,7 +78,9 @@ void skiff_capture_stop(struct skiff_captures *c);
 /* Close the files, free the rings, clear nics[].capture. NULL is fine. */
 void skiff_capture_close(struct skiff_captures *c);
 
-/* The NIC's capture counters; false if it is not captured. */
+/* The NIC's capture counters; false if it is not captured. `skipped`
+ * includes the frames a guest found its capture channel full for. Not
+ * captured: skipped + lost + refused. */
 bool skiff_capture_counters(const struct skiff_nic *nic, struct skiff_cap_counters *out);
 
 /* Datapath side: capture one frame (slow path of skiff_capture_frame). */

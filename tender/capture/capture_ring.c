@@ -45,9 +45,11 @@ void skiff_cap_ring_fini(struct skiff_cap_ring *r)
     r->buf = NULL;
 }
 
-bool skiff_cap_ring_put(struct skiff_cap_ring *r, uint64_t ts_ns, const void *data, uint32_t len)
+bool skiff_cap_ring_try_put(struct skiff_cap_ring *r, uint64_t ts_ns, const void *data,
+                            uint32_t caplen, uint32_t origlen)
 {
-    uint32_t caplen = len < r->snaplen ? len : r->snaplen;
+    if (caplen > r->snaplen)
+        return false;
     uint32_t need = rec_bytes(caplen);
     uint64_t head = r->head; /* only this thread writes it */
     uint32_t off = (uint32_t)head & (r->size - 1);
@@ -61,10 +63,8 @@ bool skiff_cap_ring_put(struct skiff_cap_ring *r, uint64_t ts_ns, const void *da
         /* The consumer's reads of the space it released come before our
          * writes to it (pairs with the barrier in release). */
         cmm_smp_mb();
-        if (head + total - r->tail_cache > r->size) {
-            CMM_STORE_SHARED(r->c.skipped, r->c.skipped + 1);
+        if (head + total - r->tail_cache > r->size)
             return false;
-        }
     }
     if (need > to_end) {
         struct skiff_cap_rec *w = (struct skiff_cap_rec *)(void *)(r->buf + off);
@@ -74,13 +74,21 @@ bool skiff_cap_ring_put(struct skiff_cap_ring *r, uint64_t ts_ns, const void *da
     struct skiff_cap_rec *rec = (struct skiff_cap_rec *)(void *)(r->buf + off);
     rec->ts_ns = ts_ns;
     rec->caplen = caplen;
-    rec->origlen = len;
+    rec->origlen = origlen;
     memcpy(rec + 1, data, caplen);
     /* The record's bytes are visible before the head that publishes them. */
     cmm_smp_wmb();
     CMM_STORE_SHARED(r->head, head + total);
     CMM_STORE_SHARED(r->c.queued, r->c.queued + 1);
     return true;
+}
+
+bool skiff_cap_ring_put(struct skiff_cap_ring *r, uint64_t ts_ns, const void *data, uint32_t len)
+{
+    if (skiff_cap_ring_try_put(r, ts_ns, data, len < r->snaplen ? len : r->snaplen, len))
+        return true;
+    CMM_STORE_SHARED(r->c.skipped, r->c.skipped + 1);
+    return false;
 }
 
 const struct skiff_cap_rec *skiff_cap_ring_peek(struct skiff_cap_ring *r, uint64_t *pos)

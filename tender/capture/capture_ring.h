@@ -35,6 +35,9 @@ struct skiff_cap_counters {
     uint64_t lost;      /* consumer: frames taken out but not written (file
                          * error, or still blocked when the run ended) */
     uint64_t rotations; /* consumer: --pcap-limit rotations */
+    /* spt --io=direct (the guest's capture channel; capture.c): */
+    uint64_t guest_full; /* frames the guest found its channel full for */
+    uint64_t refused;    /* records the channel held that made no sense */
 };
 
 struct skiff_cap_ring {
@@ -59,6 +62,14 @@ void skiff_cap_ring_fini(struct skiff_cap_ring *r);
  * stamped ts_ns. Returns false (and counts it skipped) if it does not fit.
  */
 bool skiff_cap_ring_put(struct skiff_cap_ring *r, uint64_t ts_ns, const void *data, uint32_t len);
+
+/*
+ * Producer: queue a record of `caplen` bytes (<= snaplen) of a frame of
+ * `origlen` bytes, without counting a full ring as skipped (the caller
+ * keeps the frame and tries again later). false if it does not fit.
+ */
+bool skiff_cap_ring_try_put(struct skiff_cap_ring *r, uint64_t ts_ns, const void *data,
+                            uint32_t caplen, uint32_t origlen);
 
 /*
  * Consumer: the next record, or NULL if the ring is empty. The record stays

@@ -41,14 +41,18 @@ struct skiff_end {
 
 struct skiff_backend {
     const char *name;
-    uint32_t target; /* SKIFF_TARGET_*: the ABI note must match */
-    bool mem_at_gpa; /* guest memory must sit at host address == gpa */
-    bool mem_shared; /* guest memory is a memfd (vm->mem_fd) that another
-                      * process maps too */
-    bool wake_edge;  /* ring modes: the guest polls its NICs' wake eventfds
-                      * edge-triggered and never reads them back (one system
-                      * call less per wake-up); otherwise its poll handler
-                      * drains them */
+    uint32_t target;             /* SKIFF_TARGET_*: the ABI note must match */
+    bool mem_at_gpa;             /* guest memory must sit at host address == gpa */
+    bool mem_shared;             /* guest memory is a memfd (vm->mem_fd) that another
+                                  * process maps too */
+    bool wake_edge;              /* ring modes: the guest polls its NICs' wake eventfds
+                                  * edge-triggered and never reads them back (one system
+                                  * call less per wake-up); otherwise its poll handler
+                                  * drains them */
+    bool direct_capture_channel; /* --io=direct: the guest's own process
+                                  * moves the frames, so a --pcap NIC gets a
+                                  * capture channel the guest copies them
+                                  * into (docs/capture.md) */
 
     /* --version and --check: one line (newline included) on whether this
      * host can run the backend's images. Returns false if it cannot. */

@@ -24,6 +24,7 @@
 
 #include <fcntl.h>
 
+#include "capture/capture.h"
 #include "core/backend.h"
 #include "core/layout.h"
 
@@ -188,6 +189,47 @@ static int setup_rings(struct skiff_vm *vm, uint64_t base, struct skiff_boot_nic
     return 0;
 }
 
+/*
+ * spt --io=direct, a NIC with --pcap: the guest moves its frames itself and
+ * copies them into a capture channel (skiff/abi.h, docs/capture.md). It
+ * takes the NIC's ring area, unused in direct mode: the struct
+ * skiff_cap_area on the first page, then the channel, with slots as the
+ * NIC's plain ring would have (every frame fits whole) and as many of them
+ * as the area holds, a power of two.
+ */
+static int setup_capture_channel(struct skiff_vm *vm, uint64_t base, struct skiff_boot_nic *bn,
+                                 struct skiff_nic *nic, uint64_t area_bytes)
+{
+    uint32_t size, count;
+    skiff_ring_geometry(nic->mtu, &size, &count);
+    struct shms_geometry g = { .protocol = SKIFF_CAP_PROTOCOL, .size = size, .elements = count };
+    uint64_t room = area_bytes - SKIFF_PAGE_SIZE;
+    for (;;) {
+        struct shms_geometry more = g;
+        more.elements *= 2;
+        if (more.elements > SHMS_ELEMENTS_MAX || shms_channel_bytes(&more) == 0 ||
+            shms_channel_bytes(&more) > room)
+            break;
+        g = more;
+    }
+    uint64_t chan = shms_channel_bytes(&g);
+    struct skiff_cap_area *a = skiff_gpa_ptr(vm, base, sizeof *a);
+    void *mem = skiff_gpa_ptr(vm, base + SKIFF_PAGE_SIZE, chan);
+    if (chan == 0 || chan > room || !a || !mem) {
+        ERR("capture channel %llux%llu of NIC '%s' does not fit its area",
+            (unsigned long long)g.elements, (unsigned long long)g.size, nic->name);
+        return -1;
+    }
+    memset(a, 0, sizeof *a);
+    a->chan = base + SKIFF_PAGE_SIZE;
+    a->chan_bytes = chan;
+    a->slot_size = (uint32_t)g.size;
+    a->slot_count = (uint32_t)g.elements;
+    bn->cap_area = base;
+    skiff_capture_attach_guest(nic->capture, a, mem, chan, a->slot_size, a->slot_count);
+    return 0;
+}
+
 /* Add fd to the guest's epoll set; `what` names it for the error line. */
 static int epoll_add(int epfd, int fd, uint64_t tag, const char *what, uint32_t events)
 {
@@ -330,7 +372,13 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
         bn->mtu = n->mtu;
         bn->spt_rx_wake_fd = bn->spt_tx_kick_fd = bn->spt_direct_fd = -1;
         if (vm->io_mode == SKIFF_IO_DIRECT) {
-            /* The guest moves frames itself: no rings. */
+            /* The guest moves frames itself: no rings. Where that is the
+             * guest's own process (spt), a captured NIC's frames reach the
+             * tender through a capture channel. */
+            if (n->capture && vm->backend->direct_capture_channel &&
+                setup_capture_channel(vm, ring_base, bn, n,
+                                      skiff_layout_nic_bytes(m->nics[i].flags, mtus[i])) < 0)
+                return -1;
         } else if (setup_rings(vm, ring_base, bn, n, m->nics[i].flags) < 0) {
             return -1;
         } else {

@@ -217,12 +217,15 @@ void skiff_stats_print(FILE *f, const struct skiff_nic *nics, unsigned count, un
                     " frames read by the guest itself (fd left to it %" PRIu64 " times)\n",
                     "", s.rx_guest_frames, s.rx_handoffs);
         struct skiff_cap_counters cc;
-        if (skiff_capture_counters(&nics[i], &cc))
+        if (skiff_capture_counters(&nics[i], &cc)) {
             fprintf(f,
                     "  %-12s capture: written %" PRIu64 " frames, not captured %" PRIu64
-                    " (buffer full %" PRIu64 ", unwritten %" PRIu64 "), files rotated %" PRIu64
-                    "\n",
-                    "", cc.written, cc.skipped + cc.lost, cc.skipped, cc.lost, cc.rotations);
+                    " (buffer full %" PRIu64 ", unwritten %" PRIu64,
+                    "", cc.written, cc.skipped + cc.lost + cc.refused, cc.skipped, cc.lost);
+            if (cc.refused) /* only a guest's own capture channel has any */
+                fprintf(f, ", refused %" PRIu64, cc.refused);
+            fprintf(f, "), files rotated %" PRIu64 "\n", cc.rotations);
+        }
         if (sum_drops(s.rx_drops) + sum_drops(s.tx_drops)) {
             fprintf(f, "  %-12s drops:", "");
             print_drops(f, "rx", s.rx_drops);
@@ -390,8 +393,9 @@ int skiff_stats_file_write(struct skiff_stats_file *sf, const struct skiff_nic *
             fprintf(f,
                     ", \"capture\": {\"written\": %" PRIu64 ", \"not_captured\": %" PRIu64
                     ", \"buffer_full\": %" PRIu64 ", \"unwritten\": %" PRIu64
-                    ", \"rotations\": %" PRIu64 "}",
-                    cc.written, cc.skipped + cc.lost, cc.skipped, cc.lost, cc.rotations);
+                    ", \"refused\": %" PRIu64 ", \"rotations\": %" PRIu64 "}",
+                    cc.written, cc.skipped + cc.lost + cc.refused, cc.skipped, cc.lost, cc.refused,
+                    cc.rotations);
         fputc('}', f);
     }
     fprintf(f, "%s]", count ? "\n" : "");

@@ -424,6 +424,7 @@ const struct skiff_backend skiff_backend_spt = {
     .mem_at_gpa = true,
     .mem_shared = true,
     .wake_edge = true,
+    .direct_capture_channel = true,
     .host_line = spt_host_line,
     .boot_fds = spt_boot_fds,
     .start = spt_start,

@@ -7,6 +7,7 @@
 
 #include "../bindings.h"
 #include "../hc.h"
+#include "capture_spt.h"
 #include "skiff/closed.h"
 #include "syscall.h"
 
@@ -39,6 +40,8 @@ const char *hc_init(const struct skiff_boot_info *bi)
         spt.tx_kick_fd[i] = bi->nics[i].spt_tx_kick_fd;
         spt.direct_fd[i] = bi->nics[i].spt_direct_fd;
     }
+    if (bi->abi_version == SKIFF_ABI_VERSION)
+        gcap_init(bi);
     return NULL;
 }
 
@@ -174,7 +177,10 @@ enum hc_net_result hc_net_write(unsigned nic, const void *buf, size_t len)
         return HC_NET_AGAIN;
     if (n < 0 && skiff_write_err_closed(-n))
         return HC_NET_CLOSED;
-    return n == (long)len ? HC_NET_OK : HC_NET_ERROR;
+    if (n != (long)len)
+        return HC_NET_ERROR;
+    gcap_frame(nic, SKIFF_CAP_DIR_TX, buf, len);
+    return HC_NET_OK;
 }
 
 enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len)
@@ -193,6 +199,7 @@ enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len
     if (n < 0)
         return HC_NET_ERROR;
     *len = (size_t)n;
+    gcap_frame(nic, SKIFF_CAP_DIR_RX, buf, (size_t)n);
     return HC_NET_OK;
 }
 

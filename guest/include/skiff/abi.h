@@ -15,8 +15,10 @@
 /* 3: block devices (boot info block table, SKIFF_HC_BLOCK_*).
  * 4: spt event mode hands the guest its NICs' packet fds for writes
  *    (spt_direct_fd) and makes the RX wake eventfds edge-triggered (a guest
- *    that no longer reads them back would spin under an older tender). */
-#define SKIFF_ABI_VERSION 4u
+ *    that no longer reads them back would spin under an older tender).
+ * 5: spt --io=direct capture channel (skiff_boot_nic.cap_area): a guest
+ *    that ignored it would leave a --pcap file empty. */
+#define SKIFF_ABI_VERSION 5u
 
 /* Targets, as carried in the ABI note. */
 #define SKIFF_TARGET_SPT 1u
@@ -100,9 +102,10 @@ struct skiff_boot_nic {
     int32_t spt_direct_fd;  /* --io=direct: the packet fd itself; --io=event:
                              * the same, for the guest's own writes (or -1) */
     int32_t reserved1;
-    uint64_t reserved2;
+    uint64_t cap_area; /* gpa of a struct skiff_cap_area, 0: none (below) */
 };
 _Static_assert(sizeof(struct skiff_boot_nic) == 128, "abi");
+_Static_assert(__builtin_offsetof(struct skiff_boot_nic, cap_area) == 120, "abi");
 
 /*
  * spt: what the guest's epoll set (spt_epoll_fd) reports in epoll_event.data.
@@ -245,5 +248,50 @@ struct skiff_hc_halt {
     uint64_t exit_status; /* IN */
     uint64_t cookie;      /* IN: gpa of abort message or 0 */
 };
+
+/* ------------------------------------------- guest-side capture channel
+ * spt --io=direct with --pcap:NAME=FILE (docs/capture.md): the guest moves
+ * the NIC's frames on the packet fd itself, so it also copies each one into
+ * a capture channel in guest memory, which the tender's capture writer
+ * drains into FILE. The channel is an SHMStream v2 channel in lossless mode
+ * (guest writes, tender reads) of protocol SKIFF_CAP_PROTOCOL; each slot
+ * holds a struct skiff_cap_hdr and then the first bytes of the frame
+ * (no virtio-net header), at most slot capacity - 16 of them. The guest
+ * never waits for room: a frame that finds the channel full is counted in
+ * not_captured instead. The tender treats all of it as hostile input.
+ */
+#define SKIFF_CAP_PROTOCOL 0x7061636666696b73ull /* "skiffcap" */
+#define SKIFF_CAP_DIR_RX   1u                    /* the guest read it from the NIC */
+#define SKIFF_CAP_DIR_TX   2u                    /* the guest wrote it to the NIC */
+
+/* At the start of each channel slot's frame area. */
+struct skiff_cap_hdr {
+    uint64_t ts_ns;   /* CLOCK_REALTIME when the guest moved the frame */
+    uint32_t origlen; /* the frame's length on the wire (>= bytes kept) */
+    uint32_t dir;     /* SKIFF_CAP_DIR_* */
+};
+_Static_assert(sizeof(struct skiff_cap_hdr) == 16, "abi");
+
+/* What cap_area points at (page-aligned; the channel follows elsewhere). */
+struct skiff_cap_area {
+    /* Written by the tender before the guest starts. */
+    uint64_t chan;       /* gpa of the channel (header + slots) */
+    uint64_t chan_bytes; /* its length */
+    uint32_t slot_size;  /* SHMStream slot bytes */
+    uint32_t slot_count;
+    uint64_t reserved0[5];
+    /* Written by the guest only (its own cache line). */
+    uint64_t not_captured; /* frames that found the channel full */
+    uint64_t reserved1[7];
+    /* The channel's flow-control block (struct shms_ctrl, 128 bytes). */
+    uint64_t ctrl[16];
+};
+_Static_assert(__builtin_offsetof(struct skiff_cap_area, chan) == 0, "abi");
+_Static_assert(__builtin_offsetof(struct skiff_cap_area, chan_bytes) == 8, "abi");
+_Static_assert(__builtin_offsetof(struct skiff_cap_area, slot_size) == 16, "abi");
+_Static_assert(__builtin_offsetof(struct skiff_cap_area, slot_count) == 20, "abi");
+_Static_assert(__builtin_offsetof(struct skiff_cap_area, not_captured) == 64, "abi");
+_Static_assert(__builtin_offsetof(struct skiff_cap_area, ctrl) == 128, "abi");
+_Static_assert(sizeof(struct skiff_cap_area) == 256, "abi");
 
 #endif /* SKIFF_ABI_H */
