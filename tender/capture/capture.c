@@ -27,6 +27,11 @@
 #define SLEEP_MIN_MS 1
 #define SLEEP_MAX_MS 8
 
+/* A guest's time stamp is kept if it is at most this far from the time its
+ * record is drained (the guest's wall clock is the host's own). */
+#define GUEST_TS_AHEAD_NS  1000000000ull
+#define GUEST_TS_BEHIND_NS 60000000000ull
+
 struct skiff_captures {
     struct skiff_nic *nics;
     unsigned count;
@@ -167,6 +172,9 @@ static bool pump_guest(struct skiff_capture *cap)
     if (!r->synced && (!shms_reader_has_work(r) || shms_reader_sync(r) != SHMS_OK))
         return false; /* not active yet; a bad geometry is not retried */
     uint64_t refused = 0, moved = 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     for (uint64_t n = 0; n < r->elements; n++) {
         struct shms_rslot rs;
         int rv = shms_reader_peek(r, &rs);
@@ -188,6 +196,10 @@ static bool pump_guest(struct skiff_capture *cap)
             refused++;
             continue;
         }
+        /* The guest stamps with the host's clock a moment ago; a time
+         * stamp far from that is a lie, replaced by the drain's time. */
+        if (h.ts_ns > now + GUEST_TS_AHEAD_NS || h.ts_ns + GUEST_TS_BEHIND_NS < now)
+            h.ts_ns = now;
         if (!skiff_cap_ring_try_put(&cap->ring, h.ts_ns, (const uint8_t *)rs.data + sizeof h,
                                     caplen, h.origlen)) {
             shms_reader_unpeek(r, 1);

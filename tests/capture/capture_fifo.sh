@@ -4,7 +4,10 @@
 # (within a generous factor on a shared machine) with no loss, the frames
 # the capture could not keep are counted as not captured, the counters
 # balance (frames in + out = written + not captured), and SIGTERM still ends
-# the run promptly. Usage: capture_fifo.sh event|poll
+# the run promptly. spt --io=direct: the guest copies its frames into its
+# capture channel; a full one counts them, and the TAP's own counters are
+# the frames in and out (the tender counts none there).
+# Usage: capture_fifo.sh event|poll|direct
 source "$(dirname "$0")/../integration/lib.sh"
 skip_unless_root
 mode=${1:?io mode}
@@ -36,6 +39,10 @@ flood_run() {
     # Stopping waits at most SKIFF_CAPTURE_STOP_MS (1 s) for a blocked file.
     [ $(((t1 - t0) / 1000000)) -lt 5000 ] || die "$name: SIGTERM took $(((t1 - t0) / 1000000)) ms"
     grep -q "forbidden" "$out/$name.log" && die "$name: $(grep -m1 forbidden "$out/$name.log")"
+    # What the guest read (the TAP's tx) and wrote (its rx), counted by the
+    # TAP when the guest's read or write took the frame.
+    echo "$(ip netns exec "$ns" cat "/sys/class/net/$tap/statistics/tx_packets")" \
+        "$(ip netns exec "$ns" cat "/sys/class/net/$tap/statistics/rx_packets")" >"$out/$name.tap"
     ms=$(sed -n 's/.* time \([0-9]*\)ms.*/\1/p' "$out/$name.ping")
 }
 
@@ -64,7 +71,11 @@ bq() { json_get "$out/base2.json" ".nics[] | select(.name==\"service\") | $1"; }
 [ "$(bq .capture.not_captured)" = 0 ] || log "note: the file capture missed $(bq .capture.not_captured) frames"
 
 q() { json_get "$out/cap2.json" ".nics[] | select(.name==\"service\") | $1"; }
-rxf=$(q .rx.frames) txf=$(q .tx.frames)
+if [ "$mode" = direct ]; then
+    read -r rxf txf <"$out/cap2.tap"
+else
+    rxf=$(q .rx.frames) txf=$(q .tx.frames)
+fi
 written=$(q .capture.written) notcap=$(q .capture.not_captured)
 full=$(q .capture.buffer_full) unwritten=$(q .capture.unwritten)
 log "capture: rx $rxf + tx $txf frames; written $written, not captured $notcap (buffer full $full, unwritten $unwritten)"
