@@ -139,6 +139,33 @@ static void test_snaplen_truncates(void **state)
     skiff_cap_ring_fini(&r);
 }
 
+/* try_put (the drain of a guest's capture channel): the caller's origlen is
+ * kept, more than snaplen is refused, and a full ring is not counted as
+ * skipped (the record stays in the guest's channel). */
+static void test_try_put(void **state)
+{
+    (void)state;
+    struct skiff_cap_ring r;
+    uint8_t frame[1000];
+    fill(frame, sizeof frame, 3);
+    assert_int_equal(skiff_cap_ring_init(&r, 4096, 1000), 0);
+    assert_false(skiff_cap_ring_try_put(&r, 1, frame, 1001, 1001));
+    assert_true(skiff_cap_ring_try_put(&r, 2, frame, 100, 1514));
+    for (int i = 0; i < 3; i++)
+        assert_true(skiff_cap_ring_try_put(&r, 3, frame, 1000, 1000));
+    assert_false(skiff_cap_ring_try_put(&r, 4, frame, 1000, 1000));
+    assert_int_equal(r.c.skipped, 0);
+    assert_int_equal(r.c.queued, 4);
+    uint64_t pos = 0;
+    const struct skiff_cap_rec *rec = skiff_cap_ring_peek(&r, &pos);
+    assert_non_null(rec);
+    assert_int_equal(rec->ts_ns, 2);
+    assert_int_equal(rec->caplen, 100);
+    assert_int_equal(rec->origlen, 1514);
+    assert_true(check((const uint8_t *)(rec + 1), 100, 3));
+    skiff_cap_ring_fini(&r);
+}
+
 /* Two threads: everything the producer was told went in comes out intact. */
 #define RACE_FRAMES 400000u
 struct race {
@@ -327,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_fill_drain_wrap),
         cmocka_unit_test(test_full_refuses_without_overwrite),
         cmocka_unit_test(test_snaplen_truncates),
+        cmocka_unit_test(test_try_put),
         cmocka_unit_test(test_threads_race),
         cmocka_unit_test(test_pcap_bytes),
         cmocka_unit_test(test_pcap_blocked_fifo),
