@@ -20,8 +20,8 @@
 
 #include "datapath/limiter.h"
 #include "net/nic.h"
+#include "datapath/pktio.h"
 #include "report/ratelimit.h"
-#include "datapath/tap_uring.h"
 
 /* Frames moved per direction per ring publish. */
 #define SKIFF_DP_BATCH 32u
@@ -79,9 +79,11 @@ struct skiff_dp {
     uint32_t frame_max; /* frame limit (MTU-derived, or a GSO frame's) */
     uint16_t vnet_len;  /* vnet header bytes before every frame: 0 or 12 */
 
+    /* The packet fd: batched if io_uring is on (pkt), and always one
+     * read/write per frame (pkt_rw) for when every frame needs a check. */
+    struct skiff_pktio pkt, pkt_rw;
+
     /* RX (packet fd -> guest) */
-    struct shms_wslot rx_ws; /* held reservation (reused after EAGAIN/drop) */
-    bool rx_reserved;
     bool rx_full;         /* ring full, wait announced: do not watch the fd */
     bool rx_draining;     /* fd closed; waiting for the guest to read the rest */
     uint64_t rx_granted;  /* source hand-off: the guest's request we granted
@@ -117,15 +119,14 @@ struct skiff_dp {
     /* Messages the guest can cause, one line per interval at most. */
     struct skiff_ratelimit rl_incompatible;
 
-    /* Batched packet-fd I/O (NULL: one read/write per frame), and this
-     * NIC's packet fd's index among the ring's registered files. */
-    struct skiff_uring *uring;
-    unsigned uring_idx;
-    uint32_t rx_batch_want; /* reads the next RX batch asks for (grows/shrinks) */
+    uint32_t rx_batch_want; /* batched I/O: reads the next RX batch asks for */
 };
 
-/* Set up per-NIC state (allocates the TX stash). 0 or -1 (message printed). */
+/* Set up per-NIC state (allocates the TX stash); frames move one
+ * read/write at a time until skiff_dp_use_uring. 0 or -1 (message printed). */
 int skiff_dp_init(struct skiff_dp *dp, struct skiff_nic *nic);
+/* Move this NIC's frames in batches on `ring` (its fd registered at `idx`). */
+void skiff_dp_use_uring(struct skiff_dp *dp, struct skiff_uring *ring, unsigned idx);
 /* Releases the stash and prints what rate-limited messages held back. */
 void skiff_dp_fini(struct skiff_dp *dp);
 

@@ -63,10 +63,8 @@ static int uring_setup(struct skiff_io *io)
     if (rc < 0)
         return io->cfg.io_uring == SKIFF_IO_URING_ON ? rc : 0;
     io->uring_on = true;
-    for (unsigned i = 0; i < n; i++) {
-        io->dps[i].uring = &io->uring;
-        io->dps[i].uring_idx = i;
-    }
+    for (unsigned i = 0; i < n; i++)
+        skiff_dp_use_uring(&io->dps[i], &io->uring, i);
     return 0;
 }
 
