@@ -142,8 +142,17 @@ static bool tx_take(struct skiff_dp *dp, struct tx_queue *q, unsigned cap, unsig
             return true;
         int verdict = tx_judge(dp, rv, &rs);
         if (verdict != TX_FRAME && q->n > 0) {
-            if (nic->tx.peeked > peeked)
+            if (rv == SHMS_OVERRUN) {
+                /* Already skipped to the writer: it cannot be judged
+                 * again, so it counts now. */
+                (*handled)++;
+                dp->tx_left--;
+                if (limited)
+                    skiff_bucket_charge(&dp->tx_limit.frames, 1);
+                SKIFF_STAT_ADD(st->tx_drops[SKIFF_DROP_OVERRUN], 1);
+            } else if (nic->tx.peeked > peeked) {
                 shms_reader_unpeek(&nic->tx, 1);
+            }
             return false;
         }
         if (rv == SHMS_INACTIVE || rv == SHMS_EPOCH_CHANGED) {
