@@ -1,6 +1,5 @@
 /*
- * Shared state of the I/O thread and the interface each mode (event, poll)
- * implements. Private to tender/datapath/io_*.c.
+ * Shared state of the I/O thread and its loop. Private to tender/datapath/io_*.c.
  */
 #ifndef SKIFF_IO_INTERNAL_H
 #define SKIFF_IO_INTERNAL_H
@@ -29,16 +28,14 @@ struct skiff_io {
 };
 
 /*
- * Each mode: setup runs on the caller's thread (so failures are reported by
- * skiff_io_start), run on the I/O thread until stopped, teardown after join.
+ * The loop (io_loop.c), both modes: setup runs on the caller's thread (so
+ * failures are reported by skiff_io_start), run on the I/O thread until
+ * stopped (spinning first if cfg.spin_ns is not 0: --io=poll), teardown
+ * after join.
  */
-int skiff_io_event_setup(struct skiff_io *io);
-void skiff_io_event_run(struct skiff_io *io);
-void skiff_io_event_teardown(struct skiff_io *io);
-
-int skiff_io_poll_setup(struct skiff_io *io);
-void skiff_io_poll_run(struct skiff_io *io);
-void skiff_io_poll_teardown(struct skiff_io *io);
+int skiff_io_loop_setup(struct skiff_io *io);
+void skiff_io_loop_run(struct skiff_io *io);
+void skiff_io_loop_teardown(struct skiff_io *io);
 
 /*
  * I/O thread: stop_fd fired. Drains it, acts on a close request, and returns
@@ -46,7 +43,7 @@ void skiff_io_poll_teardown(struct skiff_io *io);
  */
 bool skiff_io_control(struct skiff_io *io);
 
-/* Milliseconds between drain checks for a closed NIC (both modes). */
+/* Milliseconds between drain checks for a closed NIC. */
 #define SKIFF_IO_DRAIN_CHECK_MS 5
 
 /*

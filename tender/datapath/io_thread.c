@@ -97,10 +97,7 @@ static void *io_main(void *arg)
     if (rc != 0)
         return NULL;
 
-    if (io->cfg.mode == SKIFF_IO_POLL)
-        skiff_io_poll_run(io);
-    else
-        skiff_io_event_run(io);
+    skiff_io_loop_run(io);
     flush_tx(io);
     if (io->uring_on)
         skiff_uring_release_files(&io->uring);
@@ -109,12 +106,8 @@ static void *io_main(void *arg)
 
 static void io_free(struct skiff_io *io)
 {
-    if (io->mode != NULL) {
-        if (io->cfg.mode == SKIFF_IO_POLL)
-            skiff_io_poll_teardown(io);
-        else
-            skiff_io_event_teardown(io);
-    }
+    if (io->mode != NULL)
+        skiff_io_loop_teardown(io);
     if (io->dps != NULL) {
         for (unsigned i = 0; i < io->cfg.nic_count; i++)
             skiff_dp_fini(&io->dps[i]);
@@ -144,7 +137,10 @@ struct skiff_io *skiff_io_start(const struct skiff_io_config *cfg)
         return NULL;
     }
     io->cfg = *cfg;
-    if (io->cfg.spin_ns == 0)
+    /* Poll mode is the event loop with a spin before it sleeps. */
+    if (io->cfg.mode != SKIFF_IO_POLL)
+        io->cfg.spin_ns = 0;
+    else if (io->cfg.spin_ns == 0)
         io->cfg.spin_ns = SKIFF_IO_SPIN_NS_DEFAULT;
     io->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (io->stop_fd < 0) {
@@ -179,7 +175,7 @@ struct skiff_io *skiff_io_start(const struct skiff_io_config *cfg)
             return NULL;
         }
     }
-    int rc = cfg->mode == SKIFF_IO_POLL ? skiff_io_poll_setup(io) : skiff_io_event_setup(io);
+    int rc = skiff_io_loop_setup(io);
     if (rc < 0) {
         io_free(io);
         return NULL;

@@ -1,35 +1,45 @@
 /*
- * --io=event: a libev loop (epoll backend) drives the datapath.
+ * The I/O thread's loop, for both modes: a libev loop (epoll backend)
+ * drives the datapath. --io=poll is the same loop with a spin before it
+ * sleeps: while the datapath keeps finding work (or for spin_ns after it
+ * last did) the thread calls it directly, without announcing anything, so
+ * the guest does not kick; once the spin budget is spent it sleeps in the
+ * loop exactly as event mode does, and spins again after the wake-up. An
+ * idle tender costs 0% CPU in either mode.
  *
  * Per NIC: an ev_io on the packet fd (EV_READ unless the RX ring is full,
  * the fd is closed or left to the guest - the source hand-off, datapath.h -
  * EV_WRITE only while a TX frame waits for the fd) and an ev_io on the kick
- * eventfd. Before every block an ev_prepare announces
- * "asleep" on each TX reader (double-check: the ring library re-checks after
+ * eventfd; nic_watch() is the one place that maps the datapath's want_*
+ * answers to watchers. Before every block an ev_prepare announces "asleep"
+ * on each TX reader (double-check: the ring library re-checks after
  * announcing); if any reader has work an idle watcher keeps the loop from
  * blocking and drains TX. An ev_check withdraws the announcements after the
- * loop wakes. Nothing runs while idle: 0% CPU.
+ * loop wakes.
  *
  * Priorities: the check watcher runs first after a wake-up, then the idle
  * (TX) watcher, then fd watchers; the idle watcher outranks fd events so a
  * busy packet fd cannot starve guest TX (libev queues idle watchers only
  * when nothing of the same or higher priority is pending).
  *
- * Fairness: one loop iteration is one pass; the check watcher starts it by
- * refilling every NIC's budget (skiff_dp_pass_begin). A NIC that spent its
- * budget with work left keeps the loop from blocking (its packet fd stays
- * readable, or prepare finds TX work and starts the idle watcher), so it
- * continues in the next iteration, after every other NIC had its turn.
+ * Fairness: one loop iteration (or one turn of the spin) is one pass; the
+ * check watcher (the spin) starts it by refilling every NIC's budget
+ * (skiff_dp_pass_begin). A NIC that spent its budget with work left keeps
+ * the loop from blocking (its packet fd stays readable, or prepare finds TX
+ * work and starts the idle watcher), so it continues in the next
+ * iteration, after every other NIC had its turn.
  * --net-rate: a NIC held back by its limiter stops watching its packet fd
  * (RX) or its ring (TX); a per-NIC timer brings it back. The same timer ends
  * the other holds: a TX resync bound, and a kick fd muted after kicks that
- * moved nothing (datapath.h).
+ * moved nothing (datapath.h). The spin skips a held direction until then.
  */
 #include "datapath/io_internal.h"
 
 #include <ev.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include <urcu/arch.h>
 
 struct ev_nic {
     ev_io pkt;
@@ -55,8 +65,9 @@ struct ev_state {
     struct ev_nic nics[];
 };
 
-/* Watch the packet fd for what the datapath currently needs. */
-static void ev_nic_update(struct ev_nic *en)
+/* Watch the packet fd, the kick fd and the holds' timer for what the
+ * datapath needs now: the one place its want_* answers become watchers. */
+static void nic_watch(struct ev_nic *en)
 {
     struct ev_state *st = en->st;
     int want =
@@ -112,7 +123,7 @@ static void pkt_cb(struct ev_loop *loop, ev_io *w, int revents)
         skiff_dp_tx_writable(en->dp);
     if ((revents & EV_READ) && !skiff_dp_rx_handoff(en->dp))
         skiff_dp_rx(en->dp, true);
-    ev_nic_update(en);
+    nic_watch(en);
 }
 
 static void kick_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -131,7 +142,7 @@ static void kick_cb(struct ev_loop *loop, ev_io *w, int revents)
     skiff_dp_rx_drain(en->dp);
     if (kicked)
         skiff_dp_kick_done(en->dp);
-    ev_nic_update(en);
+    nic_watch(en);
 }
 
 static void limit_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -142,7 +153,7 @@ static void limit_cb(struct ev_loop *loop, ev_timer *w, int revents)
     skiff_dp_limit_check(en->dp, skiff_dp_now_ns());
     skiff_dp_rx(en->dp, false);
     skiff_dp_tx(en->dp);
-    ev_nic_update(en);
+    nic_watch(en);
 }
 
 static void stop_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -154,7 +165,7 @@ static void stop_cb(struct ev_loop *loop, ev_io *w, int revents)
         return;
     }
     for (unsigned i = 0; i < st->n; i++)
-        ev_nic_update(&st->nics[i]);
+        nic_watch(&st->nics[i]);
 }
 
 static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -170,7 +181,7 @@ static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
          * released slots without kicking (it costs one shared load). */
         bool resumed = skiff_dp_rx_resume(en->dp);
         if (skiff_dp_rx_takeback(en->dp) || resumed)
-            ev_nic_update(en);
+            nic_watch(en);
         if (!skiff_dp_tx_prepare_sleep(en->dp))
             work = true;
     }
@@ -198,7 +209,7 @@ static void idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
     ev_idle_stop(loop, w);
     for (unsigned i = 0; i < st->n; i++) {
         skiff_dp_tx(st->nics[i].dp);
-        ev_nic_update(&st->nics[i]);
+        nic_watch(&st->nics[i]);
     }
 }
 
@@ -213,7 +224,7 @@ static void drain_cb(struct ev_loop *loop, ev_timer *w, int revents)
         ev_timer_stop(loop, w);
 }
 
-int skiff_io_event_setup(struct skiff_io *io)
+int skiff_io_loop_setup(struct skiff_io *io)
 {
     unsigned n = io->cfg.nic_count;
     struct ev_state *st = calloc(1, sizeof(*st) + n * sizeof(st->nics[0]));
@@ -262,21 +273,69 @@ int skiff_io_event_setup(struct skiff_io *io)
         ev_timer_init(&en->limit, limit_cb, 0., 0.);
         en->limit.data = en;
         ev_io_start(st->loop, &en->kick);
-        ev_nic_update(en);
+        nic_watch(en);
     }
     io->mode = st;
     return 0;
 }
 
-void skiff_io_event_run(struct skiff_io *io)
+/*
+ * --io=poll: one turn of the spin, a pass over every NIC with nothing
+ * announced. Returns the frames it moved.
+ */
+static unsigned spin_pass(struct ev_state *st)
+{
+    unsigned work = 0;
+    for (unsigned i = 0; i < st->n; i++) {
+        struct skiff_dp *dp = st->nics[i].dp;
+        skiff_dp_pass_begin(dp);
+        skiff_dp_rx_resume(dp);
+        unsigned rx = skiff_dp_rx(dp, false);
+        unsigned tx = dp->tx_blocked ? skiff_dp_tx_writable(dp) : skiff_dp_tx(dp);
+        if (dp->rx_draining)
+            skiff_dp_rx_drain(dp);
+        work += rx + tx;
+    }
+    return work;
+}
+
+/* Spin while there is work, and spin_ns after; then sleep in the loop
+ * until something happens, and spin again. */
+static void spin_run(struct skiff_io *io, struct ev_state *st)
+{
+    uint64_t last_work = skiff_dp_now_ns();
+
+    while (!CMM_LOAD_SHARED(io->stopping)) {
+        unsigned work = spin_pass(st);
+        uint64_t t = skiff_dp_now_ns();
+        if (work != 0) {
+            last_work = t;
+            continue;
+        }
+        if (t - last_work < io->cfg.spin_ns) {
+            caa_cpu_relax();
+            continue;
+        }
+        /* The spin changed what the NICs need: watch that, then sleep. */
+        for (unsigned i = 0; i < st->n; i++)
+            nic_watch(&st->nics[i]);
+        ev_run(st->loop, EVRUN_ONCE);
+        last_work = skiff_dp_now_ns();
+    }
+}
+
+void skiff_io_loop_run(struct skiff_io *io)
 {
     struct ev_state *st = io->mode;
-    ev_run(st->loop, 0);
+    if (io->cfg.spin_ns != 0)
+        spin_run(io, st);
+    else
+        ev_run(st->loop, 0);
     for (unsigned i = 0; i < st->n; i++)
         skiff_dp_tx_finish_sleep(st->nics[i].dp);
 }
 
-void skiff_io_event_teardown(struct skiff_io *io)
+void skiff_io_loop_teardown(struct skiff_io *io)
 {
     struct ev_state *st = io->mode;
     ev_loop_destroy(st->loop);
