@@ -18,7 +18,7 @@ struct skiff_io_config {
     struct skiff_nic *nics; /* array shared with main; rings already set up */
     unsigned nic_count;
     bool no_seccomp;   /* debugging only: run the thread unconfined */
-    unsigned io_uring; /* SKIFF_IO_URING_AUTO/OFF/ON (tap_uring.h) */
+    unsigned io_uring; /* SKIFF_IO_URING_AUTO/OFF/ON (pktio_uring.h) */
 };
 
 /*

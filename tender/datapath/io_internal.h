@@ -22,7 +22,7 @@ struct skiff_io {
     pthread_t thread;
     sem_t started; /* thread -> main: seccomp installed (or not) */
     int start_rc;
-    struct skiff_uring uring; /* batched packet-fd I/O (see tap_uring.h) */
+    struct skiff_uring uring; /* batched packet-fd I/O (see pktio_uring.h) */
     bool uring_on;            /* set up and used by the datapath */
     char uring_why[160];      /* why not (for --stats) */
 };

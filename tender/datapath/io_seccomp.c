@@ -60,7 +60,7 @@ int skiff_io_seccomp_install(const int *fds, unsigned nfds, int ring_fd)
     for (size_t i = 0; rc == 0 && i < sizeof fd_syscalls / sizeof fd_syscalls[0]; i++)
         rc = skiff_scmp_allow_fds(ctx, fd_syscalls[i], fds, nfds);
     /* The ring was set up (and restricted to READV/WRITE on the packet fds,
-     * see tap_uring.c) before this filter: only entering it is allowed. */
+     * see pktio_uring.c) before this filter: only entering it is allowed. */
     if (rc == 0 && ring_fd >= 0) {
         struct scmp_arg_cmp a = {
             .arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)ring_fd, .datum_b = 0

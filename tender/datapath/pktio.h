@@ -3,7 +3,7 @@
  * say, frame by frame, what became of each. The datapath's RX and TX commit
  * loops (rx.c, tx.c) are written once against this interface; what is
  * behind it is one read(2)/write(2) per frame (pktio_rw.c) or one
- * io_uring_enter per batch (pktio_uring.c, on the ring of tap_uring.h).
+ * io_uring_enter per batch (pktio_uring.c, on the ring of pktio_uring.h).
  *
  * Contract shared by both implementations:
  * - A batch runs in order and stops at the first frame that did not move
@@ -17,11 +17,14 @@
 #ifndef SKIFF_PKTIO_H
 #define SKIFF_PKTIO_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "datapath/tap_uring.h"
+#include "datapath/pktio_uring.h"
+#include "net/nic.h"
+#include "skiff/closed.h"
 
 /* Most frames one call moves. */
 #define SKIFF_PKTIO_MAX 32u
@@ -105,8 +108,40 @@ static inline unsigned skiff_pktio_write(struct skiff_pktio *p, const void *cons
  * Classify one read's result (bytes, or -errno) and one write's (bytes
  * written of `want`, or -errno): the one place errno becomes a verdict.
  */
-void skiff_pkt_read_result(struct skiff_pkt_res *r, long n);
-void skiff_pkt_write_result(struct skiff_pkt_res *r, long n, uint32_t want);
+static inline void skiff_pkt_read_result(struct skiff_pkt_res *r, long n)
+{
+    r->drop = 0;
+    r->len = 0;
+    r->err = n < 0 ? (int)-n : 0;
+    if (n > 0) {
+        r->status = SKIFF_PKT_OK;
+        r->len = (uint32_t)n;
+    } else if (n == 0 || skiff_read_err_closed(r->err)) {
+        r->status = SKIFF_PKT_GONE; /* end of file; EBADFD: TAP deleted; ECONNRESET... */
+    } else {
+        r->status = SKIFF_PKT_AGAIN; /* EAGAIN, or transient (ENOBUFS, EINTR...) */
+    }
+}
+
+static inline void skiff_pkt_write_result(struct skiff_pkt_res *r, long n, uint32_t want)
+{
+    r->drop = 0;
+    r->len = 0;
+    r->err = n < 0 ? (int)-n : 0;
+    if (n >= 0 && (unsigned long)n == want) {
+        r->status = SKIFF_PKT_OK;
+        r->len = want;
+    } else if (r->err == EAGAIN || r->err == EWOULDBLOCK) {
+        r->status = SKIFF_PKT_AGAIN;
+    } else if (r->err == ECANCELED || r->err == EINTR) {
+        r->status = SKIFF_PKT_NOT_RUN; /* io_uring: not written, back to the ring */
+    } else {
+        /* EIO (TAP down), EMSGSIZE, a short write...: this frame is lost;
+         * an error that means the device is gone closes the NIC too. */
+        r->drop = (uint8_t)skiff_tx_drop_reason(r->err);
+        r->status = skiff_write_err_closed(r->err) ? SKIFF_PKT_GONE : SKIFF_PKT_DROP;
+    }
+}
 
 /* An fd reported readable with nothing to read: hung up (or in error)? */
 bool skiff_pktio_hung_up(const struct skiff_pktio *p);

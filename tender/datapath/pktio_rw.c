@@ -1,51 +1,12 @@
 /*
- * The per-frame packet-I/O implementation: one readv(2) or write(2) per
- * frame, the fd non-blocking. Also the one place where a system call's
- * result becomes a verdict (pktio.h), for every implementation.
+ * The per-frame packet-I/O implementation (pktio.h): one readv(2) or
+ * write(2) per frame, the fd non-blocking.
  */
 #include "datapath/pktio.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <unistd.h>
-
-#include "net/nic.h"
-#include "skiff/closed.h"
-
-void skiff_pkt_read_result(struct skiff_pkt_res *r, long n)
-{
-    r->drop = 0;
-    r->len = 0;
-    r->err = n < 0 ? (int)-n : 0;
-    if (n > 0) {
-        r->status = SKIFF_PKT_OK;
-        r->len = (uint32_t)n;
-    } else if (n == 0 || skiff_read_err_closed(r->err)) {
-        r->status = SKIFF_PKT_GONE; /* end of file; EBADFD: TAP deleted; ECONNRESET... */
-    } else {
-        r->status = SKIFF_PKT_AGAIN; /* EAGAIN, or transient (ENOBUFS, EINTR...) */
-    }
-}
-
-void skiff_pkt_write_result(struct skiff_pkt_res *r, long n, uint32_t want)
-{
-    r->drop = 0;
-    r->len = 0;
-    r->err = n < 0 ? (int)-n : 0;
-    if (n >= 0 && (unsigned long)n == want) {
-        r->status = SKIFF_PKT_OK;
-        r->len = want;
-    } else if (r->err == EAGAIN || r->err == EWOULDBLOCK) {
-        r->status = SKIFF_PKT_AGAIN;
-    } else if (r->err == ECANCELED || r->err == EINTR) {
-        r->status = SKIFF_PKT_NOT_RUN; /* io_uring: not written, back to the ring */
-    } else {
-        /* EIO (TAP down), EMSGSIZE, a short write...: this frame is lost;
-         * an error that means the device is gone closes the NIC too. */
-        r->drop = (uint8_t)skiff_tx_drop_reason(r->err);
-        r->status = skiff_write_err_closed(r->err) ? SKIFF_PKT_GONE : SKIFF_PKT_DROP;
-    }
-}
 
 static void not_run(struct skiff_pkt_res *res, unsigned from, unsigned k)
 {
