@@ -14,14 +14,6 @@
 
 #include "skiff/abi.h"
 
-/* Results of the direct-mode network calls. */
-enum hc_net_result {
-    HC_NET_OK = 0,
-    HC_NET_AGAIN,  /* nothing to read / no room to write now */
-    HC_NET_CLOSED, /* end of file on the packet fd */
-    HC_NET_ERROR,
-};
-
 /* Remember what the calls below need from the boot info (fds, TSC rate).
  * Runs first; the console works once it returns. Returns NULL, or why the
  * boot info is unusable on this target. */
@@ -46,10 +38,10 @@ uint64_t hc_poll(uint64_t deadline);
 /* Notify the tender about NIC `nic`'s rings (TX published or RX space). */
 void hc_kick(unsigned nic);
 
-/* Direct mode: one frame per call on the NIC's packet fd. CLOSED is what
- * skiff/closed.h defines (the same in every mode and on every target). */
-enum hc_net_result hc_net_write(unsigned nic, const void *buf, size_t len);
-enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len);
+/* Direct mode: one frame per call on the NIC's packet fd. The result is
+ * what skiff/closed.h decides (the same in every mode and on every target). */
+enum skiff_net_result hc_net_write(unsigned nic, const void *buf, size_t len);
+enum skiff_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len);
 
 /* Direct mode: NIC `nic` is closed; stop polling its packet fd (hc_poll
  * would otherwise report its hang-up for ever). Idempotent. */

@@ -245,12 +245,12 @@ static bool handoff_read(struct gnic *n, uint8_t *buf, size_t size, size_t *len,
     for (int i = 0; i < RX_RETRIES; i++) {
         size_t got = 0;
         switch (hc_net_read(n->index, bounce ? rx_bounce : buf, limit + 1, &got)) {
-        case HC_NET_OK: break;
-        case HC_NET_AGAIN:
+        case SKIFF_NET_OK: break;
+        case SKIFF_NET_AGAIN:
             n->rx_run = 0; /* caught up: no queue is building */
             *r = SOLO5_R_AGAIN;
             return true;
-        case HC_NET_CLOSED:
+        case SKIFF_NET_CLOSED:
             /* End of file: the ring is empty and stays so (the I/O thread,
              * given the fd back, finds the same and deactivates the
              * channel), so the NIC is closed from here, as on the ring. */
@@ -291,9 +291,9 @@ static solo5_result_t direct_read(struct gnic *n, uint8_t *buf, size_t size, siz
     if (n->closed)
         return SOLO5_R_CLOSED;
     switch (hc_net_read(n->index, buf, size, len)) {
-    case HC_NET_OK: return SOLO5_R_OK;
-    case HC_NET_AGAIN: return SOLO5_R_AGAIN;
-    case HC_NET_CLOSED:
+    case SKIFF_NET_OK: return SOLO5_R_OK;
+    case SKIFF_NET_AGAIN: return SOLO5_R_AGAIN;
+    case SKIFF_NET_CLOSED:
         n->closed = true;
         hc_net_forget(n->index);
         return SOLO5_R_CLOSED;

@@ -48,7 +48,7 @@ static bool tx_bypass(struct gnic *n, const uint8_t *buf, size_t size, solo5_res
     if (n->vnet && size <= SOLO5_NET_VNET_HLEN)
         return false; /* no frame behind the header: the ring path refuses it */
     switch (hc_net_write(n->index, buf, size)) {
-    case HC_NET_OK:
+    case SKIFF_NET_OK:
         n->tx_run++;
         shms_writer_count_bypass(&n->tx, 1);
         *r = SOLO5_R_OK;
@@ -69,9 +69,9 @@ solo5_result_t solo5_net_queue(solo5_handle_t handle, const uint8_t *buf, size_t
         return SOLO5_R_EINVAL;
     if (skiff_direct) {
         switch (hc_net_write(n->index, buf, size)) {
-        case HC_NET_OK: return SOLO5_R_OK;
-        case HC_NET_AGAIN: return SOLO5_R_AGAIN;
-        case HC_NET_CLOSED: return SOLO5_R_OK; /* dropped, as in ring modes */
+        case SKIFF_NET_OK: return SOLO5_R_OK;
+        case SKIFF_NET_AGAIN: return SOLO5_R_AGAIN;
+        case SKIFF_NET_CLOSED: return SOLO5_R_OK; /* dropped, as in ring modes */
         default: return SOLO5_R_EUNSPEC;
         }
     }

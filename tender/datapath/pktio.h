@@ -113,13 +113,18 @@ static inline void skiff_pkt_read_result(struct skiff_pkt_res *r, long n)
     r->drop = 0;
     r->len = 0;
     r->err = n < 0 ? (int)-n : 0;
-    if (n > 0) {
+    switch (skiff_net_read_result(n)) { /* skiff/closed.h: every mode's mapping */
+    case SKIFF_NET_OK:
         r->status = SKIFF_PKT_OK;
         r->len = (uint32_t)n;
-    } else if (n == 0 || skiff_read_err_closed(r->err)) {
+        break;
+    case SKIFF_NET_CLOSED:
         r->status = SKIFF_PKT_GONE; /* end of file; EBADFD: TAP deleted; ECONNRESET... */
-    } else {
+        break;
+    case SKIFF_NET_AGAIN:
+    case SKIFF_NET_ERROR:
         r->status = SKIFF_PKT_AGAIN; /* EAGAIN, or transient (ENOBUFS, EINTR...) */
+        break;
     }
 }
 
@@ -128,18 +133,24 @@ static inline void skiff_pkt_write_result(struct skiff_pkt_res *r, long n, uint3
     r->drop = 0;
     r->len = 0;
     r->err = n < 0 ? (int)-n : 0;
-    if (n >= 0 && (unsigned long)n == want) {
+    if (r->err == ECANCELED || r->err == EINTR) {
+        r->status = SKIFF_PKT_NOT_RUN; /* io_uring: not written, back to the ring */
+        return;
+    }
+    switch (skiff_net_write_result(n, want)) { /* skiff/closed.h: every mode's mapping */
+    case SKIFF_NET_OK:
         r->status = SKIFF_PKT_OK;
         r->len = want;
-    } else if (r->err == EAGAIN || r->err == EWOULDBLOCK) {
-        r->status = SKIFF_PKT_AGAIN;
-    } else if (r->err == ECANCELED || r->err == EINTR) {
-        r->status = SKIFF_PKT_NOT_RUN; /* io_uring: not written, back to the ring */
-    } else {
-        /* EIO (TAP down), EMSGSIZE, a short write...: this frame is lost;
-         * an error that means the device is gone closes the NIC too. */
+        break;
+    case SKIFF_NET_AGAIN: r->status = SKIFF_PKT_AGAIN; break;
+    case SKIFF_NET_CLOSED: /* the device is gone: the frame is lost, the NIC closes */
         r->drop = (uint8_t)skiff_tx_drop_reason(r->err);
-        r->status = skiff_write_err_closed(r->err) ? SKIFF_PKT_GONE : SKIFF_PKT_DROP;
+        r->status = SKIFF_PKT_GONE;
+        break;
+    case SKIFF_NET_ERROR: /* EIO (TAP down), EMSGSIZE, a short write...: this frame is lost */
+        r->drop = (uint8_t)skiff_tx_drop_reason(r->err);
+        r->status = SKIFF_PKT_DROP;
+        break;
     }
 }
 

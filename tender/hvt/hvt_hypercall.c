@@ -221,25 +221,27 @@ static enum hvt_hc_result hc_netwrite(struct hvt *h, uint64_t gpa)
         return bad_arg(h, SKIFF_HC_NETWRITE, a.data);
     struct skiff_nic *nic = net_nic(h, a.handle);
     if (!nic || h->direct_closed) {
-        a.ret = -1;
+        a.ret = SKIFF_NET_ERROR;
     } else {
         ssize_t n;
         do
             n = write(nic->fd, data, a.len);
         while (n < 0 && errno == EINTR);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            a.ret = 1;
-        } else if (n < 0 && skiff_write_err_closed(errno)) {
-            a.ret = 2; /* the device is gone: the frame is dropped */
-            SKIFF_STAT_ADD(nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
-        } else if (n != (ssize_t)a.len) {
-            a.ret = -1; /* EIO (TAP down), EMSGSIZE...: this frame is lost */
-            SKIFF_STAT_ADD(nic->stats.tx_drops[skiff_tx_drop_reason(n < 0 ? errno : 0)], 1);
-        } else {
-            a.ret = 0;
+        int err = n < 0 ? errno : 0;
+        a.ret = skiff_net_write_result(n < 0 ? -err : n, a.len);
+        switch (a.ret) {
+        case SKIFF_NET_OK:
             skiff_capture_frame(nic->capture, data, (uint32_t)a.len);
             SKIFF_STAT_ADD(nic->stats.tx_frames, 1);
             SKIFF_STAT_ADD(nic->stats.tx_bytes, a.len);
+            break;
+        case SKIFF_NET_CLOSED: /* the device is gone: the frame is dropped */
+            SKIFF_STAT_ADD(nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
+            break;
+        case SKIFF_NET_ERROR: /* EIO (TAP down), EMSGSIZE...: this frame is lost */
+            SKIFF_STAT_ADD(nic->stats.tx_drops[skiff_tx_drop_reason(err)], 1);
+            break;
+        default: break;
         }
     }
     arg_out(h, gpa, &a, sizeof a);
@@ -256,25 +258,20 @@ static enum hvt_hc_result hc_netread(struct hvt *h, uint64_t gpa)
         return bad_arg(h, SKIFF_HC_NETREAD, a.data);
     struct skiff_nic *nic = net_nic(h, a.handle);
     if (!nic) {
-        a.ret = -1;
+        a.ret = SKIFF_NET_ERROR;
     } else if (h->direct_closed) {
-        a.ret = 2;
+        a.ret = SKIFF_NET_CLOSED;
     } else {
         ssize_t n = 0;
         while (!nic->closed && (n = read(nic->fd, data, a.len)) < 0 && errno == EINTR)
             ;
+        int err = n < 0 ? errno : 0;
         if (nic->closed) {
-            a.ret = 2;
+            a.ret = SKIFF_NET_CLOSED;
             net_forget(h, nic, "end of file");
-        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            a.ret = 1;
-        } else if (n == 0 || (n < 0 && skiff_read_err_closed(errno))) {
-            a.ret = 2;
-            net_forget(h, nic, n == 0 ? "end of file" : strerror(errno));
-        } else if (n < 0) {
-            a.ret = -1;
-        } else {
-            a.ret = 0;
+        } else if ((a.ret = skiff_net_read_result(n < 0 ? -err : n)) == SKIFF_NET_CLOSED) {
+            net_forget(h, nic, n == 0 ? "end of file" : strerror(err));
+        } else if (a.ret == SKIFF_NET_OK) {
             a.len = (uint64_t)n;
             skiff_capture_frame(nic->capture, data, (uint32_t)n);
             SKIFF_STAT_ADD(nic->stats.rx_frames, 1);

@@ -9,6 +9,7 @@
 _Static_assert(SKIFF_E_EIO == EIO, "errno");
 _Static_assert(SKIFF_E_ENXIO == ENXIO, "errno");
 _Static_assert(SKIFF_E_EBADF == EBADF, "errno");
+_Static_assert(SKIFF_E_EAGAIN == EAGAIN && EAGAIN == EWOULDBLOCK, "errno");
 _Static_assert(SKIFF_E_ENODEV == ENODEV, "errno");
 _Static_assert(SKIFF_E_EPIPE == EPIPE, "errno");
 _Static_assert(SKIFF_E_EBADFD == EBADFD, "errno");

@@ -86,20 +86,21 @@ void hc_kick(unsigned nic)
     pio_outl(SKIFF_HVT_PIO_KICK, nic);
 }
 
-static enum hc_net_result net_result(int64_t ret)
+/* The tender's answer, as one of the results the ABI names. */
+static enum skiff_net_result net_result(int64_t ret)
 {
     switch (ret) {
-    case 0: return HC_NET_OK;
-    case 1: return HC_NET_AGAIN;
-    case 2: return HC_NET_CLOSED;
-    default: return HC_NET_ERROR;
+    case SKIFF_NET_OK: return SKIFF_NET_OK;
+    case SKIFF_NET_AGAIN: return SKIFF_NET_AGAIN;
+    case SKIFF_NET_CLOSED: return SKIFF_NET_CLOSED;
+    default: return SKIFF_NET_ERROR;
     }
 }
 
-enum hc_net_result hc_net_write(unsigned nic, const void *buf, size_t len)
+enum skiff_net_result hc_net_write(unsigned nic, const void *buf, size_t len)
 {
     volatile struct skiff_hc_net a = {
-        .handle = nic, .data = (uintptr_t)buf, .len = len, .ret = -1
+        .handle = nic, .data = (uintptr_t)buf, .len = len, .ret = SKIFF_NET_ERROR
     };
     hypercall(SKIFF_HC_NETWRITE, &a);
     return net_result(a.ret);
@@ -118,16 +119,16 @@ void hc_net_watch(unsigned nic, int on)
     (void)on;
 }
 
-enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len)
+enum skiff_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len)
 {
     volatile struct skiff_hc_net a = {
-        .handle = nic, .data = (uintptr_t)buf, .len = size, .ret = -1
+        .handle = nic, .data = (uintptr_t)buf, .len = size, .ret = SKIFF_NET_ERROR
     };
     hypercall(SKIFF_HC_NETREAD, &a);
-    enum hc_net_result r = net_result(a.ret);
-    if (r == HC_NET_OK) {
+    enum skiff_net_result r = net_result(a.ret);
+    if (r == SKIFF_NET_OK) {
         if (a.len > size) /* the tender is trusted; this is a bug guard */
-            return HC_NET_ERROR;
+            return SKIFF_NET_ERROR;
         *len = a.len;
     }
     return r;

@@ -164,43 +164,36 @@ void hc_kick(unsigned nic)
         sys_write(spt.tx_kick_fd[nic], &one, sizeof one);
 }
 
-enum hc_net_result hc_net_write(unsigned nic, const void *buf, size_t len)
+enum skiff_net_result hc_net_write(unsigned nic, const void *buf, size_t len)
 {
     long n;
 
     if (spt.closed)
-        return HC_NET_ERROR;
+        return SKIFF_NET_ERROR;
     do
         n = sys_write(spt.direct_fd[nic], buf, len);
     while (n == -SPT_EINTR);
-    if (n == -SPT_EAGAIN)
-        return HC_NET_AGAIN;
-    if (n < 0 && skiff_write_err_closed(-n))
-        return HC_NET_CLOSED;
-    if (n != (long)len)
-        return HC_NET_ERROR;
-    gcap_frame(nic, SKIFF_CAP_DIR_TX, buf, len);
-    return HC_NET_OK;
+    enum skiff_net_result r = skiff_net_write_result(n, len);
+    if (r == SKIFF_NET_OK)
+        gcap_frame(nic, SKIFF_CAP_DIR_TX, buf, len);
+    return r;
 }
 
-enum hc_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len)
+enum skiff_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len)
 {
     long n;
 
     if (spt.closed)
-        return HC_NET_CLOSED;
+        return SKIFF_NET_CLOSED;
     do
         n = sys_read(spt.direct_fd[nic], buf, size);
     while (n == -SPT_EINTR);
-    if (n == -SPT_EAGAIN)
-        return HC_NET_AGAIN;
-    if (n == 0 || (n < 0 && skiff_read_err_closed(-n)))
-        return HC_NET_CLOSED;
-    if (n < 0)
-        return HC_NET_ERROR;
-    *len = (size_t)n;
-    gcap_frame(nic, SKIFF_CAP_DIR_RX, buf, (size_t)n);
-    return HC_NET_OK;
+    enum skiff_net_result r = skiff_net_read_result(n);
+    if (r == SKIFF_NET_OK) {
+        *len = (size_t)n;
+        gcap_frame(nic, SKIFF_CAP_DIR_RX, buf, (size_t)n);
+    }
+    return r;
 }
 
 void hc_net_forget(unsigned nic)

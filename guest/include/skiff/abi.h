@@ -226,11 +226,23 @@ struct skiff_hc_poll {
     uint64_t ready_set;     /* OUT: bit i = NIC i has input */
     int64_t ret;            /* OUT: 0 or -1 */
 };
+/*
+ * What one frame's read or write on a packet fd came to: NETWRITE and
+ * NETREAD's ret, and the same answer in every I/O mode on every target
+ * (skiff_net_read_result/skiff_net_write_result in skiff/closed.h decide it
+ * from the system call's result).
+ */
+enum skiff_net_result {
+    SKIFF_NET_OK = 0,     /* moved (read: len is the frame's length) */
+    SKIFF_NET_AGAIN = 1,  /* nothing to read / no room to write now */
+    SKIFF_NET_CLOSED = 2, /* the device is gone (skiff/closed.h) */
+    SKIFF_NET_ERROR = -1, /* this frame is lost (or bad arguments) */
+};
 struct skiff_hc_net {
     uint64_t handle; /* IN: NIC index */
     uint64_t data;   /* IN gpa */
     uint64_t len;    /* IN: buffer length; OUT (read): frame length */
-    int64_t ret;     /* OUT: 0 ok, 1 again, 2 closed, -1 error */
+    int64_t ret;     /* OUT: enum skiff_net_result */
 };
 struct skiff_hc_block {
     uint64_t index;  /* IN: block device index */

@@ -13,6 +13,11 @@
  *         answers writes with EIO and may come back up, so that frame is
  *         lost (counted) and reads keep deciding.
  *
+ * skiff_net_read_result/skiff_net_write_result turn one frame's system call
+ * into its enum skiff_net_result (skiff/abi.h): the one mapping the hvt
+ * hypercalls, the spt guest's direct-mode calls and the I/O thread's
+ * writes share.
+ *
  * Errno values are Linux's (the same on every architecture skiff builds
  * for), spelled out because the guest has no <errno.h>; the tender checks
  * them against its own (tender/net/closed.c). C11 and <stdint.h> only:
@@ -23,9 +28,12 @@
 
 #include <stdint.h>
 
+#include "skiff/abi.h"
+
 #define SKIFF_E_EIO        5
 #define SKIFF_E_ENXIO      6
 #define SKIFF_E_EBADF      9
+#define SKIFF_E_EAGAIN     11 /* also EWOULDBLOCK */
 #define SKIFF_E_ENODEV     19
 #define SKIFF_E_EPIPE      32
 #define SKIFF_E_EBADFD     77
@@ -54,6 +62,32 @@ static inline int skiff_write_err_closed(int64_t err)
 static inline int skiff_read_err_closed(int64_t err)
 {
     return err == SKIFF_E_EIO || err == SKIFF_E_ENETDOWN || skiff_write_err_closed(err);
+}
+
+/* One frame's read(2) that returned n: bytes, or -errno (EINTR is the
+ * caller's to retry). A read of 0 bytes is end of file. */
+static inline enum skiff_net_result skiff_net_read_result(int64_t n)
+{
+    if (n > 0)
+        return SKIFF_NET_OK;
+    if (n == -SKIFF_E_EAGAIN)
+        return SKIFF_NET_AGAIN;
+    if (n == 0 || skiff_read_err_closed(-n))
+        return SKIFF_NET_CLOSED;
+    return SKIFF_NET_ERROR;
+}
+
+/* One frame's write(2) of len bytes that returned n: bytes, or -errno
+ * (EINTR is the caller's to retry). A short write loses the frame. */
+static inline enum skiff_net_result skiff_net_write_result(int64_t n, uint64_t len)
+{
+    if (n >= 0 && (uint64_t)n == len)
+        return SKIFF_NET_OK;
+    if (n == -SKIFF_E_EAGAIN)
+        return SKIFF_NET_AGAIN;
+    if (n < 0 && skiff_write_err_closed(-n))
+        return SKIFF_NET_CLOSED;
+    return SKIFF_NET_ERROR;
 }
 
 #endif /* SKIFF_CLOSED_H */
