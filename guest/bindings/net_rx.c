@@ -157,11 +157,10 @@ static void rx_release(struct gnic *n)
 #define SKIFF_RX_HANDOFF_RUN 256u
 /* After giving the fd back under load, how long to leave it with the ring. */
 #define SKIFF_RX_HANDOFF_HOLDOFF_NS (20ull * 1000 * 1000)
-/* Largest frame taken from the fd (the tender's limit: MTU + 802.1Q
- * Ethernet header; on a vnet NIC the header + a 64 KiB GSO frame), and the
+/* Largest frame taken from the fd (the tender's limit: MTU +
+ * SKIFF_ETH_OVERHEAD; on a vnet NIC the header + a 64 KiB GSO frame), and the
  * bounce buffer for callers' smaller buffers (one byte more, to see a frame
  * that is too long). */
-#define RX_FRAME_OVERHEAD 18u
 static uint8_t rx_bounce[SOLO5_NET_VNET_BUF_MAX + 1u];
 
 /* Frames lent from the packet fd (solo5_net_peek_batch while the fd is
@@ -181,7 +180,7 @@ static const struct gnic *rx_lent_by;
 
 static size_t rx_frame_limit(const struct gnic *n)
 {
-    return n->vnet ? SOLO5_NET_VNET_BUF_MAX : (size_t)n->boot->mtu + RX_FRAME_OVERHEAD;
+    return n->vnet ? SOLO5_NET_VNET_BUF_MAX : (size_t)n->boot->mtu + SKIFF_ETH_OVERHEAD;
 }
 
 /* Give the packet fd back to the I/O thread and wake it to read on. */
@@ -264,7 +263,7 @@ static bool handoff_read(struct gnic *n, uint8_t *buf, size_t size, size_t *len,
             continue; /* too long for the MTU, or a header alone: dropped, as by the tender */
         n->rx_run++;
         shms_reader_count_bypass(&n->rx, 1);
-        if (n->vnet && got > SOLO5_NET_VNET_HLEN + n->boot->mtu + RX_FRAME_OVERHEAD) {
+        if (n->vnet && got > SOLO5_NET_VNET_HLEN + n->boot->mtu + SKIFF_ETH_OVERHEAD) {
             /* A GSO super-frame is a bulk transfer, where the I/O thread
              * copying in parallel pays and a lone guest copying each
              * 64 KiB itself does not: this frame is ours, the next ones

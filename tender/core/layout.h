@@ -30,18 +30,17 @@
  * 512 at MTU 9,000, 128 at the TAP maximum (65,521). Guest memory is
  * mapped lazily, so slots never filled cost nothing.
  */
-#define SKIFF_RING_SLOT_MIN       2048u
-#define SKIFF_RING_SLOTS_MAX      1024u
-#define SKIFF_RING_SLOTS_MIN      128u
-#define SKIFF_RING_BYTES          (8u * 1024u * 1024u)
-#define SKIFF_RING_FRAME_OVERHEAD 18u    /* Ethernet header + 802.1Q tag */
-#define SKIFF_MTU_ASSUMED         1500u  /* the loader's guess, before NICs attach */
-#define SKIFF_MTU_MAX             65535u /* the boot info carries 16 bits */
+#define SKIFF_RING_SLOT_MIN  2048u
+#define SKIFF_RING_SLOTS_MAX 1024u
+#define SKIFF_RING_SLOTS_MIN 128u
+#define SKIFF_RING_BYTES     (8u * 1024u * 1024u)
+#define SKIFF_MTU_ASSUMED    1500u  /* the loader's guess, before NICs attach */
+#define SKIFF_MTU_MAX        65535u /* the boot info carries 16 bits */
 
 /* Slot size and count for a plain NIC of MTU `mtu` (see above). */
 static inline void skiff_ring_geometry(uint32_t mtu, uint32_t *slot_size, uint32_t *slot_count)
 {
-    uint32_t size = (uint32_t)sizeof(struct shms_slot) + mtu + SKIFF_RING_FRAME_OVERHEAD;
+    uint32_t size = (uint32_t)sizeof(struct shms_slot) + mtu + SKIFF_ETH_OVERHEAD;
     size = (size + SHMS_SLOT_ALIGN - 1) / SHMS_SLOT_ALIGN * SHMS_SLOT_ALIGN;
     if (size < SKIFF_RING_SLOT_MIN)
         size = SKIFF_RING_SLOT_MIN;
@@ -52,8 +51,7 @@ static inline void skiff_ring_geometry(uint32_t mtu, uint32_t *slot_size, uint32
     *slot_count = count;
 }
 
-_Static_assert(sizeof(struct shms_slot) + SKIFF_MTU_MAX + SKIFF_RING_FRAME_OVERHEAD +
-                       SHMS_SLOT_ALIGN <=
+_Static_assert(sizeof(struct shms_slot) + SKIFF_MTU_MAX + SKIFF_ETH_OVERHEAD + SHMS_SLOT_ALIGN <=
                    SHMS_SLOT_MAX,
                "the largest MTU fits a slot");
 

@@ -53,13 +53,10 @@
 #define SKIFF_DP_KICK_MUTE_NS     (1000ull * 1000)
 #define SKIFF_DP_KICK_MUTE_MAX_NS (64ull * 1000 * 1000)
 
-/* Ethernet header plus one 802.1Q tag on top of the MTU. */
-#define SKIFF_ETH_OVERHEAD 18u
-
 /* Counters have a single writer; readers use CMM_LOAD_SHARED. */
 #define SKIFF_STAT_ADD(field, n) CMM_STORE_SHARED((field), (field) + (n))
 
-/* Largest frame accepted in either direction for a given MTU. */
+/* Largest frame accepted in either direction for a given MTU (skiff/abi.h). */
 static inline uint32_t skiff_frame_max(uint16_t mtu)
 {
     return (uint32_t)mtu + SKIFF_ETH_OVERHEAD;

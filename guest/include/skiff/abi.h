@@ -76,6 +76,11 @@ struct skiff_manifest {
 };
 _Static_assert(sizeof(struct skiff_manifest) == 8 + 40 * SKIFF_MAX_NICS, "abi");
 
+/* The largest frame a NIC of MTU m carries is m + SKIFF_ETH_OVERHEAD bytes
+ * (Ethernet header and one 802.1Q tag): the tender sizes slots and drops
+ * longer frames by it, the guest bounds its own reads by it. */
+#define SKIFF_ETH_OVERHEAD 18u
+
 /* I/O modes, as chosen by --io. */
 #define SKIFF_IO_EVENT  0u
 #define SKIFF_IO_POLL   1u
