@@ -71,7 +71,7 @@ void skiff_bindings_init(const struct skiff_boot_info *bi)
         n->boot = &bi->nics[i];
         n->index = i;
         n->max_frame = (size_t)bi->nics[i].mtu + SOLO5_NET_HLEN;
-        if (bi->nics[i].flags & ~SKIFF_NIC_F_KNOWN)
+        if (bi->nics[i].flags & ~SKIFF_NIC_F_BOOT_KNOWN)
             skiff_fatal("boot info: unknown NIC flags");
         /* The tender only enables vnet in ring modes; never trust that. */
         if ((bi->nics[i].flags & SKIFF_NIC_F_VNET) && !skiff_direct) {
@@ -82,10 +82,12 @@ void skiff_bindings_init(const struct skiff_boot_info *bi)
         if (!skiff_direct)
             attach_rings(n);
         /* spt event mode: the tender handed us the packet fd for sending
-         * frames ourselves while its I/O thread sleeps (net_tx.c). */
-        n->tx_bypass = !skiff_direct && bi->target == SKIFF_TARGET_SPT &&
-                       bi->io_mode == SKIFF_IO_EVENT && bi->nics[i].spt_direct_fd >= 0;
-        /* ...and the same fd to read ourselves once the tender grants it. */
-        n->rx_handoff = n->tx_bypass;
+         * frames ourselves while its I/O thread sleeps (net_tx.c), and
+         * perhaps to read ourselves once it grants a request (net_rx.c).
+         * Its flags say which; the fd must be there too. */
+        uint32_t flags = bi->nics[i].flags;
+        n->tx_bypass =
+            !skiff_direct && (flags & SKIFF_NIC_F_TX_BYPASS) && bi->nics[i].spt_direct_fd >= 0;
+        n->rx_handoff = n->tx_bypass && (flags & SKIFF_NIC_F_RX_HANDOFF);
     }
 }

@@ -382,10 +382,15 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline)
         } else if (setup_rings(vm, ring_base, bn, n, m->nics[i].flags) < 0) {
             return -1;
         } else {
-            /* The guest's own sends, and its own reads while it sleeps. */
-            if (skiff_nic_tx_bypass(n, vm->io_mode, vm->backend->target))
+            /* The guest's own sends, and its own reads while it sleeps:
+             * decided here, once, and published as NIC flags. */
+            if (skiff_nic_tx_bypass(n, vm->io_mode, vm->backend->target)) {
                 bn->spt_direct_fd = n->fd;
+                bn->flags |= SKIFF_NIC_F_TX_BYPASS;
+            }
             n->rx_handoff = skiff_nic_rx_handoff(n, vm->io_mode, vm->backend->target);
+            if (n->rx_handoff)
+                bn->flags |= SKIFF_NIC_F_RX_HANDOFF;
         }
         /* The application's opt-in to SOLO5_R_CLOSED, in every mode. */
         bn->flags |= m->nics[i].flags & SKIFF_NIC_F_CLOSED;

@@ -102,7 +102,8 @@ struct skiff_nic {
  * with --pcap (the capture would not see them either). A vnet NIC's fd has
  * IFF_VNET_HDR, so the guest writes "header + frame" as a slot holds it;
  * the kernel checks the header as it does the I/O thread's writes of the
- * same bytes (the tender never interprets it).
+ * same bytes (the tender never interprets it). Published to the guest as
+ * SKIFF_NIC_F_TX_BYPASS with the fd (guest_mem.c).
  */
 static inline bool skiff_nic_tx_bypass(const struct skiff_nic *nic, unsigned io_mode,
                                        unsigned target)
@@ -121,7 +122,7 @@ static inline bool skiff_nic_tx_bypass(const struct skiff_nic *nic, unsigned io_
 static inline bool skiff_nic_rx_handoff(const struct skiff_nic *nic, unsigned io_mode,
                                         unsigned target)
 {
-    /* The guest learns of both from one fd in its boot info. */
+    /* Published to the guest as SKIFF_NIC_F_RX_HANDOFF (guest_mem.c). */
     return skiff_nic_tx_bypass(nic, io_mode, target) && nic->rate.rx_frames == 0 &&
            nic->rate.rx_bytes == 0;
 }

@@ -17,7 +17,10 @@
  *    (spt_direct_fd) and makes the RX wake eventfds edge-triggered (a guest
  *    that no longer reads them back would spin under an older tender).
  * 5: spt --io=direct capture channel (skiff_boot_nic.cap_area): a guest
- *    that ignored it would leave a --pcap file empty. */
+ *    that ignored it would leave a --pcap file empty; and boot info NIC
+ *    flags SKIFF_NIC_F_TX_BYPASS and SKIFF_NIC_F_RX_HANDOFF: the tender says
+ *    which shortcuts a NIC has (a version 4 guest decided itself, and
+ *    refuses boot info flags it does not know). */
 #define SKIFF_ABI_VERSION 5u
 
 /* Targets, as carried in the ABI note. */
@@ -60,7 +63,22 @@ _Static_assert(sizeof(struct skiff_abi_note) == 8, "abi");
  * four results allow, and stops waking solo5_yield.
  */
 #define SKIFF_NIC_F_CLOSED 0x2u
-#define SKIFF_NIC_F_KNOWN  (SKIFF_NIC_F_VNET | SKIFF_NIC_F_CLOSED)
+/* The flags a manifest may carry. */
+#define SKIFF_NIC_F_KNOWN (SKIFF_NIC_F_VNET | SKIFF_NIC_F_CLOSED)
+/*
+ * Boot info only: the shortcuts the tender allows this NIC (spt --io=event),
+ * decided by the tender alone (its rate limits, capture and I/O mode) so the
+ * guest never asks for what the tender would refuse.
+ * SKIFF_NIC_F_TX_BYPASS: the guest may write frames to spt_direct_fd itself
+ * while the I/O thread sleeps (its seccomp filter allows that write).
+ * SKIFF_NIC_F_RX_HANDOFF: the guest may ask for spt_direct_fd to read itself
+ * while it sleeps with its RX ring drained (the SHMStream source hand-off);
+ * only with SKIFF_NIC_F_TX_BYPASS. The tender may still refuse a request at
+ * run time (io_uring, the grant rate bound).
+ */
+#define SKIFF_NIC_F_TX_BYPASS  0x4u
+#define SKIFF_NIC_F_RX_HANDOFF 0x8u
+#define SKIFF_NIC_F_BOOT_KNOWN (SKIFF_NIC_F_KNOWN | SKIFF_NIC_F_TX_BYPASS | SKIFF_NIC_F_RX_HANDOFF)
 
 struct skiff_manifest_nic {
     char name[SKIFF_NAME_MAX]; /* [A-Za-z0-9_], NUL-terminated */
@@ -91,7 +109,7 @@ struct skiff_boot_nic {
     char name[SKIFF_NAME_MAX];
     uint8_t mac[6];
     uint16_t mtu;
-    uint32_t flags;     /* SKIFF_NIC_F_* enabled for this run */
+    uint32_t flags;     /* SKIFF_NIC_F_* enabled for this run (BOOT_KNOWN) */
     uint32_t slot_size; /* SHMStream slot bytes (both directions) */
     uint32_t slot_count;
     uint32_t reserved0;
