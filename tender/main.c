@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -36,6 +35,7 @@
 #include "sandbox/sandbox.h"
 #include "report/stats.h"
 #include "datapath/tap.h"
+#include "net/direct.h"
 #include "core/vm.h"
 
 #define EXIT_TENDER_ERROR 1    /* usage or set-up error */
@@ -343,32 +343,6 @@ static int make_waiter(const struct skiff_vm *vm, int sig_fd)
 }
 
 /*
- * Direct mode has no I/O thread to notice a device going away, so main
- * looks at the packet fds each time it wakes (every LIVENESS_MS at least)
- * for hang-up and errors, and prints the one line. The guest learns it from
- * its own reads. (epoll cannot do this for main: a deleted TAP wakes its
- * waiters as "readable", which main must not ask for on a busy fd.)
- */
-static void check_direct_nics(struct skiff_vm *vm)
-{
-    if (vm->io_mode != SKIFF_IO_DIRECT)
-        return;
-    for (unsigned i = 0; i < vm->nic_count; i++) {
-        struct skiff_nic *nic = &vm->nics[i];
-        if (nic->gone_reported)
-            continue;
-        struct pollfd p = { .fd = nic->fd, .events = POLLRDHUP };
-        if (poll(&p, 1, 0) != 1)
-            continue;
-        /* A deleted TAP reports POLLERR; a socket whose peer closed, RDHUP. */
-        if (p.revents & (POLLERR | POLLNVAL))
-            skiff_nic_report_gone(nic, "error");
-        else if (p.revents & (POLLHUP | POLLRDHUP))
-            skiff_nic_report_gone(nic, "end of file");
-    }
-}
-
-/*
  * Wait for the guest to end or a terminating signal, for at most timeout_ms
  * (forever if negative). Returns the signal number that asked for shutdown,
  * 0 if the guest ended, or -1 when the time ran out.
@@ -399,7 +373,7 @@ static int wait_guest(struct skiff_vm *vm, int ep, int sig_fd, int timeout_ms)
             stop_sig = SIGTERM;
             break;
         }
-        check_direct_nics(vm);
+        skiff_direct_check_nics(vm); /* no I/O thread to notice */
         if (n == 0 && !vm->backend->running(vm))
             break;
         bool guest_done = false;
@@ -685,9 +659,7 @@ int main(int argc, char **argv)
             if (io != NULL) {
                 skiff_io_close_nics(io);
             } else {
-                for (unsigned i = 0; i < vm.nic_count; i++)
-                    vm.nics[i].gone_reported = true; /* closed on purpose */
-                skiff_mem_close_direct(&vm);
+                skiff_direct_close(&vm);
             }
             int again = wait_guest(&vm, wait_fd, sig_fd, GRACE_MS);
             if (again == 0)

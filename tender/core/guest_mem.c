@@ -27,6 +27,7 @@
 #include "capture/capture.h"
 #include "core/backend.h"
 #include "core/layout.h"
+#include "net/direct.h"
 
 #define ERR(...)                                                                                   \
     do {                                                                                           \
@@ -264,13 +265,10 @@ static int setup_fds(struct skiff_vm *vm)
         return -1;
     /* One thread closes the NICs for the guest itself (hvt_single.c). */
     if (vm->io_mode == SKIFF_IO_DIRECT && !vm->single) {
-        int p[2];
-        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+        if (skiff_direct_open_close_pipe(vm) < 0) {
             ERR("pipe: %s", strerror(errno));
             return -1;
         }
-        vm->closed_rd = p[0];
-        vm->closed_wr = p[1];
         if (epoll_add(vm->epoll_fd, vm->closed_rd, SKIFF_SPT_TAG_CLOSED, "the close pipe",
                       EPOLLIN) < 0)
             return -1;
@@ -408,11 +406,6 @@ static void close_fd(int *fd)
     if (*fd >= 0)
         close(*fd);
     *fd = -1;
-}
-
-void skiff_mem_close_direct(struct skiff_vm *vm)
-{
-    close_fd(&vm->closed_wr);
 }
 
 void skiff_mem_teardown(struct skiff_vm *vm, bool unmap)

@@ -24,10 +24,6 @@ int skiff_mem_setup(struct skiff_vm *vm, const char *cmdline);
 /* Host pointer for gpa range [gpa, gpa+len), NULL if outside guest memory. */
 void *skiff_gpa_ptr(const struct skiff_vm *vm, uint64_t gpa, uint64_t len);
 
-/* Direct mode, graceful stop: every NIC reads as closed for the guest from
- * now on (the pipe behind SKIFF_SPT_TAG_CLOSED reaches end of file). */
-void skiff_mem_close_direct(struct skiff_vm *vm);
-
 /* Close the guest's fds. Unmap guest memory too if `unmap` (false when the
  * guest could not be stopped and might still touch it). Idempotent. */
 void skiff_mem_teardown(struct skiff_vm *vm, bool unmap);

@@ -17,11 +17,10 @@
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 
-#include "capture/capture.h"
 #include "datapath/datapath.h"
 #include "core/guest_mem.h"
 #include "hvt/hvt_arch.h"
-#include "skiff/closed.h"
+#include "net/direct.h"
 
 #define PUTS_MAX      SKIFF_HC_PUTS_MAX         /* console bytes per PUTS; the rest is cut */
 #define ABORT_MSG_MAX 512u                      /* bytes of a HALT abort message */
@@ -191,18 +190,6 @@ static enum hvt_hc_result hc_poll(struct hvt *h, uint64_t gpa)
     return HVT_HC_CONTINUE;
 }
 
-/* A direct-mode NIC read said "closed" (skiff/closed.h): take its fd out of
- * the POLL set, or its hang-up readiness would wake every POLL for ever.
- * Idempotent (a graceful stop may put a closed pipe in its place). With no
- * main thread watching the fds (one-thread mode) the line is printed here. */
-static void net_forget(struct hvt *h, struct skiff_nic *nic, const char *why)
-{
-    nic->closed = true;
-    (void)epoll_ctl(h->vm->epoll_fd, EPOLL_CTL_DEL, nic->fd, NULL);
-    if (h->single)
-        skiff_nic_report_gone(nic, why);
-}
-
 /* The NIC a direct-mode net hypercall names, or NULL. */
 static struct skiff_nic *net_nic(struct hvt *h, uint64_t handle)
 {
@@ -220,30 +207,7 @@ static enum hvt_hc_result hc_netwrite(struct hvt *h, uint64_t gpa)
     if (!data)
         return bad_arg(h, SKIFF_HC_NETWRITE, a.data);
     struct skiff_nic *nic = net_nic(h, a.handle);
-    if (!nic || h->direct_closed) {
-        a.ret = SKIFF_NET_ERROR;
-    } else {
-        ssize_t n;
-        do
-            n = write(nic->fd, data, a.len);
-        while (n < 0 && errno == EINTR);
-        int err = n < 0 ? errno : 0;
-        a.ret = skiff_net_write_result(n < 0 ? -err : n, a.len);
-        switch (a.ret) {
-        case SKIFF_NET_OK:
-            skiff_capture_frame(nic->capture, data, (uint32_t)a.len);
-            SKIFF_STAT_ADD(nic->stats.tx_frames, 1);
-            SKIFF_STAT_ADD(nic->stats.tx_bytes, a.len);
-            break;
-        case SKIFF_NET_CLOSED: /* the device is gone: the frame is dropped */
-            SKIFF_STAT_ADD(nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
-            break;
-        case SKIFF_NET_ERROR: /* EIO (TAP down), EMSGSIZE...: this frame is lost */
-            SKIFF_STAT_ADD(nic->stats.tx_drops[skiff_tx_drop_reason(err)], 1);
-            break;
-        default: break;
-        }
-    }
+    a.ret = !nic || h->direct_closed ? SKIFF_NET_ERROR : skiff_direct_write(nic, data, a.len);
     arg_out(h, gpa, &a, sizeof a);
     return HVT_HC_CONTINUE;
 }
@@ -262,21 +226,13 @@ static enum hvt_hc_result hc_netread(struct hvt *h, uint64_t gpa)
     } else if (h->direct_closed) {
         a.ret = SKIFF_NET_CLOSED;
     } else {
-        ssize_t n = 0;
-        while (!nic->closed && (n = read(nic->fd, data, a.len)) < 0 && errno == EINTR)
-            ;
-        int err = n < 0 ? errno : 0;
-        if (nic->closed) {
-            a.ret = SKIFF_NET_CLOSED;
-            net_forget(h, nic, "end of file");
-        } else if ((a.ret = skiff_net_read_result(n < 0 ? -err : n)) == SKIFF_NET_CLOSED) {
-            net_forget(h, nic, n == 0 ? "end of file" : strerror(err));
-        } else if (a.ret == SKIFF_NET_OK) {
-            a.len = (uint64_t)n;
-            skiff_capture_frame(nic->capture, data, (uint32_t)n);
-            SKIFF_STAT_ADD(nic->stats.rx_frames, 1);
-            SKIFF_STAT_ADD(nic->stats.rx_bytes, (uint64_t)n);
-        }
+        size_t len = 0;
+        const char *why = NULL;
+        a.ret = skiff_direct_read(nic, data, a.len, &len, &why);
+        if (a.ret == SKIFF_NET_OK)
+            a.len = len;
+        else if (a.ret == SKIFF_NET_CLOSED)
+            skiff_direct_forget(h->vm, nic, why);
     }
     arg_out(h, gpa, &a, sizeof a);
     return HVT_HC_CONTINUE;

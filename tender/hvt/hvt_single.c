@@ -28,6 +28,7 @@
 
 #include <sys/timerfd.h>
 
+#include "net/direct.h"
 #include "report/stats.h"
 
 static volatile sig_atomic_t first_sig; /* first stop signal, 0: none */
@@ -153,8 +154,7 @@ int skiff_hvt_single_run(struct skiff_vm *vm, int grace_ms, int *first)
             closing = true;
             fprintf(stderr, "skiff: %s: closing NICs, waiting up to %d ms for the guest to exit\n",
                     strsignal(first_sig), grace_ms);
-            for (unsigned i = 0; i < vm->nic_count; i++)
-                vm->nics[i].gone_reported = true; /* closed on purpose */
+            skiff_direct_close(vm);
             h->direct_closed = true;
             arm(h->cancel_fd, (long)grace_ms * 1000000L);
             if (stop_count > 1)

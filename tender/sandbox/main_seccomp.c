@@ -127,7 +127,7 @@ int skiff_main_seccomp_install(const struct skiff_vm *vm, const struct skiff_mai
     struct scmp_arg_cmp self = skiff_scmp_eq(0, (scmp_datum_t)getpid());
     r |= skiff_scmp_allow(ctx, "kill", 1, &self);
     /* Direct mode: main polls the packet fds for a device that went away
-     * (main.c, check_direct_nics). */
+     * (net/direct.c, skiff_direct_check_nics). */
     if (vm->io_mode == SKIFF_IO_DIRECT && vm->nic_count > 0) {
         r |= skiff_scmp_allow(ctx, "poll", 0, NULL);
         r |= skiff_scmp_allow(ctx, "ppoll", 0, NULL);
