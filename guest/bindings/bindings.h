@@ -56,7 +56,7 @@ bool skiff_nic_rx_ready(struct gnic *n);
  * Source hand-off (net_rx.c), called by solo5_yield() before it sleeps: ask
  * for the packet fd of every eligible NIC and keep the poll set in line with
  * what was granted. Returns the NICs whose packet fd is ours to read now
- * (hc_poll reports them readable; their rings stay empty).
+ * (hc_wait reports them readable; their rings stay empty).
  */
 uint64_t skiff_rx_handoff_prepare(uint64_t acquired);
 

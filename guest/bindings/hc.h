@@ -28,12 +28,13 @@ uint64_t hc_clock_wall(void);
 
 /*
  * Block until monotonic time reaches `deadline` or a NIC's notification fd
- * (ring modes: its RX wake fd; direct mode: its packet fd) is readable.
- * Returns the set of NIC indexes reported readable (bit i = NIC i). In ring
- * modes the wake notifications are consumed before returning. A deadline in
- * the past polls without blocking.
+ * (ring modes: its wake fd, which the tender signals for RX frames and for
+ * TX room alike; direct mode: its packet fd) is readable. Returns the set of
+ * NIC indexes reported readable (bit i = NIC i). In ring modes the wake
+ * notifications are consumed before returning. A deadline in the past
+ * polls without blocking. spt: epoll_pwait; hvt: the POLL hypercall.
  */
-uint64_t hc_poll(uint64_t deadline);
+uint64_t hc_wait(uint64_t deadline);
 
 /* Notify the tender about NIC `nic`'s rings (TX published or RX space). */
 void hc_kick(unsigned nic);
@@ -43,12 +44,12 @@ void hc_kick(unsigned nic);
 enum skiff_net_result hc_net_write(unsigned nic, const void *buf, size_t len);
 enum skiff_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len);
 
-/* Direct mode: NIC `nic` is closed; stop polling its packet fd (hc_poll
+/* Direct mode: NIC `nic` is closed; stop polling its packet fd (hc_wait
  * would otherwise report its hang-up for ever). Idempotent. */
 void hc_net_forget(unsigned nic);
 
 /* spt event mode, source hand-off (net_rx.c): poll NIC `nic`'s packet fd in
- * hc_poll too (reported as NIC `nic`), or stop. Not used on hvt. */
+ * hc_wait too (reported as NIC `nic`), or stop. Not used on hvt. */
 void hc_net_watch(unsigned nic, int on);
 
 /* Set the TLS base; 0 on success, -1 if the target cannot. */

@@ -128,7 +128,7 @@ solo5_result_t solo5_net_wait_space(solo5_handle_t handle, solo5_time_t deadline
         /* Announce the wait, re-check, sleep: the tender wakes us through
          * the RX wake fd once it has released TX slots. */
         if (shms_writer_prepare_wait(&n->tx)) {
-            hc_poll(deadline);
+            hc_wait(deadline);
             shms_writer_finish_wait(&n->tx);
         }
     }

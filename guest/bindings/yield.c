@@ -118,7 +118,7 @@ void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
          * fd show up anyway (a graceful stop swaps in a closed pipe), take
          * it out again and keep waiting rather than return for nothing. */
         for (;;) {
-            uint64_t got = hc_poll(deadline) & acquired, stale = 0;
+            uint64_t got = hc_wait(deadline) & acquired, stale = 0;
             for (unsigned i = 0; i < skiff_boot->nic_count; i++)
                 if ((got & (1ull << i)) && skiff_nics[i].closed_told) {
                     stale |= 1ull << i;
@@ -147,7 +147,7 @@ void solo5_yield(solo5_time_t deadline, solo5_handle_set_t *ready_set)
             ready = rx_ready_set(acquired);
         if (ready == 0) {
             uint64_t t0 = skiff_boot->poll_max_ns ? hc_clock_monotonic() : 0;
-            polled = hc_poll(deadline);
+            polled = hc_wait(deadline);
             if (skiff_boot->poll_max_ns) {
                 uint64_t slept = hc_clock_monotonic() - t0;
                 adapt_window(slept, rx_ready_set(acquired) != 0);

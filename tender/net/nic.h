@@ -89,7 +89,9 @@ struct skiff_nic {
     /* Ring modes only. */
     struct shms_writer rx; /* tender -> guest */
     struct shms_reader tx; /* guest -> tender */
-    int rx_wake_fd;        /* eventfd the tender writes to wake the guest */
+    int rx_wake_fd;        /* eventfd the tender writes to wake the guest: for
+                            * RX frames, and for TX room (a guest waiting on
+                            * a full TX ring); one fd, so one sleep sees both */
     int tx_kick_fd;        /* eventfd the guest kicks (ioeventfd on hvt) */
 
     struct skiff_nic_stats stats;

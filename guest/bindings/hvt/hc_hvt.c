@@ -67,7 +67,7 @@ uint64_t hc_clock_wall(void)
     return a.nsecs;
 }
 
-uint64_t hc_poll(uint64_t deadline)
+uint64_t hc_wait(uint64_t deadline)
 {
     uint64_t now = hc_clock_monotonic();
     volatile struct skiff_hc_poll a = {

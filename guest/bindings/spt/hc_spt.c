@@ -107,7 +107,7 @@ static void arm_timer(uint64_t deadline)
     spt_syscall4(SPT_SYS_timerfd_settime, spt.timer_fd, SPT_TFD_TIMER_ABSTIME, (long)&its, 0);
 }
 
-uint64_t hc_poll(uint64_t deadline)
+uint64_t hc_wait(uint64_t deadline)
 {
     struct spt_epoll_event ev[SKIFF_MAX_NICS + 2];
     uint64_t ready = 0, value;

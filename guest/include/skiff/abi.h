@@ -120,7 +120,8 @@ struct skiff_boot_nic {
     uint64_t chan_bytes;
     uint64_t rx_epoch; /* epoch the tender activated the RX channel with */
     /* spt only (-1 elsewhere): */
-    int32_t spt_rx_wake_fd; /* eventfd the tender signals; guest reads it */
+    int32_t spt_rx_wake_fd; /* eventfd the tender signals (RX frames, and TX
+                             * room for a guest waiting on a full ring) */
     int32_t spt_tx_kick_fd; /* eventfd the guest writes to kick the tender */
     int32_t spt_direct_fd;  /* --io=direct: the packet fd itself; --io=event:
                              * the same, for the guest's own writes (or -1) */
