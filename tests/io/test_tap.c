@@ -29,8 +29,10 @@
 #include "io_harness.h"
 #include "datapath/tap.h"
 
-#define TAP_NAME "skiffiotest0"
-#define FRAMES   2000u
+/* One name per process: two runs of this test (both builds, or two
+ * people's) must not take each other's TAP. */
+static char tap_name[IFNAMSIZ];
+#define FRAMES 2000u
 
 /* Create (persistent) or delete the test TAP. */
 static int tap_persist(const char *name, int on)
@@ -84,11 +86,13 @@ static void set_mtu(const char *name, int mtu)
 static int setup(void **state)
 {
     (void)state;
-    tap_persist(TAP_NAME, 0);
-    if (tap_persist(TAP_NAME, 1) != 0)
+    tap_persist(tap_name, 0);
+    if (tap_persist(tap_name, 1) != 0)
         return -1;
     /* No IPv6 chatter from the kernel on the test link. */
-    FILE *f = fopen("/proc/sys/net/ipv6/conf/" TAP_NAME "/disable_ipv6", "w");
+    char path[96];
+    snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", tap_name);
+    FILE *f = fopen(path, "w");
     if (f != NULL) {
         fputs("1", f);
         fclose(f);
@@ -99,7 +103,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    tap_persist(TAP_NAME, 0);
+    tap_persist(tap_name, 0);
     return 0;
 }
 
@@ -120,13 +124,13 @@ static void test_attach_errors(void **state)
     assert_int_equal(skiff_tap_attach(&nic, "@1"), -1);
     assert_int_equal(skiff_tap_attach(&nic, ""), -1);
 
-    set_up(TAP_NAME, false);
-    assert_int_equal(skiff_tap_attach(&nic, TAP_NAME), -1);
+    set_up(tap_name, false);
+    assert_int_equal(skiff_tap_attach(&nic, tap_name), -1);
     assert_int_equal(nic.fd, -1);
-    set_up(TAP_NAME, true);
-    assert_int_equal(skiff_tap_attach(&nic, TAP_NAME), 0);
+    set_up(tap_name, true);
+    assert_int_equal(skiff_tap_attach(&nic, tap_name), 0);
     assert_true(nic.fd > 2);
-    assert_string_equal(nic.ifname, TAP_NAME);
+    assert_string_equal(nic.ifname, tap_name);
     assert_int_equal(nic.mtu, 1500);
     assert_false(nic.inherited);
     assert_true(fcntl(nic.fd, F_GETFL) & O_NONBLOCK);
@@ -139,7 +143,7 @@ static void test_attach_errors(void **state)
     int dup_fd = dup(nic.fd);
     snprintf(spec, sizeof(spec), "@%d", dup_fd);
     assert_int_equal(skiff_tap_attach(&inh, spec), 0);
-    assert_string_equal(inh.ifname, TAP_NAME);
+    assert_string_equal(inh.ifname, tap_name);
     assert_true(inh.inherited);
     assert_int_equal(inh.mtu, 1500);
     skiff_tap_detach(&inh);
@@ -157,8 +161,8 @@ static void test_vnet_attach(void **state)
     memset(&nic, 0, sizeof(nic));
     snprintf(nic.name, sizeof(nic.name), "t");
     nic.vnet = true;
-    set_up(TAP_NAME, true);
-    assert_int_equal(skiff_tap_attach(&nic, TAP_NAME), 0);
+    set_up(tap_name, true);
+    assert_int_equal(skiff_tap_attach(&nic, tap_name), 0);
     assert_true(nic.vnet);
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
@@ -182,7 +186,7 @@ static void test_vnet_attach(void **state)
 
     /* A plain TAP fd for a NIC that asks for vnet: runs plain. */
     memset(&nic, 0, sizeof(nic));
-    assert_int_equal(skiff_tap_attach(&nic, TAP_NAME), 0);
+    assert_int_equal(skiff_tap_attach(&nic, tap_name), 0);
     memset(&inh, 0, sizeof(inh));
     inh.vnet = true;
     snprintf(spec, sizeof(spec), "@%d", dup(nic.fd));
@@ -202,7 +206,7 @@ static int packet_socket(void)
     memset(&sll, 0, sizeof(sll));
     sll.sll_family = AF_PACKET;
     sll.sll_protocol = htons(H_ETHERTYPE);
-    sll.sll_ifindex = (int)if_nametoindex(TAP_NAME);
+    sll.sll_ifindex = (int)if_nametoindex(tap_name);
     assert_int_equal(bind(s, (struct sockaddr *)&sll, sizeof(sll)), 0);
     int buf = 8 << 20;
     setsockopt(s, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
@@ -215,8 +219,8 @@ static void traffic(unsigned mode)
 {
     static struct io_h h;
     h_init(&h, 256);
-    set_up(TAP_NAME, true);
-    assert_int_equal(skiff_tap_attach(&h.nic, TAP_NAME), 0);
+    set_up(tap_name, true);
+    assert_int_equal(skiff_tap_attach(&h.nic, tap_name), 0);
     h_guest_tx_init(&h);
     h_start(&h, mode);
     int ps = packet_socket();
@@ -271,7 +275,7 @@ static void traffic(unsigned mode)
 
     /* Larger MTU on the kernel side than at attach time: a frame over the
      * attach-time limit is dropped and counted, the next one arrives. */
-    set_mtu(TAP_NAME, 4000);
+    set_mtu(tap_name, 4000);
     memset(buf, 0, 14);
     uint8_t big[3000];
     h_frame_fill(big, 0);
@@ -292,7 +296,7 @@ static void traffic(unsigned mode)
         }
     }
     h_guest_rx_release(&h);
-    set_mtu(TAP_NAME, 1500);
+    set_mtu(tap_name, 1500);
 
     h_stop(&h);
     close(ps);
@@ -310,8 +314,8 @@ static void test_vnet_traffic(void **state)
     (void)state;
     static struct io_h h;
     h_init_vnet(&h, 64);
-    set_up(TAP_NAME, true);
-    assert_int_equal(skiff_tap_attach(&h.nic, TAP_NAME), 0);
+    set_up(tap_name, true);
+    assert_int_equal(skiff_tap_attach(&h.nic, tap_name), 0);
     assert_true(h.nic.vnet);
     h_guest_tx_init(&h);
     h_start(&h, SKIFF_IO_EVENT);
@@ -377,14 +381,14 @@ static void test_link_down(void **state)
     (void)state;
     static struct io_h h;
     h_init(&h, 64);
-    set_up(TAP_NAME, true);
-    assert_int_equal(skiff_tap_attach(&h.nic, TAP_NAME), 0);
+    set_up(tap_name, true);
+    assert_int_equal(skiff_tap_attach(&h.nic, tap_name), 0);
     h_guest_tx_init(&h);
     h_start(&h, SKIFF_IO_EVENT);
     uint8_t buf[H_FRAME_MAX + 64];
     enum { DOWN = 5 };
 
-    set_up(TAP_NAME, false);
+    set_up(tap_name, false);
     for (uint32_t i = 0; i < DOWN; i++) {
         h_frame_fill(buf, i);
         assert_int_equal(h_guest_send(&h, buf, h_frame_len(i)), SHMS_OK);
@@ -395,7 +399,7 @@ static void test_link_down(void **state)
         usleep(1000);
     assert_int_equal(CMM_LOAD_SHARED(h.nic.stats.tx_drops[SKIFF_DROP_LINK_DOWN]), DOWN);
 
-    set_up(TAP_NAME, true);
+    set_up(tap_name, true);
     int ps = packet_socket(); /* one open across the down would say ENETDOWN */
     h_frame_fill(buf, DOWN);
     assert_int_equal(h_guest_send(&h, buf, h_frame_len(DOWN)), SHMS_OK);
@@ -434,11 +438,12 @@ int main(void)
         printf("skipped: needs root and /dev/net/tun\n");
         return 77;
     }
-    if (tap_persist(TAP_NAME, 1) != 0) {
+    snprintf(tap_name, sizeof tap_name, "skiot%d", (int)getpid());
+    if (tap_persist(tap_name, 1) != 0) {
         printf("skipped: cannot create a TAP here: %s\n", strerror(errno));
         return 77;
     }
-    tap_persist(TAP_NAME, 0);
+    tap_persist(tap_name, 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_attach_errors, h_teardown),
         cmocka_unit_test_teardown(test_vnet_attach, h_teardown),
