@@ -87,7 +87,7 @@ void skiff_dp_use_uring(struct skiff_dp *dp, struct skiff_uring *ring, unsigned 
 
 void skiff_dp_fini(struct skiff_dp *dp)
 {
-    uint64_t n = skiff_ratelimit_flush(&dp->rl_incompatible);
+    uint64_t n = skiff_log_limit_flush(&dp->rl_incompatible);
     if (n != 0 && dp->nic != NULL)
         fprintf(stderr,
                 "skiff: warning: net %s: guest TX channel was incompatible %llu more "

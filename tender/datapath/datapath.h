@@ -21,7 +21,7 @@
 #include "datapath/limiter.h"
 #include "net/nic.h"
 #include "datapath/pktio.h"
-#include "report/ratelimit.h"
+#include "report/log_limit.h"
 
 /* Frames moved per direction per ring publish. */
 #define SKIFF_DP_BATCH 32u
@@ -114,7 +114,7 @@ struct skiff_dp {
     uint64_t kick_resume_ns; /* kick fd unwatched until then (0: watched) */
 
     /* Messages the guest can cause, one line per interval at most. */
-    struct skiff_ratelimit rl_incompatible;
+    struct skiff_log_limit rl_incompatible;
 
     uint32_t rx_batch_want; /* batched I/O: reads the next RX batch asks for */
 };

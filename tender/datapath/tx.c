@@ -35,7 +35,7 @@ static void tx_incompatible(struct skiff_dp *dp)
     if (epoch == dp->tx_bad_epoch)
         return;
     dp->tx_bad_epoch = epoch;
-    if (!skiff_ratelimit_hit(&dp->rl_incompatible, skiff_dp_now_ns(), &more))
+    if (!skiff_log_limit_hit(&dp->rl_incompatible, skiff_dp_now_ns(), &more))
         return;
     if (more == 0)
         fprintf(stderr,

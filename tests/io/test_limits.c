@@ -25,7 +25,7 @@
 #include "datapath/datapath.h"
 #include "io_harness.h"
 #include "datapath/limiter.h"
-#include "report/ratelimit.h"
+#include "report/log_limit.h"
 
 #define MS 1000000ull
 #define S  1000000000ull
@@ -102,30 +102,30 @@ static void test_limiter_both(void **state)
     assert_true(skiff_limiter_ready(&l, 1 * MS));
 }
 
-static void test_ratelimit_lines(void **state)
+static void test_log_limit_lines(void **state)
 {
     (void)state;
-    struct skiff_ratelimit rl = { 0 };
+    struct skiff_log_limit rl = { 0 };
     uint64_t more = 99, lines = 0;
     /* 10 million events over 60 s: one line at first, then one per
      * interval carrying the count, and the rest at exit. */
     for (uint64_t i = 0; i < 10000000; i++) {
         uint64_t t = 1 + i * 6000ull; /* 6 us apart */
-        if (skiff_ratelimit_hit(&rl, t, &more)) {
+        if (skiff_log_limit_hit(&rl, t, &more)) {
             assert_int_equal(more, lines == 0 ? 0 : (uint64_t)more);
             lines++;
         }
     }
-    uint64_t bound = 1 + (60 * S + SKIFF_RATELIMIT_INTERVAL_NS - 1) / SKIFF_RATELIMIT_INTERVAL_NS;
+    uint64_t bound = 1 + (60 * S + SKIFF_LOG_LIMIT_INTERVAL_NS - 1) / SKIFF_LOG_LIMIT_INTERVAL_NS;
     print_message("%llu lines for 10M events in 60 s (bound %llu), %llu left for exit\n",
                   (unsigned long long)lines, (unsigned long long)bound,
                   (unsigned long long)rl.suppressed);
     assert_true(lines <= bound);
     assert_true(lines >= 6);
     assert_int_equal(rl.total, 10000000);
-    uint64_t left = skiff_ratelimit_flush(&rl);
+    uint64_t left = skiff_log_limit_flush(&rl);
     assert_true(left > 0);
-    assert_int_equal(skiff_ratelimit_flush(&rl), 0);
+    assert_int_equal(skiff_log_limit_flush(&rl), 0);
 }
 
 /* ------------------------------------------------ the datapath, unthreaded */
@@ -361,7 +361,7 @@ static void test_epoch_flip_log(void **state)
                   (unsigned long long)dp.rl_incompatible.total);
     /* The first line, at most one per interval, one summary at exit. */
     assert_true(lines >= 1);
-    assert_true(lines <= 2 + secs * S / SKIFF_RATELIMIT_INTERVAL_NS + 1);
+    assert_true(lines <= 2 + secs * S / SKIFF_LOG_LIMIT_INTERVAL_NS + 1);
     /* Re-syncs are bounded by their bucket: burst + rate * time. */
     assert_true(dp.rl_incompatible.total <=
                 SKIFF_DP_RESYNC_BURST + SKIFF_DP_RESYNC_RATE * secs + 1);
@@ -498,7 +498,7 @@ int main(void)
         cmocka_unit_test_teardown(test_bucket_basics, h_teardown),
         cmocka_unit_test_teardown(test_bucket_long_run, h_teardown),
         cmocka_unit_test_teardown(test_limiter_both, h_teardown),
-        cmocka_unit_test_teardown(test_ratelimit_lines, h_teardown),
+        cmocka_unit_test_teardown(test_log_limit_lines, h_teardown),
         cmocka_unit_test_teardown(test_pass_budget, h_teardown),
         cmocka_unit_test_teardown(test_pass_bytes, h_teardown),
         cmocka_unit_test_teardown(test_kick_mute, h_teardown),

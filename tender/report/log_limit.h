@@ -6,16 +6,16 @@
  * So a limiter prints at most 1 + ceil(T / interval) lines in T seconds,
  * plus one at exit, whatever the guest does.
  */
-#ifndef SKIFF_RATELIMIT_H
-#define SKIFF_RATELIMIT_H
+#ifndef SKIFF_LOG_LIMIT_H
+#define SKIFF_LOG_LIMIT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 /* One line per interval at most, per limiter. */
-#define SKIFF_RATELIMIT_INTERVAL_NS (10ull * 1000 * 1000 * 1000)
+#define SKIFF_LOG_LIMIT_INTERVAL_NS (10ull * 1000 * 1000 * 1000)
 
-struct skiff_ratelimit {
+struct skiff_log_limit {
     uint64_t next_ns;    /* earliest time the next line may be printed; 0: never printed */
     uint64_t suppressed; /* occurrences counted but not printed since the last line */
     uint64_t total;      /* every occurrence */
@@ -26,9 +26,9 @@ struct skiff_ratelimit {
  * prints its line now; *suppressed then holds how many occurrences were
  * held back since the previous line (0 on the first), to be mentioned in it.
  */
-bool skiff_ratelimit_hit(struct skiff_ratelimit *rl, uint64_t now_ns, uint64_t *suppressed);
+bool skiff_log_limit_hit(struct skiff_log_limit *rl, uint64_t now_ns, uint64_t *suppressed);
 
 /* Occurrences never reported, for a summary line at exit; resets the count. */
-uint64_t skiff_ratelimit_flush(struct skiff_ratelimit *rl);
+uint64_t skiff_log_limit_flush(struct skiff_log_limit *rl);
 
-#endif /* SKIFF_RATELIMIT_H */
+#endif /* SKIFF_LOG_LIMIT_H */

@@ -1,11 +1,11 @@
 /*
- * Rate-limited log lines (see ratelimit.h). Single-threaded per limiter: each
+ * Rate-limited log lines (see log_limit.h). Single-threaded per limiter: each
  * belongs to the thread that detects its event (the I/O thread for datapath
  * messages).
  */
-#include "report/ratelimit.h"
+#include "report/log_limit.h"
 
-bool skiff_ratelimit_hit(struct skiff_ratelimit *rl, uint64_t now_ns, uint64_t *suppressed)
+bool skiff_log_limit_hit(struct skiff_log_limit *rl, uint64_t now_ns, uint64_t *suppressed)
 {
     rl->total++;
     if (rl->next_ns != 0 && now_ns < rl->next_ns) {
@@ -14,13 +14,13 @@ bool skiff_ratelimit_hit(struct skiff_ratelimit *rl, uint64_t now_ns, uint64_t *
     }
     *suppressed = rl->suppressed;
     rl->suppressed = 0;
-    rl->next_ns = now_ns + SKIFF_RATELIMIT_INTERVAL_NS;
+    rl->next_ns = now_ns + SKIFF_LOG_LIMIT_INTERVAL_NS;
     if (rl->next_ns == 0) /* keep 0 meaning "never printed" */
         rl->next_ns = 1;
     return true;
 }
 
-uint64_t skiff_ratelimit_flush(struct skiff_ratelimit *rl)
+uint64_t skiff_log_limit_flush(struct skiff_log_limit *rl)
 {
     uint64_t n = rl->suppressed;
     rl->suppressed = 0;
