@@ -9,8 +9,11 @@
  * - A batch runs in order and stops at the first frame that did not move
  *   in full: that frame gets its verdict, the frames behind it get
  *   SKIFF_PKT_NOT_RUN (never attempted; they stay the caller's to retry).
+ *   Two exceptions, which the callers handle as any other verdicts:
  *   io_uring's RX batch runs every read (hard-linked) and may report
  *   frames behind a hole; the caller commits them in order either way.
+ *   The per-frame TX batch goes on past a lost frame (DROP), as separate
+ *   writes do: one bad frame must not send 31 others back to the ring.
  * - Nothing blocks: an empty (RX) or full (TX) fd is SKIFF_PKT_AGAIN.
  * - Results are classified here, once: the datapath never looks at errno.
  */

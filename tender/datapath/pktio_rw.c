@@ -40,7 +40,9 @@ static unsigned rw_write(struct skiff_pktio *p, const void *const *buf, const ui
             n = write(p->fd, buf[i], len[i]);
         while (n < 0 && errno == EINTR);
         skiff_pkt_write_result(&res[i], n < 0 ? -(long)errno : (long)n, len[i]);
-        if (res[i].status != SKIFF_PKT_OK) {
+        /* A lost frame (EIO while the link is down, EMSGSIZE...) says
+         * nothing about the next one: only "would block" and "gone" stop. */
+        if (res[i].status == SKIFF_PKT_AGAIN || res[i].status == SKIFF_PKT_GONE) {
             not_run(res, i + 1, k);
             return i + 1;
         }

@@ -85,6 +85,8 @@ static void tx_publish(struct skiff_dp *dp)
  * last n slots peeked, in order. */
 struct tx_queue {
     unsigned n;
+    bool consumed; /* an overrun behind these frames moved the reader past
+                    * them: they can no longer go back to the ring */
     const void *buf[SKIFF_DP_BATCH];
     uint32_t len[SKIFF_DP_BATCH];
 };
@@ -145,6 +147,7 @@ static bool tx_take(struct skiff_dp *dp, struct tx_queue *q, unsigned cap, unsig
             if (rv == SHMS_OVERRUN) {
                 /* Already skipped to the writer: it cannot be judged
                  * again, so it counts now. */
+                q->consumed = true;
                 (*handled)++;
                 dp->tx_left--;
                 if (limited)
@@ -197,6 +200,17 @@ static void tx_count(struct skiff_dp *dp, const struct skiff_pkt_res *r, const v
         skiff_dp_gone(dp, strerror(r->err));
 }
 
+/* Hand the last k queued frames back to the ring to be taken again, or,
+ * where a lying guest's overrun already moved the reader past them, count
+ * them lost (so in = out + drops still holds). */
+static void tx_give_back(struct skiff_dp *dp, const struct tx_queue *q, unsigned k)
+{
+    if (q->consumed)
+        SKIFF_STAT_ADD(dp->nic->stats.tx_drops[SKIFF_DROP_OVERRUN], k);
+    else
+        shms_reader_unpeek(&dp->nic->tx, k);
+}
+
 /*
  * Write the queue. Returns false if the fd would block (TX stops: the
  * stash holds that frame, the slots behind it are back in the ring).
@@ -219,9 +233,9 @@ static bool tx_flush(struct skiff_dp *dp, struct skiff_pktio *p, struct tx_queue
             memcpy(dp->stash, q->buf[i], q->len[i]);
             dp->stash_len = q->len[i];
             dp->tx_blocked = true;
-            shms_reader_unpeek(&nic->tx, n - i - 1);
+            tx_give_back(dp, q, n - i - 1);
             return false;
-        case SKIFF_PKT_NOT_RUN: shms_reader_unpeek(&nic->tx, n - i); return true;
+        case SKIFF_PKT_NOT_RUN: tx_give_back(dp, q, n - i); return true;
         default: tx_count(dp, &res[i], q->buf[i], q->len[i]);
         }
     }
@@ -245,6 +259,7 @@ unsigned skiff_dp_tx(struct skiff_dp *dp)
     do {
         struct tx_queue q;
         q.n = 0;
+        q.consumed = false;
         stop = tx_take(dp, &q, cap, &handled, &resyncs);
         if (q.n > 0 && !tx_flush(dp, p, &q))
             break;
