@@ -61,8 +61,5 @@ int skiff_capture_seccomp_install(const int *fds, unsigned nfds, const int *dirs
         rc = skiff_scmp_allow(ctx, "close", 0, NULL);
     if (rc == 0)
         rc = skiff_scmp_allow_noexec_maps(ctx);
-    if (rc == 0)
-        rc = seccomp_load(ctx);
-    seccomp_release(ctx);
-    return rc;
+    return skiff_scmp_load_release(ctx, rc);
 }

@@ -76,8 +76,5 @@ int skiff_io_seccomp_install(const int *fds, unsigned nfds, int ring_fd)
     /* New mappings and protection changes, but never executable ones. */
     if (rc == 0)
         rc = skiff_scmp_allow_noexec_maps(ctx);
-    if (rc == 0)
-        rc = seccomp_load(ctx);
-    seccomp_release(ctx);
-    return rc;
+    return skiff_scmp_load_release(ctx, rc);
 }

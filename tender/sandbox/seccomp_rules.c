@@ -46,3 +46,11 @@ int skiff_scmp_allow_noexec_maps(scmp_filter_ctx ctx)
     int rc = skiff_scmp_allow(ctx, "mmap", 1, &noexec);
     return rc == 0 ? skiff_scmp_allow(ctx, "mprotect", 1, &noexec) : rc;
 }
+
+int skiff_scmp_load_release(scmp_filter_ctx ctx, int rc)
+{
+    if (rc == 0)
+        rc = seccomp_load(ctx);
+    seccomp_release(ctx);
+    return rc;
+}

@@ -36,4 +36,8 @@ int skiff_scmp_allow_fds(scmp_filter_ctx ctx, const char *name, const int *fds, 
 /* New mappings and protection changes (an allocator's), never executable. */
 int skiff_scmp_allow_noexec_maps(scmp_filter_ctx ctx);
 
+/* The end of building a thread's filter: load it on the calling thread if
+ * building went well (rc 0), release it either way. 0 or -errno. */
+int skiff_scmp_load_release(scmp_filter_ctx ctx, int rc);
+
 #endif /* SKIFF_SECCOMP_RULES_H */

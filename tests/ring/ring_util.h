@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../lib/xorshift.h"
+
 #include "shmstream/shmstream.h"
 
 #define RU_PROTO SHMS_PROTOCOL_ETH
@@ -101,10 +103,7 @@ void ru_lossy_join(struct ru_lossy *l);
 
 static inline uint64_t ru_rand(uint64_t *s)
 {
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * 0x2545f4914f6cdd1dULL;
+    return xorshift64s(s);
 }
 
 /* Uniform-ish value in [lo, hi]. */

@@ -16,6 +16,8 @@
  */
 #include <stdint.h>
 
+#include "../../lib/xorshift.h"
+
 #include "shmstream/shmstream.h"
 #include "skiff/abi.h"
 #include "skiff/rt.h"
@@ -28,13 +30,9 @@ extern const struct skiff_boot_info *skiff_boot;
 
 static uint64_t rng;
 
-/* xorshift64*: small, and good enough to pick attacks. */
 static uint64_t rnd(void)
 {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545f4914f6cdd1dull;
+    return xorshift64s(&rng);
 }
 
 static uint64_t parse_u64(const char **p)

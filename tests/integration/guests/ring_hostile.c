@@ -24,6 +24,8 @@
  */
 #include <stdint.h>
 
+#include "../../lib/xorshift.h"
+
 #include "serve.h"
 #include "shmstream/abi.h"
 #include "skiff/abi.h"
@@ -36,13 +38,9 @@ void hc_kick(unsigned nic);
 
 static uint64_t rng;
 
-/* xorshift64*: small, and good enough to pick attacks. */
 static uint64_t rnd(void)
 {
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545f4914f6cdd1dull;
+    return xorshift64s(&rng);
 }
 
 /* Shared words are stored as the hostile peer would: plain volatile stores. */
