@@ -95,6 +95,11 @@ def ratio($a; $b): if $a == null or $b == null or $b == 0 then null else $a / $b
     target("bridge TCP x1 (event) vs veth"; ratio(med("skiff-event"; "tcp1_gbps"); med("veth"; "tcp1_gbps")); ">="; 0.7; "x"),
     target("idle CPU of the echo tender (ping-event)"; med("ping-event"; "idle_cpu_pct"); "<"; 1; "% of a core"),
     target("ping RTT p50 (event) vs tapfwd"; ratio(med("skiff-event"; "ping_idle_p50_ms"); med("tapfwd"; "ping_idle_p50_ms")); "<="; 2; "x"),
-    target("ping RTT p50 (poll) vs tapfwd"; ratio(med("skiff-poll"; "ping_idle_p50_ms"); med("tapfwd"; "ping_idle_p50_ms")); "<="; 1.2; "x")
+    target("ping RTT p50 (poll) vs tapfwd"; ratio(med("skiff-poll"; "ping_idle_p50_ms"); med("tapfwd"; "ping_idle_p50_ms")); "<="; 1.2; "x"),
+    target("hvt echo: ping RTT p50 idle, ping-hvt-event vs ping-event (spt)"; ratio(med("ping-hvt-event"; "ping_idle_p50_ms"); med("ping-event"; "ping_idle_p50_ms")); "<="; 2; "x"),
+    target("hvt echo: flood echoes/s, ping-hvt-event vs ping-event (spt)"; ratio(med("ping-hvt-event"; "flood_eps"); med("ping-event"; "flood_eps")); ">="; 1; "x"),
+    target("hvt echo: CPU per echo (flood), ping-hvt-event vs ping-event (spt)"; ratio(med("ping-hvt-event"; "flood_cpu_us_per_echo"); med("ping-event"; "flood_cpu_us_per_echo")); "<="; 2; "x"),
+    target("hvt bridge: TCP x1, skiff-hvt-event vs skiff-event (spt)"; ratio(med("skiff-hvt-event"; "tcp1_gbps"); med("skiff-event"; "tcp1_gbps")); ">="; 0.9; "x"),
+    target("hvt bridge: TCP x4, skiff-hvt-event vs skiff-event (spt)"; ratio(med("skiff-hvt-event"; "tcp4_gbps"); med("skiff-event"; "tcp4_gbps")); ">="; 0.9; "x")
   ]
 }
