@@ -183,6 +183,18 @@ unsigned skiff_dp_tx(struct skiff_dp *dp);
 unsigned skiff_dp_tx_writable(struct skiff_dp *dp);
 
 /*
+ * On the way out (the I/O thread stops, whether the guest ended by itself
+ * or was stopped): write what the guest published before it stopped,
+ * whatever --net-rate says, bounded by one ring's worth of batches so a
+ * hostile guest cannot keep the tender here. Nothing blocks: a stashed
+ * frame gets one last non-blocking write first, and a frame the fd still
+ * refuses at the end is counted as a TAP-error drop, so the counters
+ * balance (frames taken = tx_frames + tx_drops). Frames behind it stay in
+ * the ring, never taken.
+ */
+void skiff_dp_tx_final(struct skiff_dp *dp);
+
+/*
  * Announce that the I/O thread is about to sleep on this NIC's TX channel
  * (the guest will then kick). Returns false if there is work right now (the
  * announcement is withdrawn). NICs whose TX waits for EV_WRITE, or is held

@@ -16,6 +16,10 @@ void skiff_dp_notify(int fd);
  * names the cause for the log line, NULL for a graceful stop. */
 void skiff_dp_gone(struct skiff_dp *dp, const char *why);
 
+/* A stashed TX frame (tx_blocked) will never be written: count it as a
+ * TAP-error drop and forget it (tx.c). */
+void skiff_dp_tx_drop_stash(struct skiff_dp *dp);
+
 /* --- holds.c: --net-rate and the always-on bounds (datapath.h) */
 
 /* Buckets of both directions and the bounds, from the NIC's --net-rate. */

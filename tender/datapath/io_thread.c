@@ -23,22 +23,13 @@
 /*
  * On the way out, send what the guest published before it stopped: a guest
  * that queues its last replies and exits must not lose them just because the
- * I/O thread was asleep or busy elsewhere. Bounded: at most one ring's worth
- * of batches per NIC, so a hostile guest cannot keep us here.
+ * I/O thread was asleep or busy elsewhere (skiff_dp_tx_final: bounded, never
+ * blocks, and a frame the fd still refuses is counted, not forgotten).
  */
 static void flush_tx(struct skiff_io *io)
 {
-    for (unsigned i = 0; i < io->cfg.nic_count; i++) {
-        struct skiff_dp *dp = &io->dps[i];
-        uint64_t rounds = dp->nic->tx.elements / SKIFF_DP_BATCH + 2;
-
-        /* Last words go out whatever --net-rate says (still bounded). */
-        dp->unlimited = true;
-        dp->tx_resume_ns = 0;
-        do
-            skiff_dp_pass_begin(dp);
-        while (rounds-- > 0 && !dp->tx_blocked && skiff_dp_tx(dp) > 0);
-    }
+    for (unsigned i = 0; i < io->cfg.nic_count; i++)
+        skiff_dp_tx_final(&io->dps[i]);
 }
 
 /*

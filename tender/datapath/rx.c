@@ -47,10 +47,7 @@ void skiff_dp_gone(struct skiff_dp *dp, const char *why)
         dp->rx_full = false;
     }
     /* A stashed TX frame has nowhere to go any more. */
-    if (dp->tx_blocked) {
-        dp->tx_blocked = false;
-        SKIFF_STAT_ADD(nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
-    }
+    skiff_dp_tx_drop_stash(dp);
     dp->rx_draining = true;
     dp->drain_start = skiff_dp_now_ns();
     skiff_dp_rx_drain(dp);

@@ -10,6 +10,9 @@
  * the fd refuses (would block) is copied to the stash and the slots behind
  * it go back to the ring unread: the guest has every other slot back while
  * the fd is congested, and frames reach the fd in ring order.
+ * The stash's own slot is back with the guest too, so the stash is counted
+ * whatever becomes of it: written, or dropped when the NIC closes or the
+ * tender exits with the fd still full (skiff_dp_tx_final).
  *
  * Guest TX frames on a closed NIC are consumed and counted as TAP errors so
  * the guest never blocks on a dead link. With --net-rate on, each frame is
@@ -284,6 +287,36 @@ unsigned skiff_dp_tx_writable(struct skiff_dp *dp)
         tx_count(dp, &r, dp->stash, dp->stash_len);
     }
     return 1 + skiff_dp_tx(dp);
+}
+
+void skiff_dp_tx_drop_stash(struct skiff_dp *dp)
+{
+    if (dp->tx_blocked) {
+        dp->tx_blocked = false;
+        SKIFF_STAT_ADD(dp->nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
+    }
+}
+
+void skiff_dp_tx_final(struct skiff_dp *dp)
+{
+    uint64_t rounds = dp->nic->tx.elements / SKIFF_DP_BATCH + 2;
+
+    /* Last words go out whatever --net-rate says (still bounded). */
+    dp->unlimited = true;
+    dp->tx_resume_ns = 0;
+    skiff_dp_pass_begin(dp);
+    /* One more try for the stash: the fd may have drained since it was
+     * refused, and the loop no longer watches for that. */
+    if (dp->tx_blocked && skiff_dp_tx_writable(dp) == 0)
+        rounds = 0;
+    while (rounds-- > 0 && !dp->tx_blocked) {
+        skiff_dp_pass_begin(dp);
+        if (skiff_dp_tx(dp) == 0)
+            break;
+    }
+    /* Still refused: nobody will write it now. Its slot went back to the
+     * guest when it was stashed, so it is counted here or nowhere. */
+    skiff_dp_tx_drop_stash(dp);
 }
 
 bool skiff_dp_tx_prepare_sleep(struct skiff_dp *dp)
