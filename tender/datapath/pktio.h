@@ -107,6 +107,14 @@ static inline unsigned skiff_pktio_write(struct skiff_pktio *p, const void *cons
     return p->ops->write(p, buf, len, k, res);
 }
 
+/* Frames [from, k) of a batch were never attempted: an earlier frame failed
+ * (per-frame I/O stops there; io_uring's linked writes were cancelled). */
+static inline void skiff_pkt_not_run(struct skiff_pkt_res *res, unsigned from, unsigned k)
+{
+    for (unsigned i = from; i < k; i++)
+        res[i] = (struct skiff_pkt_res){ .status = SKIFF_PKT_NOT_RUN };
+}
+
 /*
  * Classify one read's result (bytes, or -errno) and one write's (bytes
  * written of `want`, or -errno): the one place errno becomes a verdict.

@@ -8,12 +8,6 @@
 #include <poll.h>
 #include <unistd.h>
 
-static void not_run(struct skiff_pkt_res *res, unsigned from, unsigned k)
-{
-    for (unsigned i = from; i < k; i++)
-        res[i] = (struct skiff_pkt_res){ .status = SKIFF_PKT_NOT_RUN };
-}
-
 static unsigned rw_read(struct skiff_pktio *p, const struct iovec *iov, unsigned k,
                         struct skiff_pkt_res *res)
 {
@@ -24,7 +18,7 @@ static unsigned rw_read(struct skiff_pktio *p, const struct iovec *iov, unsigned
         while (n < 0 && errno == EINTR);
         skiff_pkt_read_result(&res[i], n < 0 ? -(long)errno : (long)n);
         if (res[i].status != SKIFF_PKT_OK) {
-            not_run(res, i + 1, k);
+            skiff_pkt_not_run(res, i + 1, k);
             return i + 1;
         }
     }
@@ -43,7 +37,7 @@ static unsigned rw_write(struct skiff_pktio *p, const void *const *buf, const ui
         /* A lost frame (EIO while the link is down, EMSGSIZE...) says
          * nothing about the next one: only "would block" and "gone" stop. */
         if (res[i].status == SKIFF_PKT_AGAIN || res[i].status == SKIFF_PKT_GONE) {
-            not_run(res, i + 1, k);
+            skiff_pkt_not_run(res, i + 1, k);
             return i + 1;
         }
     }

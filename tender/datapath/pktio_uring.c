@@ -248,8 +248,7 @@ static unsigned uring_write(struct skiff_pktio *p, const void *const *buf, const
         skiff_pkt_write_result(&res[i], raw[i], len[i]);
         if (res[i].status != SKIFF_PKT_OK) {
             /* Linked: whatever follows was cancelled (-ECANCELED). */
-            for (unsigned j = i + 1; j < k; j++)
-                res[j] = (struct skiff_pkt_res){ .status = SKIFF_PKT_NOT_RUN };
+            skiff_pkt_not_run(res, i + 1, k);
             return i + 1;
         }
     }
