@@ -41,7 +41,8 @@ enum skiff_pkt_status {
                         * dropped with reason `drop` */
     SKIFF_PKT_DROP,    /* TX: this frame is lost (err, `drop` says how the
                         * counters file it); the next one may fare better */
-    SKIFF_PKT_NOT_RUN, /* not attempted: an earlier frame of the batch failed */
+    SKIFF_PKT_NOT_RUN, /* not attempted: an earlier frame of the batch failed
+                        * (or io_uring never took it: err ECANCELED) */
 };
 
 struct skiff_pkt_res {
@@ -124,6 +125,10 @@ static inline void skiff_pkt_read_result(struct skiff_pkt_res *r, long n)
     r->drop = 0;
     r->len = 0;
     r->err = n < 0 ? (int)-n : 0;
+    if (r->err == ECANCELED) {
+        r->status = SKIFF_PKT_NOT_RUN; /* io_uring: never read */
+        return;
+    }
     switch (skiff_net_read_result(n)) { /* skiff/closed.h: every mode's mapping */
     case SKIFF_NET_OK:
         r->status = SKIFF_PKT_OK;

@@ -133,27 +133,47 @@ int skiff_uring_fd(const struct skiff_uring *u)
     return u->ring.ring_fd;
 }
 
-/* Submit the queued batch of k and collect every result by index. */
+/*
+ * Submit the queued batch of k and collect every result by index. Returns
+ * 0 when res[0..k-1] say what became of each request, or -errno when the
+ * ring failed with nothing submitted (nothing ran: the caller moves the
+ * batch another way). What the kernel took runs whatever happens next (a
+ * cut link chain too), so its results are always collected: moving those
+ * frames again would send them twice (TX) or lose the ones it read (RX). A
+ * request it did not take (a partial submit: the kernel stops at one it
+ * cannot allocate and leaves the rest queued) is -ECANCELED, never run, as
+ * a cancelled link is. Either failure marks the ring broken (u->err says
+ * why): what stayed queued must never be submitted by a later batch.
+ */
 static int run(struct skiff_uring *u, unsigned k, int *res)
 {
     int rc;
     do
         rc = io_uring_submit_and_wait(&u->ring, k);
     while (rc == -EINTR || rc == -EAGAIN || rc == -EBUSY);
-    if (rc < 0 || (unsigned)rc != k) {
-        /* Never enter again: whatever stayed queued is never submitted. */
+    if (rc <= 0 || (unsigned)rc > k) {
         u->broken = true;
-        return rc < 0 ? rc : -EIO;
+        u->err = rc < 0 ? rc : -EIO;
+        return u->err;
     }
+    unsigned took = (unsigned)rc;
+    if (took < k) {
+        u->broken = true;
+        u->err = -EAGAIN; /* what the kernel says when it has no request to spare */
+    }
+    /* Never taken, or (if a wait fails below) never reported: not run. */
+    for (unsigned i = 0; i < k; i++)
+        res[i] = -ECANCELED;
     unsigned seen = 0;
-    while (seen < k) {
+    while (seen < took) {
         struct io_uring_cqe *cqe;
         rc = io_uring_wait_cqe(&u->ring, &cqe);
         if (rc == -EINTR)
             continue;
         if (rc < 0) {
             u->broken = true;
-            return rc;
+            u->err = rc;
+            break;
         }
         uint64_t i = io_uring_cqe_get_data64(cqe);
         if (i < k)
@@ -166,8 +186,8 @@ static int run(struct skiff_uring *u, unsigned k, int *res)
 
 /* One readv per iov pair (iov[2*i], iov[2*i+1]) on fixed file `idx`, in
  * order and hard-linked (a short or failed read does not stop the next);
- * res[i] gets each read's bytes or -errno. 0, or -errno if the ring failed
- * (then u->broken is set and nothing was read). */
+ * res[i] gets each read's bytes or -errno (-ECANCELED: not run). 0, or
+ * -errno if the ring failed with nothing read (see run). */
 static int ring_readv(struct skiff_uring *u, unsigned idx, const struct iovec *iov, unsigned k,
                       int *res)
 {
@@ -223,11 +243,14 @@ static unsigned uring_read(struct skiff_pktio *p, const struct iovec *iov, unsig
     int raw[SKIFF_PKTIO_MAX];
     if (k > SKIFF_PKTIO_MAX)
         k = SKIFF_PKTIO_MAX;
-    int rc = p->ring->broken ? 0 : ring_readv(p->ring, p->ring_idx, iov, k, raw);
-    if (p->ring->broken) {
+    bool was_broken = p->ring->broken;
+    int rc = was_broken ? 0 : ring_readv(p->ring, p->ring_idx, iov, k, raw);
+    if (rc < 0 || was_broken) {
         fall_back(p, rc);
         return skiff_pktio_rw.read(p, iov, k, res);
     }
+    if (p->ring->broken) /* this batch's results hold; the next goes per frame */
+        fall_back(p, p->ring->err);
     for (unsigned i = 0; i < k; i++)
         skiff_pkt_read_result(&res[i], raw[i]);
     return k;
@@ -239,11 +262,14 @@ static unsigned uring_write(struct skiff_pktio *p, const void *const *buf, const
     int raw[SKIFF_PKTIO_MAX];
     if (k > SKIFF_PKTIO_MAX)
         k = SKIFF_PKTIO_MAX;
-    int rc = p->ring->broken ? 0 : ring_write(p->ring, p->ring_idx, buf, len, k, raw);
-    if (p->ring->broken) {
+    bool was_broken = p->ring->broken;
+    int rc = was_broken ? 0 : ring_write(p->ring, p->ring_idx, buf, len, k, raw);
+    if (rc < 0 || was_broken) {
         fall_back(p, rc);
         return skiff_pktio_rw.write(p, buf, len, k, res);
     }
+    if (p->ring->broken) /* this batch's results hold; the next goes per frame */
+        fall_back(p, p->ring->err);
     for (unsigned i = 0; i < k; i++) {
         skiff_pkt_write_result(&res[i], raw[i], len[i]);
         if (res[i].status != SKIFF_PKT_OK) {

@@ -18,6 +18,7 @@
 struct skiff_uring {
     struct io_uring ring;
     bool broken; /* an io_uring_enter failed: use read/write from now on */
+    int err;     /* -errno: why it broke */
 };
 
 /*
