@@ -47,7 +47,8 @@ set(SKIFF_GUEST_COMMON_SOURCES
   ${SKIFF_GUEST_DIR}/bindings/tls.c)
 set(SKIFF_GUEST_spt_SOURCES ${SKIFF_GUEST_DIR}/bindings/spt/hc_spt.c
   ${SKIFF_GUEST_DIR}/bindings/spt/capture_spt.c)
-set(SKIFF_GUEST_hvt_SOURCES ${SKIFF_GUEST_DIR}/bindings/hvt/hc_hvt.c)
+set(SKIFF_GUEST_hvt_SOURCES ${SKIFF_GUEST_DIR}/bindings/hvt/hc_hvt.c
+  ${SKIFF_GUEST_DIR}/bindings/hvt/netio_hvt.c)
 set(SKIFF_GUEST_stub_SOURCES ${SKIFF_GUEST_DIR}/bindings/stub/stub.c)
 set(SKIFF_GUEST_spt_ID SKIFF_TARGET_SPT)
 set(SKIFF_GUEST_hvt_ID SKIFF_TARGET_HVT)

@@ -40,7 +40,9 @@ uint64_t hc_wait(uint64_t deadline);
 void hc_kick(unsigned nic);
 
 /* Direct mode: one frame per call on the NIC's packet fd. The result is
- * what skiff/closed.h decides (the same in every mode and on every target). */
+ * what skiff/closed.h decides (the same in every mode and on every target).
+ * hvt batches them (hvt/netio_hvt.c): a written frame leaves with the next
+ * exit, and a read may come from the batch the last exit brought. */
 enum skiff_net_result hc_net_write(unsigned nic, const void *buf, size_t len);
 enum skiff_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len);
 

@@ -296,6 +296,9 @@ static int hvt_start(struct skiff_vm *vm)
     vm->exits.host = skiff_kvm_kind_id(kh.kind);
     /* How long the guest may poll its rings before a sleep (a POLL exit):
      * worth more where an exit costs more (docs/architecture.md, "hvt"). */
+    /* Direct mode: frames move in batches, many to an exit (abi.h, NETIO). */
+    if (vm->io_mode == SKIFF_IO_DIRECT)
+        vm->boot->hvt_features |= SKIFF_HVT_F_NETIO;
     if (vm->io_mode != SKIFF_IO_DIRECT)
         vm->boot->poll_max_ns = (kh.kind == SKIFF_KVM_HW_VMX || kh.kind == SKIFF_KVM_HW_SVM)
                                     ? HVT_POLL_MAX_NS_HW

@@ -126,28 +126,21 @@ static enum hvt_hc_result hc_puts(struct hvt *h, uint64_t gpa)
 
 /*
  * Sleep on the spt readiness set: RX wake eventfds (ring modes) or packet
- * fds (direct), the timerfd for the timeout, and the cancel eventfd.
+ * fds (direct), the timerfd for the timeout, and the cancel eventfd. POLL's
+ * and NETIO's wait; returns the NICs with input.
  */
-static enum hvt_hc_result hc_poll(struct hvt *h, uint64_t gpa)
+static uint64_t poll_ready(struct hvt *h, uint64_t timeout_nsecs)
 {
     struct skiff_vm *vm = h->vm;
-    struct skiff_hc_poll a;
     struct epoll_event ev[SKIFF_MAX_NICS + 3];
     int timeout_ms = 0;
-    uint64_t v;
+    uint64_t v, ready = 0;
 
-    if (!arg_in(h, gpa, &a, sizeof a))
-        return bad_arg(h, SKIFF_HC_POLL, gpa);
-    if (h->direct_closed) {
-        /* Graceful stop (direct mode): every NIC reads as closed, now. */
-        a.ready_set = vm->nic_count ? ~0ull >> (64 - vm->nic_count) : 0;
-        a.ret = 0;
-        arg_out(h, gpa, &a, sizeof a);
-        return HVT_HC_CONTINUE;
-    }
-    if (a.timeout_nsecs > 0) {
+    if (h->direct_closed) /* graceful stop (direct mode): every NIC reads as closed, now */
+        return vm->nic_count ? ~0ull >> (64 - vm->nic_count) : 0;
+    if (timeout_nsecs > 0) {
         /* A zero it_value would disarm the timer, hence the > 0 test. */
-        uint64_t ns = a.timeout_nsecs < POLL_MAX_NS ? a.timeout_nsecs : POLL_MAX_NS;
+        uint64_t ns = timeout_nsecs < POLL_MAX_NS ? timeout_nsecs : POLL_MAX_NS;
         struct itimerspec its = {
             .it_value = { .tv_sec = (time_t)(ns / 1000000000ull),
                           .tv_nsec = (long)(ns % 1000000000ull) },
@@ -161,8 +154,6 @@ static enum hvt_hc_result hc_poll(struct hvt *h, uint64_t gpa)
         SKIFF_STAT_ADD(vm->exits.poll_sleeps, 1);
         n = epoll_pwait(vm->epoll_fd, ev, SKIFF_MAX_NICS + 3, timeout_ms, NULL);
     }
-    a.ready_set = 0;
-    a.ret = 0;
     for (int i = 0; i < n; i++) {
         uint64_t tag = ev[i].data.u64;
         if (tag == SKIFF_SPT_TAG_TIMER) {
@@ -170,7 +161,7 @@ static enum hvt_hc_result hc_poll(struct hvt *h, uint64_t gpa)
         } else if (tag == SKIFF_SPT_TAG_CLOSED) {
             /* Direct mode, graceful stop: every NIC reads as closed. */
             h->direct_closed = true;
-            a.ready_set |= vm->nic_count ? ~0ull >> (64 - vm->nic_count) : 0;
+            ready |= vm->nic_count ? ~0ull >> (64 - vm->nic_count) : 0;
         } else if (tag < vm->nic_count) {
             if (vm->io_mode == SKIFF_IO_DIRECT && vm->nics[tag].closed) {
                 /* Closed and reported: out of the set (a graceful stop may
@@ -178,7 +169,7 @@ static enum hvt_hc_result hc_poll(struct hvt *h, uint64_t gpa)
                 (void)epoll_ctl(vm->epoll_fd, EPOLL_CTL_DEL, vm->nics[tag].fd, NULL);
                 continue;
             }
-            a.ready_set |= 1ull << tag;
+            ready |= 1ull << tag;
             /* Ring modes: the guest cannot read host fds, so drain the wake
              * eventfd here; direct: the frame stays for NETREAD. */
             if (vm->io_mode != SKIFF_IO_DIRECT)
@@ -186,6 +177,16 @@ static enum hvt_hc_result hc_poll(struct hvt *h, uint64_t gpa)
         }
         /* SKIFF_HVT_CANCEL_TAG: the vCPU loop sees h->cancel next. */
     }
+    return ready;
+}
+
+static enum hvt_hc_result hc_poll(struct hvt *h, uint64_t gpa)
+{
+    struct skiff_hc_poll a;
+    if (!arg_in(h, gpa, &a, sizeof a))
+        return bad_arg(h, SKIFF_HC_POLL, gpa);
+    a.ready_set = poll_ready(h, a.timeout_nsecs);
+    a.ret = 0;
     arg_out(h, gpa, &a, sizeof a);
     return HVT_HC_CONTINUE;
 }
@@ -198,6 +199,33 @@ static struct skiff_nic *net_nic(struct hvt *h, uint64_t handle)
     return &h->vm->nics[handle];
 }
 
+/* One frame out, one frame in: NETWRITE's and NETREAD's I/O, and NETIO's
+ * for each op. */
+static enum skiff_net_result net_write(struct hvt *h, uint64_t handle, const void *data,
+                                       uint64_t len)
+{
+    struct skiff_nic *nic = net_nic(h, handle);
+    return !nic || h->direct_closed ? SKIFF_NET_ERROR : skiff_direct_write(nic, data, len);
+}
+
+static enum skiff_net_result net_read(struct hvt *h, uint64_t handle, void *data, uint64_t size,
+                                      uint64_t *len)
+{
+    struct skiff_nic *nic = net_nic(h, handle);
+    if (!nic)
+        return SKIFF_NET_ERROR;
+    if (h->direct_closed)
+        return SKIFF_NET_CLOSED;
+    size_t got = 0;
+    const char *why = NULL;
+    enum skiff_net_result r = skiff_direct_read(nic, data, size, &got, &why);
+    if (r == SKIFF_NET_OK)
+        *len = got;
+    else if (r == SKIFF_NET_CLOSED)
+        skiff_direct_forget(h->vm, nic, why);
+    return r;
+}
+
 static enum hvt_hc_result hc_netwrite(struct hvt *h, uint64_t gpa)
 {
     struct skiff_hc_net a;
@@ -206,8 +234,7 @@ static enum hvt_hc_result hc_netwrite(struct hvt *h, uint64_t gpa)
     const void *data = skiff_gpa_ptr(h->vm, a.data, a.len);
     if (!data)
         return bad_arg(h, SKIFF_HC_NETWRITE, a.data);
-    struct skiff_nic *nic = net_nic(h, a.handle);
-    a.ret = !nic || h->direct_closed ? SKIFF_NET_ERROR : skiff_direct_write(nic, data, a.len);
+    a.ret = net_write(h, a.handle, data, a.len);
     arg_out(h, gpa, &a, sizeof a);
     return HVT_HC_CONTINUE;
 }
@@ -220,20 +247,85 @@ static enum hvt_hc_result hc_netread(struct hvt *h, uint64_t gpa)
     void *data = skiff_gpa_ptr(h->vm, a.data, a.len);
     if (!data)
         return bad_arg(h, SKIFF_HC_NETREAD, a.data);
-    struct skiff_nic *nic = net_nic(h, a.handle);
-    if (!nic) {
-        a.ret = SKIFF_NET_ERROR;
-    } else if (h->direct_closed) {
-        a.ret = SKIFF_NET_CLOSED;
-    } else {
-        size_t len = 0;
-        const char *why = NULL;
-        a.ret = skiff_direct_read(nic, data, a.len, &len, &why);
-        if (a.ret == SKIFF_NET_OK)
-            a.len = len;
-        else if (a.ret == SKIFF_NET_CLOSED)
-            skiff_direct_forget(h->vm, nic, why);
+    a.ret = net_read(h, a.handle, data, a.len, &a.len);
+    arg_out(h, gpa, &a, sizeof a);
+    return HVT_HC_CONTINUE;
+}
+
+/*
+ * NETIO (abi.h): the batch is copied in once and every op checked before
+ * any I/O, so a guest rewriting it meanwhile changes nothing; a bad op
+ * (unknown kind, buffer outside guest memory) ends the guest as a bad
+ * NETREAD would, before anything moved. A frame the packet fd refuses
+ * (would block) is one the guest counts as sent: the tender counts it lost.
+ */
+static enum hvt_hc_result hc_netio(struct hvt *h, uint64_t gpa)
+{
+    struct skiff_hc_netio a;
+    static struct skiff_hc_netio_op op[SKIFF_NETIO_MAX]; /* vCPU thread only */
+    void *buf[SKIFF_NETIO_MAX];
+
+    if (h->vm->io_mode != SKIFF_IO_DIRECT) { /* not offered (boot info is guest memory) */
+        skiff_hvt_end_status(h, 1, "Invalid guest hypercall: num=%u (NETIO is for --io=direct)",
+                             SKIFF_HC_NETIO);
+        return HVT_HC_END;
     }
+    if (!arg_in(h, gpa, &a, sizeof a))
+        return bad_arg(h, SKIFF_HC_NETIO, gpa);
+    if (a.count > SKIFF_NETIO_MAX) {
+        skiff_hvt_end_status(h, 1, "Invalid guest hypercall argument: NETIO of %u ops (at most %u)",
+                             a.count, SKIFF_NETIO_MAX);
+        return HVT_HC_END;
+    }
+    if (a.count > 0 && !arg_in(h, a.ops, op, (size_t)a.count * sizeof op[0]))
+        return bad_arg(h, SKIFF_HC_NETIO, a.ops);
+    for (uint32_t i = 0; i < a.count; i++) {
+        if (op[i].op != SKIFF_NETIO_WRITE && op[i].op != SKIFF_NETIO_READ) {
+            skiff_hvt_end_status(h, 1,
+                                 "Invalid guest hypercall argument: NETIO op %u is of kind %u "
+                                 "(%u write, %u read)",
+                                 i, op[i].op, SKIFF_NETIO_WRITE, SKIFF_NETIO_READ);
+            return HVT_HC_END;
+        }
+        buf[i] = skiff_gpa_ptr(h->vm, op[i].data, op[i].len);
+        if (!buf[i])
+            return bad_arg(h, SKIFF_HC_NETIO, op[i].data);
+    }
+    for (uint32_t i = 0; i < a.count; i++) {
+        if (op[i].op != SKIFF_NETIO_WRITE)
+            continue;
+        op[i].ret = net_write(h, op[i].handle, buf[i], op[i].len);
+        if (op[i].ret == SKIFF_NET_AGAIN) {
+            struct skiff_nic *nic = net_nic(h, op[i].handle);
+            SKIFF_STAT_ADD(nic->stats.tx_drops[SKIFF_DROP_TAP_ERROR], 1);
+            op[i].ret = SKIFF_NET_ERROR;
+        }
+    }
+    uint64_t want = ~0ull, stop = 0; /* NICs to read; NICs read dry (or closed) */
+    int64_t last[SKIFF_MAX_NICS] = { 0 };
+    a.ready_set = 0;
+    if (a.flags & SKIFF_NETIO_F_POLL)
+        want = a.ready_set = poll_ready(h, a.timeout_nsecs);
+    for (uint32_t i = 0; i < a.count; i++) {
+        if (op[i].op != SKIFF_NETIO_READ)
+            continue;
+        uint64_t nic = op[i].handle;
+        if (nic >= SKIFF_MAX_NICS) {
+            op[i].ret = SKIFF_NET_ERROR;
+        } else if (!(want & (1ull << nic))) {
+            op[i].ret = SKIFF_NET_AGAIN;
+        } else if (stop & (1ull << nic)) {
+            op[i].ret = last[nic] == SKIFF_NET_CLOSED ? SKIFF_NET_CLOSED : SKIFF_NET_AGAIN;
+        } else {
+            op[i].ret = net_read(h, nic, buf[i], op[i].len, &op[i].len);
+            if (op[i].ret != SKIFF_NET_OK) {
+                stop |= 1ull << nic;
+                last[nic] = op[i].ret;
+            }
+        }
+    }
+    if (a.count > 0)
+        arg_out(h, a.ops, op, (size_t)a.count * sizeof op[0]);
     arg_out(h, gpa, &a, sizeof a);
     return HVT_HC_CONTINUE;
 }
@@ -318,6 +410,7 @@ enum hvt_hc_result skiff_hvt_hypercall(struct hvt *h, unsigned nr, uint64_t gpa)
     case SKIFF_HC_SET_TLS: return hc_set_tls(h, gpa);
     case SKIFF_HC_BLOCK_READ: return hc_block(h, gpa, false);
     case SKIFF_HC_BLOCK_WRITE: return hc_block(h, gpa, true);
+    case SKIFF_HC_NETIO: return hc_netio(h, gpa);
     default:
         skiff_hvt_end_status(h, 1, "Invalid guest hypercall: num=%u (no such hypercall)", nr);
         return HVT_HC_END;

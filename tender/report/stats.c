@@ -35,9 +35,10 @@ static const char *const hc_names[SKIFF_HC_MAX] = {
     [SKIFF_HC_SET_TLS] = "set_tls",
     [SKIFF_HC_BLOCK_READ] = "block_read",
     [SKIFF_HC_BLOCK_WRITE] = "block_write",
+    [SKIFF_HC_NETIO] = "netio",
 };
 /* Every hypercall 1..MAX-1 needs a name: the JSON keys must be distinct. */
-_Static_assert(SKIFF_HC_MAX == SKIFF_HC_BLOCK_WRITE + 1, "name the new hypercall in hc_names");
+_Static_assert(SKIFF_HC_MAX == SKIFF_HC_NETIO + 1, "name the new hypercall in hc_names");
 
 static const char *io_name(unsigned mode)
 {

@@ -55,6 +55,19 @@ check baddata 1 "skiff: error: Invalid guest access: gpa=0xfff00000 (guest hyper
     --mem=16 "$probe" -- baddata
 check badhalt 1 "skiff: error: Invalid guest access: gpa=0xfff00000 (guest hypercall 6: argument 0xfff00000 outside guest memory)" \
     --mem=16 "$probe" -- badhalt
+# NETIO (direct mode's batches) checks its whole batch before moving a frame.
+check netio-mode 1 "skiff: error: Invalid guest hypercall: num=10 (NETIO is for --io=direct)" \
+    "$probe" -- netio-nic
+check netio-count 1 "skiff: error: Invalid guest hypercall argument: NETIO of 129 ops (at most 128)" \
+    --io=direct "$probe" -- netio-count
+check netio-ops 1 "skiff: error: Invalid guest access: gpa=0xfff00000 (guest hypercall 10: argument 0xfff00000 outside guest memory)" \
+    --mem=16 --io=direct "$probe" -- netio-ops
+check netio-data 1 "skiff: error: Invalid guest access: gpa=0xfff00000 (guest hypercall 10: argument 0xfff00000 outside guest memory)" \
+    --mem=16 --io=direct "$probe" -- netio-data
+check netio-kind 1 "skiff: error: Invalid guest hypercall argument: NETIO op 1 is of kind 7 (1 write, 2 read)" \
+    --io=direct "$probe" -- netio-kind
+check netio-nic 0 "" --io=direct "$probe" -- netio-nic
+grep -q 'netio write -1 read -1' "$out" || { echo "FAIL netio-nic"; cat "$out"; failed=1; }
 check tls 0 "" "$probe" -- tls
 grep -q 'tls ok' "$out" || { echo "FAIL tls"; cat "$out"; failed=1; }
 # _Thread_local variables through Solo5's TLS calls (the same image as spt's).
@@ -82,7 +95,7 @@ halts=$(jq -r '.hvt.hypercalls.halt' "$js" 2>/dev/null)
 [ "$halts" = 1 ] || { echo "FAIL stats json: hvt.hypercalls.halt = '$halts'"; cat "$js"; failed=1; }
 # Every hypercall has its own key (a missing name once printed "(null)" twice).
 keys=$(jq -r '.hvt.hypercalls | keys | sort | join(" ")' "$js" 2>/dev/null)
-[ "$keys" = "block_read block_write halt netread netwrite poll puts set_tls walltime" ] ||
+[ "$keys" = "block_read block_write halt netio netread netwrite poll puts set_tls walltime" ] ||
     { echo "FAIL stats json: hvt.hypercalls keys '$keys'"; failed=1; }
 grep -q '(null)' "$err" "$js" && { echo "FAIL stats name a hypercall (null)"; failed=1; }
 

@@ -6,6 +6,7 @@
  * Kicks go to SKIFF_HVT_PIO_KICK, which an ioeventfd absorbs in the kernel.
  */
 #include "../hc.h"
+#include "netio_hvt.h"
 #include "pio.h"
 
 #define NSEC_PER_SEC 1000000000ull
@@ -28,6 +29,7 @@ const char *hc_init(const struct skiff_boot_info *bi)
     hvt.tsc_base = cpu_rdtsc();
     hvt.nic_count = bi->nic_count <= SKIFF_MAX_NICS ? bi->nic_count : 0;
     hvt.features = bi->hvt_features;
+    netio_init(bi);
     /* The clock's scaling (below) needs 0 < freq < UINT64_MAX / 1e9. */
     if (hvt.tsc_freq == 0 || hvt.tsc_freq >= UINT64_MAX / NSEC_PER_SEC) {
         hvt.tsc_freq = 1; /* keep the clock from dividing by zero */
@@ -54,6 +56,13 @@ void hc_console_write(const char *buf, size_t len)
  */
 uint64_t hc_clock_monotonic(void)
 {
+    uint64_t now = hvt_clock_raw();
+    netio_flush_aged(now);
+    return now;
+}
+
+uint64_t hvt_clock_raw(void)
+{
     uint64_t ticks = cpu_rdtsc() - hvt.tsc_base;
     uint64_t secs = ticks / hvt.tsc_freq, rem = ticks % hvt.tsc_freq;
 
@@ -69,7 +78,9 @@ uint64_t hc_clock_wall(void)
 
 uint64_t hc_wait(uint64_t deadline)
 {
-    uint64_t now = hc_clock_monotonic();
+    uint64_t now = hvt_clock_raw(), ready;
+    if (netio_wait(deadline > now ? deadline - now : 0, &ready))
+        return ready;
     volatile struct skiff_hc_poll a = {
         .timeout_nsecs = deadline > now ? deadline - now : 0,
     };
@@ -99,6 +110,9 @@ static enum skiff_net_result net_result(int64_t ret)
 
 enum skiff_net_result hc_net_write(unsigned nic, const void *buf, size_t len)
 {
+    enum skiff_net_result r;
+    if (netio_write(nic, buf, len, &r))
+        return r;
     volatile struct skiff_hc_net a = {
         .handle = nic, .data = (uintptr_t)buf, .len = len, .ret = SKIFF_NET_ERROR
     };
@@ -109,7 +123,7 @@ enum skiff_net_result hc_net_write(unsigned nic, const void *buf, size_t len)
 void hc_net_forget(unsigned nic)
 {
     /* The tender took the fd out of the POLL set when NETREAD said closed. */
-    (void)nic;
+    netio_forget(nic);
 }
 
 void hc_net_watch(unsigned nic, int on)
@@ -121,11 +135,14 @@ void hc_net_watch(unsigned nic, int on)
 
 enum skiff_net_result hc_net_read(unsigned nic, void *buf, size_t size, size_t *len)
 {
+    enum skiff_net_result r;
+    if (netio_read(nic, buf, size, len, &r))
+        return r;
     volatile struct skiff_hc_net a = {
         .handle = nic, .data = (uintptr_t)buf, .len = size, .ret = SKIFF_NET_ERROR
     };
     hypercall(SKIFF_HC_NETREAD, &a);
-    enum skiff_net_result r = net_result(a.ret);
+    r = net_result(a.ret);
     if (r == SKIFF_NET_OK) {
         if (a.len > size) /* the tender is trusted; this is a bug guard */
             return SKIFF_NET_ERROR;
@@ -164,6 +181,7 @@ int hc_set_tls_base(uintptr_t base)
 
 _Noreturn void hc_exit(int status, const char *msg)
 {
+    netio_flush(); /* frames written last go out before the end */
     volatile struct skiff_hc_halt a = { .exit_status = (uint64_t)(status & 0xff),
                                         .cookie = (uintptr_t)msg };
     hypercall(SKIFF_HC_HALT, &a);

@@ -208,8 +208,9 @@ _Static_assert(sizeof(struct skiff_boot_info) ==
 
 /* hvt features the tender enabled for this run. */
 #define SKIFF_HVT_F_WRFSBASE                                                                       \
-    0x1u /* CR4.FSGSBASE on: set the TLS base with                                                 \
-          * wrfsbase, else with SKIFF_HC_SET_TLS */
+    0x1u                       /* CR4.FSGSBASE on: set the TLS base with                           \
+                                * wrfsbase, else with SKIFF_HC_SET_TLS */
+#define SKIFF_HVT_F_NETIO 0x2u /* direct mode: SKIFF_HC_NETIO moves frames in batches */
 
 /* ----------------------------------------------------------- hvt hypercalls
  * A hypercall is a 32-bit OUT to SKIFF_HVT_PIO_BASE + number, carrying the
@@ -230,7 +231,8 @@ enum skiff_hvt_hc {
     SKIFF_HC_SET_TLS = 7,
     SKIFF_HC_BLOCK_READ = 8,
     SKIFF_HC_BLOCK_WRITE = 9,
-    SKIFF_HC_MAX = 10
+    SKIFF_HC_NETIO = 10,
+    SKIFF_HC_MAX = 11
 };
 _Static_assert(SKIFF_HC_MAX <= SKIFF_HC_PORTS, "hypercall ports");
 
@@ -268,6 +270,37 @@ struct skiff_hc_net {
     uint64_t len;    /* IN: buffer length; OUT (read): frame length */
     int64_t ret;     /* OUT: enum skiff_net_result */
 };
+/*
+ * NETIO (direct mode, when the tender sets SKIFF_HVT_F_NETIO): many frames
+ * for one exit. The tender does, in this order: every WRITE op, in order;
+ * with SKIFF_NETIO_F_POLL, what POLL does (ready_set, and a sleep of up to
+ * timeout_nsecs when nothing is ready); then the READ ops, in order - with
+ * F_POLL only for NICs in ready_set. Once a read of a NIC comes back other
+ * than OK, that NIC's later READ ops are not tried: they answer AGAIN (or
+ * CLOSED after CLOSED). A WRITE's frame is the guest's to reuse when NETIO
+ * returns; one the packet fd refused is counted as a drop by the tender.
+ */
+#define SKIFF_NETIO_WRITE  1u
+#define SKIFF_NETIO_READ   2u
+#define SKIFF_NETIO_F_POLL 1u
+#define SKIFF_NETIO_MAX    128u /* ops per NETIO */
+struct skiff_hc_netio_op {
+    uint32_t handle; /* IN: NIC index */
+    uint32_t op;     /* IN: SKIFF_NETIO_WRITE or SKIFF_NETIO_READ */
+    uint64_t data;   /* IN gpa */
+    uint64_t len;    /* IN: frame length (WRITE), buffer size (READ); OUT (READ): frame length */
+    int64_t ret;     /* OUT: enum skiff_net_result */
+};
+_Static_assert(sizeof(struct skiff_hc_netio_op) == 32, "abi");
+struct skiff_hc_netio {
+    uint64_t ops;           /* IN: gpa of `count` struct skiff_hc_netio_op */
+    uint32_t count;         /* IN: at most SKIFF_NETIO_MAX */
+    uint32_t flags;         /* IN: SKIFF_NETIO_F_POLL */
+    uint64_t timeout_nsecs; /* IN (F_POLL): as POLL's */
+    uint64_t ready_set;     /* OUT (F_POLL): as POLL's */
+};
+_Static_assert(sizeof(struct skiff_hc_netio) == 32, "abi");
+
 struct skiff_hc_block {
     uint64_t index;  /* IN: block device index */
     uint64_t offset; /* IN: bytes, block-aligned */

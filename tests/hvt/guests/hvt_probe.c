@@ -16,6 +16,11 @@
  *   tls        set the TLS base twice and read through %fs
  *   exitcost N time N hypercalls that exit to the tender (WALLTIME) and
  *              print the mean round trip in ns (bench/vmexits/hvt_exits.sh)
+ *   netio-count, netio-ops, netio-data, netio-kind
+ *              NETIO with too many ops, its op array or one op's buffer
+ *              outside guest memory, an op of no known kind
+ *   netio-nic  NETIO naming NICs that do not exist (each op must come back
+ *              ERROR, the guest goes on) and printing what came back
  */
 #include <stdint.h>
 
@@ -52,6 +57,35 @@ static int tls_check(void)
     return ok ? 0 : 1;
 }
 
+/* NETIO (direct mode) with one thing wrong at a time. */
+static int netio(const char *what)
+{
+    static volatile struct skiff_hc_netio a;
+    static volatile struct skiff_hc_netio_op op[2];
+    static uint8_t buf[64];
+
+    op[0] = (struct skiff_hc_netio_op){
+        .handle = 5, .op = SKIFF_NETIO_WRITE, .data = (uintptr_t)buf, .len = sizeof buf, .ret = 9
+    };
+    op[1] = (struct skiff_hc_netio_op){
+        .handle = 6, .op = SKIFF_NETIO_READ, .data = (uintptr_t)buf, .len = sizeof buf, .ret = 9
+    };
+    a.ops = (uintptr_t)op;
+    a.count = 2;
+    a.flags = 0;
+    if (strcmp(what, "count") == 0)
+        a.count = SKIFF_NETIO_MAX + 1;
+    else if (strcmp(what, "ops") == 0)
+        a.ops = 0xfff00000u;
+    else if (strcmp(what, "data") == 0)
+        op[1].data = 0xfff00000u;
+    else if (strcmp(what, "kind") == 0)
+        op[1].op = 7;
+    hypercall(SKIFF_HC_NETIO, (uintptr_t)&a);
+    skiff_printf("hvt_probe: netio write %d read %d\n", (int)op[0].ret, (int)op[1].ret);
+    return op[0].ret == SKIFF_NET_ERROR && op[1].ret == SKIFF_NET_ERROR ? 0 : 1;
+}
+
 int solo5_app_main(const struct solo5_start_info *si)
 {
     const char *cmd = si->cmdline;
@@ -75,6 +109,8 @@ int solo5_app_main(const struct solo5_start_info *si)
         halt_arg.cookie = 0xfff00000u;
         hypercall(SKIFF_HC_HALT, (uintptr_t)&halt_arg);
     }
+    if (strncmp(cmd, "netio-", 6) == 0)
+        return netio(cmd + 6);
     if (strcmp(cmd, "badport") == 0)
         outl(SKIFF_HVT_PIO_BASE + 0x40, 0);
     if (strcmp(cmd, "nx") == 0) {
