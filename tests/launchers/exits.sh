@@ -37,7 +37,11 @@ row() {
 # the tender.
 stop() {
     local name=$1 sig=$2 want=$3 pattern=$4 tender=$5 pid tpid how
+    # Emptied here, not by the background job's redirection: wait_line could
+    # otherwise find the last run's "sleeping" before the job truncates the
+    # file, and the signal would hit a tender that has not blocked it yet.
     : >"$WORK/status"
+    : >"$WORK/out"
     "$TOOLS/waitstatus" -o "$WORK/status" "$tender" "$img" -- --then=sleep >"$WORK/out" 2>"$WORK/err" &
     pid=$!
     _PIDS+=("$pid")
@@ -63,6 +67,7 @@ if [ "$TARGET" = spt ]; then
     row syscall-skiff "signalled SIGSYS" 'forbidden system call' "$skiff" "$img" -- --then=syscall
     # the guest process killed from outside (the OOM killer, say)
     : >"$WORK/status"
+    : >"$WORK/out"
     "$TOOLS/waitstatus" -o "$WORK/status" "$solo5" "$img" --then=sleep >"$WORK/out" 2>"$WORK/err" &
     pid=$!
     _PIDS+=("$pid")
@@ -78,7 +83,7 @@ else
     row syscall "exited 255" 'invalid opcode.*\(ABORT\)' "$solo5" "$img" --then=syscall
     if [ -n "$PROBE" ]; then
         row port "exited 1" 'Invalid guest port access: port=0x540' "$solo5" "$PROBE" badport
-        row hypercall-nr "exited 1" 'Invalid guest port access: port=0x50a' "$solo5" "$PROBE" badcall
+        row hypercall-nr "exited 1" 'Invalid guest port access: port=0x50f' "$solo5" "$PROBE" badcall
         row hypercall-arg "exited 1" 'Invalid guest access: gpa=0xfffff000' "$solo5" --mem=16 "$PROBE" badarg
     fi
 fi
