@@ -95,8 +95,8 @@ int solo5_app_main(const struct solo5_start_info *si)
 
     if (probe_common("hvt_probe", si, &status)) /* exit, echo, fault, wx, sleep */
         return status;
-    if (strcmp(cmd, "badcall") == 0) /* a hypercall port with no hypercall */
-        hypercall(SKIFF_HC_MAX, 0);
+    if (strcmp(cmd, "badcall") == 0)      /* a hypercall port with no hypercall */
+        hypercall(SKIFF_HC_PORTS - 1, 0); /* stays free as hypercalls are added */
     if (strcmp(cmd, "badarg") == 0)
         hypercall(SKIFF_HC_PUTS, 0xfffff000u); /* beyond any test --mem */
     if (strcmp(cmd, "baddata") == 0) {
