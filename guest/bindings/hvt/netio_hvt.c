@@ -127,8 +127,12 @@ static uint64_t netio_call(uint32_t flags, uint64_t timeout_nsecs, uint64_t read
 
 bool netio_write(unsigned nic, const void *buf, size_t len, enum skiff_net_result *r)
 {
-    if (!batched(nic) || len > SLOT)
+    if (!batched(nic))
         return false;
+    if (len > SLOT) { /* cannot be queued: one NETWRITE, after what is queued */
+        netio_flush();
+        return false;
+    }
     if (nb.tx_count == TX_QUEUE)
         netio_call(0, 0, 0);
     uint32_t i = nb.tx_count++;
