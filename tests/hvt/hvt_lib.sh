@@ -38,14 +38,25 @@ udp_burst() {
 }
 
 # hvt_stall_report OUT: after a transfer through the bridge failed or hung,
-# what tells a dead path from a stuck client: the tender's counters twice,
-# 2 s apart (SIGUSR1: are frames, kicks and guest exits still moving?), and
-# one ping each way.
+# what tells a dead path from a stuck client. If skiff has ended (the guest
+# exited, faulted or saw a NIC close; KVM failed): how, from its exit status
+# and the end of its log, with its final counters. Else the tender's
+# counters twice, 2 s apart (SIGUSR1: are frames, kicks and guest exits
+# still moving?), and one ping each way.
 hvt_stall_report() {
-    local out=$1
-    kill -USR1 "$SKIFF_PID" 2>/dev/null || { log "skiff is gone"; return 0; }
+    local out=$1 rc=0
+    if ! netns_child "$SKIFF_PID" live; then
+        wait "$SKIFF_PID" 2>/dev/null || rc=$?
+        log "skiff has ended (exit status $rc); the end of its log:"
+        tail -n 30 "$out/skiff.log" >&2
+        if [ -s "$out/stats.json" ]; then
+            jq -c '{nics: [.nics[] | {name, rx, tx}], hvt}' "$out/stats.json" >&2 || true
+        fi
+        return 0
+    fi
+    kill -USR1 "$SKIFF_PID" 2>/dev/null || true
     sleep 2
-    kill -USR1 "$SKIFF_PID" 2>/dev/null
+    kill -USR1 "$SKIFF_PID" 2>/dev/null || true
     sleep 0.5
     log "tender counters, 2 s apart:"
     tail -n 30 "$out/skiff.log" >&2
