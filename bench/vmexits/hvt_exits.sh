@@ -13,8 +13,10 @@
 # the same tender), a graceful stop, then the tender's counters: frames
 # forwarded (frames into the tender, both NICs) and VM exits to user space,
 # for each burst alone (stats snapshots before and after it) by reason
-# (POLL hypercalls and how many of them slept, NETREAD+NETWRITE, the rest)
-# and for the whole run. Prints one line per burst and Markdown tables.
+# (POLL hypercalls and how many of them slept, NETREAD+NETWRITE, the rest),
+# with the rates iperf3 sent at and the bridge forwarded at and the frames
+# the wan TAP dropped for want of room, and for the whole run. Prints one
+# line per burst and Markdown tables.
 # Under emulation only per-frame counts mean anything.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -85,21 +87,27 @@ for mode in ${MODES:-event poll direct}; do
     for rate in ${RATES:-0}; do
         log "$mode: bridge up, sending $frames datagrams at ${rate/#0/unpaced} frames/s"
         read -r e0 f0 p0 s0 n0 k0 <<<"$(snap)"
+        d0=$(tap_stat "$NS1" "$TAP1" tx_dropped)
         # iperf3 -b counts UDP payload bits: 1000 bytes per datagram.
         if ! UDP_RATE=$((rate * 8000)) udp_burst "$NS1" "$NS2" 10.78.0.2 "$frames" >"$out/udp.json"; then
             kill -USR1 "$SKIFF_PID"; sleep 1
             die "$mode: UDP burst failed: $(tail -3 "$out/udp.json"); $(cat "$out/skiff.log")"
         fi
         read -r e1 f1 p1 s1 n1 k1 <<<"$(snap)"
-        lost=$(jq '.end.sum.lost_packets' "$out/udp.json")
-        sent=$(jq '.end.sum.packets / .end.sum.seconds | floor' "$out/udp.json")
+        # Frames the wan TAP's queue to the tender had no room for: where
+        # the bridge, not the sender, set the rate.
+        tapdrop=$(($(tap_stat "$NS1" "$TAP1" tx_dropped) - d0))
         bf=$((f1 - f0)) be=$((e1 - e0)) bp=$((p1 - p0)) bs=$((s1 - s0)) bn=$((n1 - n0))
         bo=$((be - bp - bn)) bk=$((k1 - k0))
-        echo "hvt_exits: io=$mode offered=$rate/s sent=$sent/s burst: forwarded=$bf exits=$be" \
-             "(poll $bp, slept $bs; netread+netwrite $bn; other $bo) ioeventfd_kicks=$bk" \
-             "exits/frame=$(per "$be" "$bf") udp_lost=$lost"
-        row="| $mode | ${rate/#0/unpaced} | $sent | $bf | $be | $(per "$be" "$bf") | $(per "$bp" "$bf") |"
-        rows+=("$row $(per "$bs" "$bf") | $(per "$bn" "$bf") | $(per "$bo" "$bf") | $(per "$bk" "$bf") | $lost |")
+        lost=$(jq '.end.sum.lost_packets' "$out/udp.json")
+        sent=$(jq '.end.sum.packets / .end.sum.seconds | floor' "$out/udp.json")
+        fwdrate=$(jq --argjson f "$bf" '$f / .end.sum.seconds | floor' "$out/udp.json")
+        echo "hvt_exits: io=$mode offered=$rate/s sent=$sent/s forwarded=$fwdrate/s burst:" \
+             "forwarded=$bf exits=$be (poll $bp, slept $bs; netread+netwrite $bn; other $bo)" \
+             "ioeventfd_kicks=$bk exits/frame=$(per "$be" "$bf") tap_drops=$tapdrop udp_lost=$lost"
+        row="| $mode | ${rate/#0/unpaced} | $sent | $fwdrate | $bf | $be | $(per "$be" "$bf") |"
+        row+=" $(per "$bp" "$bf") | $(per "$bs" "$bf") | $(per "$bn" "$bf") | $(per "$bo" "$bf") |"
+        rows+=("$row $(per "$bk" "$bf") | $tapdrop | $lost |")
     done
     kill -TERM "$SKIFF_PID"
     wait_exit "$SKIFF_PID" 30 || true
@@ -119,8 +127,8 @@ done
 echo
 echo "Bursts (per forwarded frame; exits are exits to user space, kicks stay in the kernel):"
 echo
-echo "| io | offered frames/s | sent frames/s | frames | exits | exits/frame | POLL | POLL slept | NETREAD+NETWRITE | other exits | ioeventfd kicks | UDP lost |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| io | offered frames/s | sent frames/s | forwarded frames/s | frames | exits | exits/frame | POLL | POLL slept | NETREAD+NETWRITE | other exits | ioeventfd kicks | TAP drops | UDP lost |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${rows[@]}"
 echo
 echo "Whole runs (set-up traffic included):"
