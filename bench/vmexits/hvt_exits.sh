@@ -13,7 +13,8 @@
 # the same tender), a graceful stop, then the tender's counters: frames
 # forwarded (frames into the tender, both NICs) and VM exits to user space,
 # for each burst alone (stats snapshots before and after it) by reason
-# (POLL hypercalls and how many of them slept, NETREAD+NETWRITE, the rest),
+# (POLL hypercalls, sleeps (POLL, or direct mode's NETIO waiting), the
+# frame hypercalls NETREAD+NETWRITE+NETIO, the rest),
 # with the rates iperf3 sent at and the bridge forwarded at and the frames
 # the wan TAP dropped for want of room, and for the whole run. Prints one
 # line per burst and Markdown tables.
@@ -52,7 +53,7 @@ skip_unless_root
 out=$(mktemp -d)
 rows=() runs=()
 
-# snap: "exits frames poll poll-sleeps netread+netwrite kicks" now, from the
+# snap: "exits frames poll sleeps netread+netwrite+netio kicks" now, from the
 # stats table SIGUSR1 makes the tender print (the last one in its log), so
 # each burst can be measured apart from set-up traffic (pings, iperf3's
 # control connection, ARP). The hvt line reads "hvt (kvm): N exits
@@ -72,7 +73,7 @@ snap() {
              e = $3
          }
          $2 == "rx" { f += $3 }
-         END { print e + 0, f + 0, c["poll"] + 0, s + 0, c["netread"] + c["netwrite"], k + 0 }' \
+         END { print e + 0, f + 0, c["poll"] + 0, s + 0, c["netread"] + c["netwrite"] + c["netio"], k + 0 }' \
         "$out/skiff.log"
 }
 # per A B: A / B to 4 places (0 when B is 0).
@@ -103,7 +104,7 @@ for mode in ${MODES:-event poll direct}; do
         sent=$(jq '.end.sum.packets / .end.sum.seconds | floor' "$out/udp.json")
         fwdrate=$(jq --argjson f "$bf" '$f / .end.sum.seconds | floor' "$out/udp.json")
         echo "hvt_exits: io=$mode offered=$rate/s sent=$sent/s forwarded=$fwdrate/s burst:" \
-             "forwarded=$bf exits=$be (poll $bp, slept $bs; netread+netwrite $bn; other $bo)" \
+             "forwarded=$bf exits=$be (poll $bp, slept $bs; netread+netwrite+netio $bn; other $bo)" \
              "ioeventfd_kicks=$bk exits/frame=$(per "$be" "$bf") tap_drops=$tapdrop udp_lost=$lost"
         row="| $mode | ${rate/#0/unpaced} | $sent | $fwdrate | $bf | $be | $(per "$be" "$bf") |"
         row+=" $(per "$bp" "$bf") | $(per "$bs" "$bf") | $(per "$bn" "$bf") | $(per "$bo" "$bf") |"
@@ -116,10 +117,10 @@ for mode in ${MODES:-event poll direct}; do
     exits=$(jq '.hvt.exits' "$s")
     polls=$(jq '.hvt.poll_hypercalls' "$s")
     sleeps=$(jq '.hvt.poll_sleeps' "$s")
-    net=$(jq '.hvt.hypercalls.netread + .hvt.hypercalls.netwrite' "$s")
+    net=$(jq '.hvt.hypercalls | .netread + .netwrite + (.netio // 0)' "$s")
     kicks=$(jq '.hvt.ioeventfd_kicks' "$s")
     echo "hvt_exits: io=$mode whole run: forwarded=$fwd exits=$exits poll=$polls (slept $sleeps)" \
-         "netread+netwrite=$net ioeventfd_kicks=$kicks exits/frame=$(per "$exits" "$fwd")"
+         "netread+netwrite+netio=$net ioeventfd_kicks=$kicks exits/frame=$(per "$exits" "$fwd")"
     runs+=("| $mode | $fwd | $exits | $polls | $sleeps | $net | $kicks | $(per "$exits" "$fwd") |")
     ip netns del "$NS1"
     ip netns del "$NS2"
@@ -127,13 +128,13 @@ done
 echo
 echo "Bursts (per forwarded frame; exits are exits to user space, kicks stay in the kernel):"
 echo
-echo "| io | offered frames/s | sent frames/s | forwarded frames/s | frames | exits | exits/frame | POLL | POLL slept | NETREAD+NETWRITE | other exits | ioeventfd kicks | TAP drops | UDP lost |"
+echo "| io | offered frames/s | sent frames/s | forwarded frames/s | frames | exits | exits/frame | POLL | slept | NETREAD+NETWRITE+NETIO | other exits | ioeventfd kicks | TAP drops | UDP lost |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${rows[@]}"
 echo
 echo "Whole runs (set-up traffic included):"
 echo
-echo "| io | frames | exits | POLL | POLL slept | NETREAD+NETWRITE | ioeventfd kicks | exits/frame |"
+echo "| io | frames | exits | POLL | slept | NETREAD+NETWRITE+NETIO | ioeventfd kicks | exits/frame |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${runs[@]}"
 rm -rf "$out"
